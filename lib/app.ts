@@ -1,0 +1,170 @@
+/**
+ * The Hono application: security middleware first, then the routes of SPEC
+ * section 4. Loaded by `serve` only after the port is bound and published.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { MAX_MESSAGE_BYTES, SERVICE } from "./config.ts";
+import type { RuntimeInfo } from "./port_file.ts";
+import { MAX_TOPIC_LENGTH } from "./protocol.ts";
+import { readJsonBody } from "./read_body.ts";
+import {
+  isLoopbackHost,
+  isOriginAllowed,
+  presentedToken,
+  type SecurityPolicy,
+  timingSafeEqual,
+} from "./security.ts";
+import type { WsHub } from "./ws_hub.ts";
+
+/** What the routes need from the running server. */
+export interface AppState {
+  /** The instance metadata (as in `<instance>.json`). */
+  info: RuntimeInfo;
+  /** The event bus. */
+  hub: WsHub;
+  /** What to enforce. */
+  policy: SecurityPolicy;
+  /** `true` once shutdown has begun: `/health` answers 503. */
+  draining: () => boolean;
+}
+
+const CORS_METHODS = "GET, HEAD, POST, OPTIONS";
+const CORS_HEADERS = "Authorization, Content-Type";
+
+/**
+ * Builds the application.
+ *
+ * @returns A fetch handler for `Deno.serve`.
+ */
+export function createApp(state: AppState): Hono {
+  const { info, hub, policy } = state;
+  const app = new Hono();
+
+  app.use(guard(policy));
+
+  app.get("/health", (c) =>
+    c.json({
+      status: state.draining() ? "shutting_down" : "ok",
+      timestamp: new Date().toISOString(),
+      service: SERVICE,
+      version: info.version,
+      pid: info.pid,
+      instance: info.instance,
+    }, state.draining() ? 503 : 200));
+
+  const auth = requireToken(policy);
+
+  app.get("/ws", auth, (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json(
+        {
+          error: "upgrade_required",
+          message: "Connect with a WebSocket client",
+        },
+        426,
+        { Upgrade: "websocket" },
+      );
+    }
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
+    hub.attach(socket);
+    return response;
+  });
+
+  app.post("/publish/:topic", auth, async (c) => {
+    const topic = c.req.param("topic");
+    if (topic === "" || topic.length > MAX_TOPIC_LENGTH) {
+      return fail(c, 400, "bad_topic", "Topic must be 1-256 characters");
+    }
+    const type = c.req.header("content-type") ?? "";
+    if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+      return fail(
+        c,
+        415,
+        "unsupported_media_type",
+        "Send the body as application/json",
+      );
+    }
+    const body = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
+    if ("error" in body) {
+      return body.error === "too_large"
+        ? fail(c, 413, "too_large", "Body is larger than 1 MiB")
+        : fail(c, 400, "bad_json", "Body is not valid JSON");
+    }
+    return c.json({ delivered: hub.publish(topic, body.value) });
+  });
+
+  app.get("/info", auth, (c) => {
+    const { token: _token, ...visible } = info;
+    return c.json(visible);
+  });
+
+  app.notFound((c) => fail(c, 404, "not_found", "No such route"));
+  app.onError((err, c) => {
+    console.error(`Request failed: ${err.message}`);
+    return fail(c, 500, "internal", "Internal error");
+  });
+  return app;
+}
+
+/** Host check, Origin check and CORS, in that order, for every request. */
+function guard(policy: SecurityPolicy): MiddlewareHandler {
+  return async (c, next) => {
+    if (policy.checkHost && !isLoopbackHost(c.req.header("host") ?? null)) {
+      return fail(c, 403, "forbidden_host", "Host is not a loopback name");
+    }
+    const origin = c.req.header("origin") ?? null;
+    if (origin === null) return await next();
+    const method = c.req.method;
+    const allowed = isOriginAllowed(origin, policy.allowedOrigins);
+    const isUpgrade = c.req.header("upgrade") !== undefined;
+    if (!allowed && (method !== "GET" && method !== "HEAD" || isUpgrade)) {
+      return fail(c, 403, "forbidden_origin", "Origin is not allowed");
+    }
+    if (!allowed) return await next();
+    if (method === "OPTIONS") {
+      return c.body(null, 204, {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": CORS_METHODS,
+        "Access-Control-Allow-Headers": CORS_HEADERS,
+        "Access-Control-Max-Age": "600",
+        Vary: "Origin",
+      });
+    }
+    await next();
+    if (!isUpgrade) {
+      c.res.headers.set("Access-Control-Allow-Origin", origin);
+      c.res.headers.append("Vary", "Origin");
+    }
+  };
+}
+
+/** Refuses with 401 unless the request presents the token (when auth is on). */
+function requireToken(policy: SecurityPolicy): MiddlewareHandler {
+  return async (c, next) => {
+    if (policy.token !== undefined) {
+      const given = presentedToken(c.req.raw, c.req.path === "/ws");
+      if (given === undefined || !timingSafeEqual(given, policy.token)) {
+        return fail(
+          c,
+          401,
+          "unauthorized",
+          "Send the token from the instance file as Authorization: Bearer",
+        );
+      }
+    }
+    await next();
+  };
+}
+
+function fail(
+  c: Context,
+  status: 400 | 401 | 403 | 404 | 413 | 415 | 500,
+  error: string,
+  message: string,
+) {
+  return c.json({ error, message }, status);
+}

@@ -1,0 +1,111 @@
+/**
+ * Defaults, environment variable names and instance naming: the one place
+ * for each of these facts. Pure functions only, so the client module can
+ * use them on Deno, Node and Bun alike.
+ *
+ * @module
+ */
+
+import { UsageError } from "./errors.ts";
+
+/** The product name reported by `/health` as `service`. */
+export const SERVICE = "pryx-core";
+
+/** The version of this build, reported by `--version`, `/health` and files. */
+export const VERSION = "0.1.0";
+
+/** The instance used when neither `--instance` nor `PRYX_INSTANCE` is set. */
+export const DEFAULT_INSTANCE = "runtime";
+
+/** The listen address used when neither `--listen` nor `PRYX_LISTEN_ADDR` is set. */
+export const DEFAULT_LISTEN = "127.0.0.1:0";
+
+/** Name of the state directory below the home directory. */
+export const STATE_DIR_NAME = ".pryx";
+
+/** Environment variables read by pryx-core, by purpose. */
+export const Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS",
+} as const;
+
+/** How long a `/health` check of a candidate may take, in milliseconds. */
+export const HEALTH_TIMEOUT_MS = 1000;
+
+/** Default `discover --wait` duration, in milliseconds. */
+export const DEFAULT_WAIT_MS = 30_000;
+
+/** Largest WebSocket frame or HTTP body accepted, in bytes (1 MiB). */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** How long in-flight requests may take to finish on shutdown, in ms. */
+export const DRAIN_TIMEOUT_MS = 5000;
+
+/** Reads one environment variable; injected so tests and Node can differ. */
+export type EnvGetter = (name: string) => string | undefined;
+
+const INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * Validates an instance name (`[a-z0-9][a-z0-9._-]{0,63}`).
+ *
+ * @param name The name from `--instance` or `PRYX_INSTANCE`.
+ * @returns The name, unchanged.
+ * @throws {UsageError} When the name could escape the state directory or is
+ * otherwise not allowed.
+ */
+export function parseInstanceName(name: string): string {
+  if (!INSTANCE_RE.test(name)) {
+    throw new UsageError(
+      `Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Resolves the instance name: the flag, else `PRYX_INSTANCE`, else the
+ * default, validated.
+ *
+ * @example
+ * ```ts
+ * resolveInstance(undefined, () => undefined); // "runtime"
+ * ```
+ */
+export function resolveInstance(
+  flag: string | undefined,
+  env: EnvGetter,
+): string {
+  return parseInstanceName(flag ?? env(Env.instance) ?? DEFAULT_INSTANCE);
+}
+
+/**
+ * Resolves the state directory: the flag, else `PRYX_HOME`, else `~/.pryx`.
+ *
+ * @throws {UsageError} When no home directory is known and nothing is set.
+ */
+export function resolveStateDir(
+  flag: string | undefined,
+  env: EnvGetter,
+): string {
+  const dir = flag ?? nonEmpty(env(Env.home));
+  if (dir !== undefined) return dir;
+  const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
+  if (home === undefined) {
+    throw new UsageError(
+      "Cannot find the home directory: set HOME or PRYX_HOME",
+    );
+  }
+  return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,147 @@
+/**
+ * The instance files of SPEC section 2: their names and formats.
+ *
+ * `<instance>.port` holds the port and a newline; `<instance>.json` holds
+ * {@linkcode RuntimeInfo}; `<instance>.lock` is held by the live owner.
+ * Parsing is pure so the client module can use it on any runtime.
+ *
+ * @module
+ */
+
+import { parseInstanceName } from "./config.ts";
+
+/** What `<instance>.json` and `GET /info` describe. */
+export interface RuntimeInfo {
+  /** Process id of the server. */
+  pid: number;
+  /** The bound port. */
+  port: number;
+  /** The bound host (`127.0.0.1`, `::1`, `0.0.0.0`, ...). */
+  hostname: string;
+  /** Where clients reach the API, e.g. `http://127.0.0.1:38124`. */
+  url: string;
+  /** Where clients reach the event bus, e.g. `ws://127.0.0.1:38124/ws`. */
+  wsUrl: string;
+  /** When the server started, ISO 8601. */
+  startedAt: string;
+  /** The pryx-core version. */
+  version: string;
+  /** The instance name. */
+  instance: string;
+  /** The bearer token, present only when token auth is on. */
+  token?: string;
+}
+
+/** Paths of one instance's files. */
+export interface InstancePaths {
+  /** `<instance>.port` */
+  port: string;
+  /** `<instance>.json` */
+  json: string;
+  /** `<instance>.lock` */
+  lock: string;
+}
+
+/** File name suffixes, by file. */
+export const Suffix = { port: ".port", json: ".json", lock: ".lock" } as const;
+
+/**
+ * The paths of an instance's files in `stateDir`.
+ *
+ * @example
+ * ```ts
+ * instancePaths("/home/me/.pryx", "runtime").port; // "/home/me/.pryx/runtime.port"
+ * ```
+ */
+export function instancePaths(
+  stateDir: string,
+  instance: string,
+): InstancePaths {
+  const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
+  const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
+  return {
+    port: base + Suffix.port,
+    json: base + Suffix.json,
+    lock: base + Suffix.lock,
+  };
+}
+
+/**
+ * The instance a state-directory entry belongs to, or `undefined` when the
+ * entry is not an instance file (temp files, foreign files).
+ */
+export function instanceOfFile(fileName: string): string | undefined {
+  for (const suffix of Object.values(Suffix)) {
+    if (fileName.endsWith(suffix)) {
+      const name = fileName.slice(0, -suffix.length);
+      try {
+        return parseInstanceName(name);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The content of a port file for `port`. */
+export function formatPortFile(port: number): string {
+  return `${port}\n`;
+}
+
+/**
+ * Parses the content of a port file.
+ *
+ * @returns The port, or `undefined` when the content is not a port number
+ * and a newline (a corrupt or foreign file).
+ */
+export function parsePortFile(text: string): number | undefined {
+  const match = /^\s*(\d{1,5})\s*$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[1]);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** Serialises {@linkcode RuntimeInfo} for `<instance>.json`. */
+export function formatRuntimeInfo(info: RuntimeInfo): string {
+  return JSON.stringify(info, null, 2) + "\n";
+}
+
+/**
+ * Parses `<instance>.json`.
+ *
+ * @returns The info, or `undefined` when the content is not a complete
+ * record of the expected shape.
+ */
+export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) &&
+    typeof v.hostname === "string" && typeof v.url === "string" &&
+    typeof v.wsUrl === "string" && typeof v.startedAt === "string" &&
+    typeof v.version === "string" && typeof v.instance === "string" &&
+    (v.token === undefined || typeof v.token === "string");
+  return ok ? v as unknown as RuntimeInfo : undefined;
+}
+
+/**
+ * The URLs clients use for a bound address: the literal `127.0.0.1` for
+ * loopback and all-interfaces binds, `[::1]` when bound to `::1` alone.
+ */
+export function runtimeUrls(
+  hostname: string,
+  port: number,
+): { url: string; wsUrl: string } {
+  let host: string;
+  if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
+    host = "127.0.0.1";
+  } else if (hostname.includes(":")) host = `[${hostname}]`;
+  else host = hostname;
+  return { url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws` };
+}

@@ -1,0 +1,105 @@
+/**
+ * The WebSocket protocol of SPEC section 4: message types and the parser
+ * that turns an untrusted text frame into one of them.
+ *
+ * @module
+ */
+
+/** Messages a client sends. */
+export type ClientMessage =
+  | { type: "ping"; id?: unknown }
+  | { type: "subscribe"; topic: string; id?: unknown }
+  | { type: "unsubscribe"; topic: string; id?: unknown }
+  | { type: "publish"; topic: string; data: unknown; id?: unknown };
+
+/** Messages the server sends. */
+export type ServerMessage =
+  | { type: "hello"; version: string; pid: number; instance: string }
+  | { type: "pong"; id?: unknown }
+  | { type: "ack"; id: unknown; delivered?: number }
+  | { type: "event"; topic: string; data: unknown }
+  | { type: "error"; code: ErrorCode; message: string; id?: unknown };
+
+/** The `code` of an error frame. */
+export type ErrorCode =
+  | "bad_json"
+  | "bad_message"
+  | "unknown_type"
+  | "missing_field"
+  | "bad_field";
+
+/** The topic of the event every client gets when the server stops. */
+export const SHUTDOWN_TOPIC = "runtime.shutdown";
+
+/** Longest topic name accepted, in characters. */
+export const MAX_TOPIC_LENGTH = 256;
+
+/** A frame that could not be parsed: the error frame to answer with. */
+export interface ProtocolError {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+  id?: unknown;
+}
+
+/**
+ * Parses a text frame.
+ *
+ * @returns The message, or the error frame to send back.
+ */
+export function parseClientMessage(
+  text: string,
+): ClientMessage | ProtocolError {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail("bad_json", "Frame is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail("bad_message", 'Frame must be a JSON object with a "type"');
+  }
+  const msg = value as Record<string, unknown>;
+  const id = msg.id;
+  switch (msg.type) {
+    case "ping":
+      return { type: "ping", id };
+    case "subscribe":
+    case "unsubscribe":
+    case "publish": {
+      const topic = msg.topic;
+      if (topic === undefined) {
+        return fail("missing_field", `"${msg.type}" needs a "topic"`, id);
+      }
+      if (
+        typeof topic !== "string" || topic === "" ||
+        topic.length > MAX_TOPIC_LENGTH
+      ) {
+        return fail(
+          "bad_field",
+          `"topic" must be a non-empty string of at most ${MAX_TOPIC_LENGTH} characters`,
+          id,
+        );
+      }
+      if (msg.type !== "publish") return { type: msg.type, topic, id };
+      if (!("data" in msg)) {
+        return fail("missing_field", '"publish" needs a "data" field', id);
+      }
+      return { type: "publish", topic, data: msg.data, id };
+    }
+    case undefined:
+      return fail("missing_field", 'Frame needs a "type"', id);
+    default:
+      return fail(
+        "unknown_type",
+        `Unknown message type ${JSON.stringify(msg.type).slice(0, 64)}`,
+        id,
+      );
+  }
+}
+
+function fail(code: ErrorCode, message: string, id?: unknown): ProtocolError {
+  return id === undefined
+    ? { type: "error", code, message }
+    : { type: "error", code, message, id };
+}

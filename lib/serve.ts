@@ -1,0 +1,186 @@
+/**
+ * The server's lifecycle: lock the instance, bind, publish the instance
+ * files, load the app, and drain on SIGINT/SIGTERM (SPEC sections 2-3).
+ *
+ * The port is bound and published before Hono is loaded: start-up is what
+ * every client waits for. Requests that arrive in between wait for the app,
+ * so none is answered before it is ready.
+ *
+ * @module
+ */
+
+import { DRAIN_TIMEOUT_MS, VERSION } from "./config.ts";
+import { AlreadyRunningError } from "./errors.ts";
+import { stageFile } from "./atomic_write.ts";
+import { acquireInstanceLock } from "./instance_lock.ts";
+import { bind, type Handler } from "./listen.ts";
+import type { ListenAddr } from "./listen_addr.ts";
+import type { Logger } from "./log.ts";
+import {
+  formatPortFile,
+  formatRuntimeInfo,
+  type InstancePaths,
+  instancePaths,
+  parsePortFile,
+  parseRuntimeInfo,
+  type RuntimeInfo,
+  runtimeUrls,
+} from "./port_file.ts";
+import { generateToken } from "./security.ts";
+import { ensureStateDir } from "./state_dir.ts";
+
+/** Everything `serve` needs, resolved from flags and environment. */
+export interface ServeOptions {
+  /** Where to listen. */
+  addr: ListenAddr;
+  /** The instance name. */
+  instance: string;
+  /** The state directory. */
+  stateDir: string;
+  /** Require a bearer token on `/ws`, `/publish` and `/info`. */
+  auth: "none" | "token";
+  /** Extra allowed origins (`--allow-origin`). */
+  allowedOrigins: ReadonlySet<string>;
+}
+
+/**
+ * Runs the server until SIGINT or SIGTERM, then drains and resolves.
+ *
+ * @throws {AlreadyRunningError} When a live process owns the instance.
+ * @throws {BindError} When the address cannot be bound.
+ * @throws {StateDirError} When the state directory is unusable.
+ */
+export async function serve(options: ServeOptions, log: Logger): Promise<void> {
+  ensureStateDir(options.stateDir);
+  const paths = instancePaths(options.stateDir, options.instance);
+  const lock = await acquireInstanceLock(paths.lock);
+  if (lock === undefined) throw alreadyRunning(options.instance, paths);
+  // A dead owner's files: gone before anyone can mistake them for ours.
+  removeQuietly(paths.port);
+
+  const app = Promise.withResolvers<Handler>();
+  let handle: Handler | undefined = undefined;
+  const bound = bind(
+    options.addr,
+    (req, info) =>
+      handle ? handle(req, info) : app.promise.then((h) => h(req, info)),
+    (msg) => log.log("warn", msg),
+  );
+
+  const token = options.auth === "token" ? generateToken() : undefined;
+  const info: RuntimeInfo = {
+    pid: Deno.pid,
+    port: bound.port,
+    hostname: options.addr.hostname,
+    ...runtimeUrls(options.addr.hostname, bound.port),
+    startedAt: new Date().toISOString(),
+    version: VERSION,
+    instance: options.instance,
+    ...(token === undefined ? {} : { token }),
+  };
+  // Flush both files in parallel, then publish the metadata before the port.
+  const [jsonFile, portFile] = await Promise.all([
+    stageFile(paths.json, formatRuntimeInfo(info), { verifyMode: true }),
+    stageFile(paths.port, formatPortFile(bound.port)),
+  ]);
+  await jsonFile.commit();
+  await portFile.commit();
+  log.log("info", `Starting server on ${info.url}`, {
+    url: info.url,
+    wsUrl: info.wsUrl,
+    pid: info.pid,
+    instance: info.instance,
+    auth: options.auth,
+  });
+
+  let draining = false;
+  const { createApp } = await import("./app.ts");
+  const { WsHub } = await import("./ws_hub.ts");
+  const hub = new WsHub({
+    version: VERSION,
+    pid: Deno.pid,
+    instance: options.instance,
+  });
+  const hono = createApp({
+    info,
+    hub,
+    policy: {
+      checkHost: options.addr.loopback,
+      allowedOrigins: options.allowedOrigins,
+      token,
+    },
+    draining: () => draining,
+  });
+  handle = (req, connInfo) => hono.fetch(req, connInfo);
+  app.resolve(handle);
+
+  const stopped = Promise.withResolvers<string>();
+  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const listeners = signals.map((s) => [s, onSignal(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+
+  const signal = await stopped.promise;
+  draining = true;
+  log.log("info", `Received ${signal}, shutting down`, { signal });
+  removeOwnFiles(paths, info);
+  hub.shutdown(signal);
+  const drained = Promise.all(bound.servers.map((s) => s.shutdown()));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = await Promise.race([
+    drained.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), DRAIN_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    log.log(
+      "warn",
+      "In-flight requests did not finish within 5 s; stopping anyway",
+    );
+  }
+  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  lock.close();
+}
+
+/** Removes the instance files, but only while they still describe this process. */
+function removeOwnFiles(paths: InstancePaths, info: RuntimeInfo): void {
+  const current = readText(paths.json);
+  if (current === undefined || parseRuntimeInfo(current)?.pid !== info.pid) {
+    return;
+  }
+  if (parsePortFile(readText(paths.port) ?? "") === info.port) {
+    removeQuietly(paths.port);
+  }
+  removeQuietly(paths.json);
+}
+
+function alreadyRunning(
+  instance: string,
+  paths: InstancePaths,
+): AlreadyRunningError {
+  const owner = parseRuntimeInfo(readText(paths.json) ?? "");
+  const who = owner === undefined
+    ? "by a process that is still starting"
+    : `by pid ${owner.pid} at ${owner.url}`;
+  return new AlreadyRunningError(
+    `Instance "${instance}" is already running ${who}; stop it with "pryx-core stop --instance ${instance}" or choose another --instance`,
+  );
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Test helpers that run the real CLI: `$PRYX_CORE_BIN` when set, else
+ * `deno run` of `main.ts` with the permissions of `deno task start`.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The permission flags `deno task start` uses (kept equal by `tests/tasks_test.ts`). */
+export const RUNTIME_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+];
+
+/** The command line that runs pryx-core with `args`. */
+export function cliCommand(args: string[]): [string, string[]] {
+  const bin = Deno.env.get("PRYX_CORE_BIN");
+  if (bin) return [bin, args];
+  return [Deno.execPath(), ["run", ...RUNTIME_PERMISSIONS, MAIN, ...args]];
+}
+
+/** Options for {@linkcode runCli} and {@linkcode startServer}. */
+export interface CliOptions {
+  /** Environment for the child; `PRYX_HOME` should point at a temp dir. */
+  env?: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+}
+
+/** What a finished CLI run printed and how it exited. */
+export interface CliResult {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment every child gets: no colour, and no inherited PRYX_* overrides. */
+function childEnv(env: Record<string, string> = {}): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (!k.startsWith("PRYX_") || k === "PRYX_CORE_BIN") base[k] = v;
+  }
+  return { ...base, NO_COLOR: "1", ...env };
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(
+  args: string[],
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const [cmd, argv] = cliCommand(args);
+  const out = await new Deno.Command(cmd, {
+    args: argv,
+    env: childEnv(options.env),
+    clearEnv: true,
+    cwd: options.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    signal: out.signal,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** A server started by {@linkcode startServer}. */
+export interface RunningServer extends AsyncDisposable {
+  /** The child process. */
+  child: Deno.ChildProcess;
+  /** The port from the port file. */
+  port: number;
+  /** stderr so far (grows while the server runs). */
+  stderr(): string;
+  /** Sends `signal` and waits for the exit; returns the status and all stderr. */
+  stop(signal?: Deno.Signal): Promise<{ code: number; stderr: string }>;
+}
+
+/** Makes a fresh temp state directory; remove it with `Deno.remove(dir, { recursive: true })`. */
+export function tempHome(): Promise<string> {
+  return Deno.makeTempDir({ prefix: "pryx-test-" });
+}
+
+/**
+ * Starts `pryx-core serve` and waits (bounded) until `<instance>.port`
+ * appears in `home`.
+ */
+export async function startServer(
+  home: string,
+  args: string[] = [],
+  options: CliOptions & { instance?: string; timeoutMs?: number } = {},
+): Promise<RunningServer> {
+  const [cmd, argv] = cliCommand(["serve", ...args]);
+  const child = new Deno.Command(cmd, {
+    args: argv,
+    env: childEnv({ PRYX_HOME: home, ...options.env }),
+    clearEnv: true,
+    cwd: options.cwd,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let err = "";
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for await (const chunk of child.stderr) {
+      err += dec.decode(chunk, { stream: true });
+    }
+  })();
+  const portPath = `${home}/${options.instance ?? "runtime"}.port`;
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let port: number | undefined;
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  while (Date.now() < deadline && !exited) {
+    try {
+      port = Number(Deno.readTextFileSync(portPath));
+      if (port > 0) break;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  let stopped: Promise<{ code: number; stderr: string }> | undefined;
+  const stop = (signal: Deno.Signal = "SIGTERM") => {
+    stopped ??= (async () => {
+      try {
+        if (!exited) child.kill(signal);
+      } catch {
+        // already gone
+      }
+      const s = await status;
+      await reading;
+      return { code: s.code, stderr: err };
+    })();
+    return stopped;
+  };
+  if (port === undefined || !(port > 0)) {
+    const { code, stderr } = await stop("SIGKILL");
+    throw new Error(`Server did not start (exit ${code}): ${stderr}`);
+  }
+  return {
+    child,
+    port,
+    stderr: () => err,
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
+}
+
+/** Opens a WebSocket and resolves once the `hello` frame has arrived. */
+export async function connectWs(
+  url: string,
+  protocols?: string | string[],
+): Promise<
+  {
+    ws: WebSocket;
+    hello: Record<string, unknown>;
+    next: () => Promise<Record<string, unknown>>;
+  }
+> {
+  const ws = new WebSocket(url, protocols);
+  const queue: Record<string, unknown>[] = [];
+  const waiters: ((m: Record<string, unknown>) => void)[] = [];
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(e.data as string);
+    const w = waiters.shift();
+    if (w) w(msg);
+    else queue.push(msg);
+  };
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const m = queue.shift();
+      if (m) return resolve(m);
+      const t = setTimeout(
+        () => reject(new Error("timed out waiting for a frame")),
+        5000,
+      );
+      waiters.push((msg) => {
+        clearTimeout(t);
+        resolve(msg);
+      });
+    });
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
+  });
+  const hello = await next();
+  return { ws, hello, next };
+}
