@@ -201,3 +201,21 @@ export async function connectWs(
   const hello = await next();
   return { ws, hello, next };
 }
+
+/**
+ * Runs `fn` against a server started with `args` in a fresh temp state
+ * directory; kills the server and removes the directory afterwards.
+ */
+export async function withServer(
+  args: string[],
+  fn: (server: RunningServer, home: string) => Promise<void>,
+  options: CliOptions & { instance?: string } = {},
+): Promise<void> {
+  const home = await tempHome();
+  try {
+    await using server = await startServer(home, args, options);
+    await fn(server, home);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
