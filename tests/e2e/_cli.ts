@@ -16,10 +16,19 @@ export const RUNTIME_PERMISSIONS = [
   "--allow-run",
 ];
 
-/** The command line that runs pryx-core with `args`. */
+/**
+ * The command line that runs pryx-core with `args`. A relative
+ * `$PRYX_CORE_BIN` (`./pryx-core`) is taken from the directory the tests
+ * were started in, whatever `cwd` a child gets.
+ */
 export function cliCommand(args: string[]): [string, string[]] {
   const bin = Deno.env.get("PRYX_CORE_BIN");
-  if (bin) return [bin, args];
+  if (bin) {
+    const path = bin.includes("/") && !bin.startsWith("/")
+      ? `${Deno.cwd()}/${bin}`
+      : bin;
+    return [path, args];
+  }
   return [Deno.execPath(), ["run", ...RUNTIME_PERMISSIONS, MAIN, ...args]];
 }
 
@@ -29,6 +38,11 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Working directory. */
   cwd?: string;
+  /**
+   * A command that runs pryx-core as its last arguments, e.g.
+   * `["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]`.
+   */
+  prefix?: string[];
 }
 
 /** What a finished CLI run printed and how it exited. */
@@ -53,7 +67,8 @@ export async function runCli(
   args: string[],
   options: CliOptions = {},
 ): Promise<CliResult> {
-  const [cmd, argv] = cliCommand(args);
+  const [bin, binArgs] = cliCommand(args);
+  const [cmd, ...argv] = [...options.prefix ?? [], bin, ...binArgs];
   const out = await new Deno.Command(cmd, {
     args: argv,
     env: childEnv(options.env),
@@ -82,6 +97,8 @@ export interface RunningServer extends AsyncDisposable {
   stderr(): string;
   /** Sends `signal` and waits for the exit; returns the status and all stderr. */
   stop(signal?: Deno.Signal): Promise<{ code: number; stderr: string }>;
+  /** Waits for the exit without sending anything (after signalling another pid). */
+  exited(): Promise<{ code: number; stderr: string }>;
 }
 
 /** Makes a fresh temp state directory; remove it with `Deno.remove(dir, { recursive: true })`. */
@@ -98,7 +115,8 @@ export async function startServer(
   args: string[] = [],
   options: CliOptions & { instance?: string; timeoutMs?: number } = {},
 ): Promise<RunningServer> {
-  const [cmd, argv] = cliCommand(["serve", ...args]);
+  const [bin, binArgs] = cliCommand(["serve", ...args]);
+  const [cmd, ...argv] = [...options.prefix ?? [], bin, ...binArgs];
   const child = new Deno.Command(cmd, {
     args: argv,
     env: childEnv({ PRYX_HOME: home, ...options.env }),
@@ -132,6 +150,11 @@ export async function startServer(
     }
     await new Promise((r) => setTimeout(r, 10));
   }
+  const exitedWith = async () => {
+    const s = await status;
+    await reading;
+    return { code: s.code, stderr: err };
+  };
   let stopped: Promise<{ code: number; stderr: string }> | undefined;
   const stop = (signal: Deno.Signal = "SIGTERM") => {
     stopped ??= (async () => {
@@ -140,9 +163,7 @@ export async function startServer(
       } catch {
         // already gone
       }
-      const s = await status;
-      await reading;
-      return { code: s.code, stderr: err };
+      return await exitedWith();
     })();
     return stopped;
   };
@@ -155,6 +176,7 @@ export async function startServer(
     port,
     stderr: () => err,
     stop,
+    exited: exitedWith,
     async [Symbol.asyncDispose]() {
       await stop("SIGKILL");
     },
