@@ -40,10 +40,13 @@ export const TARGETS = [
 /** One of {@linkcode TARGETS}. */
 export type Target = typeof TARGETS[number];
 
-const USAGE = `Usage: deno task compile [TARGET]
+const USAGE = `Usage: deno task compile [--output PATH] [TARGET]
 
 Builds ./pryx-core for this machine, or ./pryx-core-TARGET[.exe] for TARGET:
   ${TARGETS.join("\n  ")}
+
+Flags:
+  --output PATH  write the binary to PATH instead
 
 Environment:
   DENORT_BIN  path to a denort of Deno ${Deno.version.deno} for TARGET (offline builds)
@@ -104,9 +107,9 @@ export async function compile(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const target = parseTarget(args);
+  const { target, output: outputFlag } = parseArgs(args);
   const effective: Target = target ?? hostTarget();
-  const output = `${ROOT}/${outputName(target)}`;
+  const output = absolute(outputFlag ?? `${ROOT}/${outputName(target)}`);
 
   const denort = await findDenort(effective);
   log(`Base binary: ${denort}`);
@@ -139,6 +142,38 @@ export async function compile(args: string[]): Promise<number> {
     } MiB, permissions ${permissions.join(" ")})`,
   );
   return 0;
+}
+
+/** Parses `[--output PATH] [TARGET]`. */
+function parseArgs(
+  args: string[],
+): { target: Target | undefined; output: string | undefined } {
+  let output: string | undefined;
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--output" || arg === "-o") {
+      output = args[++i];
+      if (output === undefined || output === "") {
+        throw new CompileError("Missing value for --output: give a path", 2);
+      }
+    } else if (arg.startsWith("--output=")) {
+      output = arg.slice("--output=".length);
+    } else if (arg.startsWith("-")) {
+      throw new CompileError(
+        `Unknown flag "${arg}": run "deno task compile --help" for usage`,
+        2,
+      );
+    } else positionals.push(arg);
+  }
+  return { target: parseTarget(positionals), output };
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)
+    ? path
+    // `deno task` runs in the directory of deno.json; INIT_CWD is the user's.
+    : `${Deno.env.get("INIT_CWD") ?? Deno.cwd()}/${path}`;
 }
 
 function parseTarget(args: string[]): Target | undefined {
@@ -306,7 +341,9 @@ function verifyGraph(modules: GraphModule[]): void {
   const local = modules.filter((m) => m.specifier.startsWith("file:")).length;
   const npm = modules.filter((m) => m.specifier.startsWith("npm:")).length;
   log(
-    `Module graph: ${local} local modules (${commands.length} subcommands) and ${npm} npm package(s) to embed`,
+    `Module graph: ${local} local modules and ${npm} npm package(s) to embed, subcommands ${
+      commands.join(", ")
+    }`,
   );
 }
 

@@ -1,0 +1,147 @@
+/**
+ * Tests of `deno task compile` (scripts/compile.ts) on a machine that cannot
+ * download `denort`: the one-line error, target validation, and everything
+ * up to the base binary, run for real with the `deno` CLI standing in for
+ * `denort` (which the smoke test must then reject).
+ *
+ * @module
+ */
+
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+} from "./_assert.ts";
+import { RUNTIME_PERMISSIONS } from "./e2e/_cli.ts";
+import { runtimePermissions } from "../scripts/compile.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Runs `deno task compile ARGS` with `env` on top of ours, minus DENORT_BIN. */
+async function compileTask(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; lines: string[]; stderr: string }> {
+  const base = Deno.env.toObject();
+  delete base.DENORT_BIN;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "compile", ...args],
+    cwd: ROOT,
+    env: { ...base, NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  // `deno task` echoes the task's command line first; the rest is ours.
+  const lines = stderr.split("\n").filter((l) =>
+    l.trim() !== "" && !l.startsWith("Task compile ")
+  );
+  return { code: out.code, lines, stderr };
+}
+
+/**
+ * A fresh DENO_DIR that shares the npm cache (so the lockfile's packages
+ * resolve offline) but has no cached denort.
+ */
+async function denoDirWithoutDenort(): Promise<string> {
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const { denoDir } = JSON.parse(new TextDecoder().decode(info.stdout));
+  const dir = await Deno.makeTempDir({ prefix: "pryx-deno-dir-" });
+  await Deno.symlink(`${denoDir}/npm`, `${dir}/npm`);
+  return dir;
+}
+
+Deno.test("compile without DENORT_BIN and no network fails with one line naming DENORT_BIN", async () => {
+  const denoDir = await denoDirWithoutDenort();
+  try {
+    const unreachable = "http://127.0.0.1:9";
+    const { code, lines, stderr } = await compileTask([], {
+      DENO_DIR: denoDir,
+      HTTPS_PROXY: unreachable,
+      HTTP_PROXY: unreachable,
+      https_proxy: unreachable,
+      http_proxy: unreachable,
+    });
+    assertEquals(code, 1, stderr);
+    assertEquals(lines.length, 1, stderr);
+    assertMatch(
+      lines[0],
+      /^pryx-core compile: cannot download denort for (x86_64|aarch64)-/,
+    );
+    assertMatch(lines[0], /set DENORT_BIN=\/path\/to\/denort/);
+    assertNotMatch(stderr, /Stack backtrace|^\s+at /m);
+  } finally {
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});
+
+Deno.test("compile rejects an unknown target with exit 2 and the list of targets", async () => {
+  const { code, lines, stderr } = await compileTask(["riscv64-linux"]);
+  assertEquals(code, 2, stderr);
+  assertEquals(lines.length, 1, stderr);
+  assertMatch(
+    lines[0],
+    /Unknown target "riscv64-linux": use one of .*x86_64-pc-windows-msvc/,
+  );
+});
+
+Deno.test("compile rejects a DENORT_BIN that is not a file with exit 2", async () => {
+  const { code, lines, stderr } = await compileTask([], {
+    DENORT_BIN: "/nonexistent/denort",
+  });
+  assertEquals(code, 2, stderr);
+  assertEquals(lines.length, 1, stderr);
+  assertMatch(lines[0], /DENORT_BIN="\/nonexistent\/denort" is not a file/);
+});
+
+Deno.test("compile checks, embeds every subcommand with the runtime permissions, and rejects a base binary that is not denort", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pryx-compile-" });
+  try {
+    const output = `${dir}/pryx-core`;
+    const { code, lines, stderr } = await compileTask(
+      ["--output", output],
+      // The deno CLI is not a denort: the binary builds but does not run as
+      // pryx-core, which the smoke test must catch.
+      { DENORT_BIN: Deno.execPath() },
+    );
+    assertEquals(code, 1, stderr);
+    assertMatch(stderr, /deno check main\.ts/);
+    const graph = stderr.match(/Module graph: .*subcommands (.*)/)?.[1] ?? "";
+    for (const cmd of ["serve", "discover", "list", "stop", "run"]) {
+      assertMatch(graph, new RegExp(`\\bcmd_${cmd}\\.ts\\b`), `embeds ${cmd}`);
+    }
+    assertMatch(
+      stderr,
+      new RegExp(`deno compile ${RUNTIME_PERMISSIONS.join(" ")} --target`),
+    );
+    assertNotMatch(stderr, /deno compile .*(-A|--allow-all)\b/);
+    assertMatch(
+      lines.at(-1) ?? "",
+      /^pryx-core compile: The built binary does not run as pryx-core .*not the deno CLI\?$/,
+    );
+    assert(!exists(output), "the broken binary is removed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the binary gets exactly the permissions of deno task start", () => {
+  const denoJson = Deno.readTextFileSync(`${ROOT}/deno.json`);
+  assertEquals(runtimePermissions(denoJson), RUNTIME_PERMISSIONS);
+});
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
