@@ -5,16 +5,16 @@
  * @module
  */
 
-import { parseFlags } from "./args.ts";
+import { type ParsedFlags, parseFlags } from "./args.ts";
 import {
   DEFAULT_LISTEN,
   Env,
   resolveInstance,
   resolveStateDir,
 } from "./config.ts";
-import { UsageError } from "./errors.ts";
+import { PryxError, UsageError } from "./errors.ts";
 import { parseListenAddr } from "./listen_addr.ts";
-import { createLogger, type LogFormat } from "./log.ts";
+import { createLogger, type LogFormat, type Logger } from "./log.ts";
 import { normaliseOrigin } from "./security.ts";
 import { serve, type ServeOptions } from "./serve.ts";
 
@@ -70,6 +70,22 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new UsageError(`Invalid --log-format "${format}": use text or json`);
   }
   const log = createLogger(format as LogFormat, flags.quiet ?? false);
+  if (format === "text") return await serveWith(flags, log);
+  // A log collector reads one JSON object per line: failures too.
+  try {
+    return await serveWith(flags, log);
+  } catch (err) {
+    if (!(err instanceof PryxError)) throw err;
+    log.log("error", err.message, { exitCode: err.exitCode });
+    return err.exitCode;
+  }
+}
+
+/** Resolves options from `flags` and the environment, then serves. */
+async function serveWith(
+  flags: ParsedFlags<typeof FLAGS>,
+  log: Logger,
+): Promise<number> {
   const env = (name: string) => Deno.env.get(name);
   const addr = parseListenAddr(
     flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN,

@@ -51,6 +51,15 @@ export interface ServeOptions {
  * @throws {StateDirError} When the state directory is unusable.
  */
 export async function serve(options: ServeOptions, log: Logger): Promise<void> {
+  // Listen for signals first: a signal that arrives while starting must stop
+  // the server once it is up, not kill it mid-write (the default action) or,
+  // as PID 1 of a container, be ignored for good.
+  const stopped = Promise.withResolvers<string>();
+  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const listeners = signals.map((s) => [s, onSignal(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+
   ensureStateDir(options.stateDir);
   const paths = instancePaths(options.stateDir, options.instance);
   const lock = await acquireInstanceLock(paths.lock);
@@ -113,12 +122,6 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   });
   handle = (req, connInfo) => hono.fetch(req, connInfo);
   app.resolve(handle);
-
-  const stopped = Promise.withResolvers<string>();
-  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const listeners = signals.map((s) => [s, onSignal(s)] as const);
-  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
 
   const signal = await stopped.promise;
   draining = true;
