@@ -18,7 +18,7 @@ export interface RawResponse {
   statusLine: string;
   /** The response headers (repeated names joined by `, `). */
   headers: Headers;
-  /** The body as text (empty for 101, 204, 304 and HEAD). */
+  /** The body as text (empty for 1xx, 204, 304 and HEAD). */
   body: string;
 }
 
@@ -125,7 +125,8 @@ export class RawConnection implements Disposable {
 
   /**
    * Reads one response: the head, then the body by `Content-Length`,
-   * chunked coding, or up to EOF.
+   * chunked coding, or up to EOF. An interim 1xx response (e.g. `100
+   * Continue`) counts as one: call again for the final one.
    *
    * @param head `true` when the request was `HEAD` (no body follows).
    * @returns The response, or `undefined` when the server closed the
@@ -181,7 +182,7 @@ export class RawConnection implements Disposable {
     headers: Headers,
     head: boolean,
   ): Promise<string | undefined> {
-    if (head || status === 101 || status === 204 || status === 304) return "";
+    if (head || status < 200 || status === 204 || status === 304) return "";
     const length = headers.get("content-length");
     if (length !== null) {
       const n = Number(length);
