@@ -5,8 +5,11 @@
  * @module
  */
 
-/** Why a body could not be read. */
-export type BodyError = "too_large" | "bad_json";
+/**
+ * Why a body could not be read; `aborted` when the client went away
+ * before sending all of it (nobody is left to answer).
+ */
+export type BodyError = "too_large" | "bad_json" | "aborted";
 
 /**
  * Reads `req`'s body as JSON, refusing bodies over `limit` bytes.
@@ -27,7 +30,17 @@ export async function readJsonBody(
   let size = 0;
   const reader = req.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch (err) {
+      if (
+        err instanceof Deno.errors.BadResource ||
+        err instanceof Deno.errors.ConnectionReset
+      ) return { error: "aborted" };
+      throw err;
+    }
+    const { done, value } = result;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
