@@ -11,7 +11,7 @@
 import { parseDuration, parseFlags } from "./args.ts";
 import { DEFAULT_WAIT_MS, Env } from "./config.ts";
 import {
-  discoverOnce,
+  discoverSettled,
   type FoundRuntime,
   notFound,
   planDiscovery,
@@ -104,7 +104,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
   });
   const report = (message: string) => console.error(`pryx-core: ${message}`);
   const outcome = waitMs === undefined
-    ? await discoverOnce(host, plan, report)
+    ? await discoverSettled(host, plan, report)
     : await waitForDiscovery(host, plan, waitMs, report);
   if (outcome.runtime === undefined) throw notFound(outcome, waitMs);
   if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));

@@ -37,6 +37,9 @@ import {
 /** How often `--wait` re-checks when no file-system event arrives, in ms. */
 export const WAIT_POLL_MS = 200;
 
+/** How long a discovery waits for an instance whose owner is starting, in ms. */
+export const STARTING_GRACE_MS = 2000;
+
 /** The most ports one `--probe` may name. */
 export const MAX_PROBE_PORTS = 1024;
 
@@ -173,6 +176,8 @@ export interface DiscoverPlan {
 export interface DiscoverOutcome {
   /** The live runtime, when one was found. */
   runtime?: FoundRuntime;
+  /** The named instance's lock is held but it is not ready (yet). */
+  starting?: boolean;
   /** What was tried, for the "nothing live" message. */
   tried: string[];
 }
@@ -228,6 +233,13 @@ export async function discoverOnce(
   tried.push(instancePaths(plan.stateDir, plan.instance).port);
   if (named.state === "live") return { runtime: toRuntime(named), tried };
   if (named.state === "stale") onStale(staleMessage(named));
+  // A held lock means a live owner: files that do not check out yet may be
+  // a server's that is starting or restarting right now.
+  const starting = named.state === "starting" ||
+      (named.state === "stale" && plan.check &&
+        isHeld(host, instancePaths(plan.stateDir, plan.instance).lock))
+    ? { starting: true }
+    : {};
 
   if (plan.any) {
     tried.push(`the other instances of ${plan.stateDir}`);
@@ -247,7 +259,30 @@ export async function discoverOnce(
     const runtime = await probePorts(host, plan);
     if (runtime !== undefined) return { runtime, tried };
   }
-  return { tried };
+  return { tried, ...starting };
+}
+
+/**
+ * {@linkcode discoverOnce}, but when the named instance's lock is held and
+ * its files do not check out yet (a server starting or restarting right
+ * now), waits up to `graceMs` for it instead of answering "nothing live".
+ */
+export async function discoverSettled(
+  host: DiscoverHost,
+  plan: DiscoverPlan,
+  onStale: (message: string) => void = () => {},
+  graceMs: number = STARTING_GRACE_MS,
+): Promise<DiscoverOutcome> {
+  const seen = new Set<string>();
+  const reportOnce = (message: string) => {
+    if (!seen.has(message)) {
+      seen.add(message);
+      onStale(message);
+    }
+  };
+  const outcome = await discoverOnce(host, plan, reportOnce);
+  if (outcome.runtime !== undefined || !outcome.starting) return outcome;
+  return await waitForDiscovery(host, plan, graceMs, reportOnce);
 }
 
 /**
@@ -320,12 +355,13 @@ export async function inspectInstance(
     host.readText(paths.port),
     host.readText(paths.json),
   ]);
+  let held: boolean | undefined | null = null;
   const locked = () => {
-    if (host.isLocked === undefined) return undefined;
+    if (held !== null) return held;
     try {
-      return host.isLocked(paths.lock);
+      return held = host.isLocked?.(paths.lock);
     } catch {
-      return undefined;
+      return held = undefined;
     }
   };
   const status = (
@@ -497,10 +533,11 @@ export function notFound(
   const what = waitedMs === undefined
     ? "No live runtime found"
     : `No live runtime within ${formatMs(waitedMs)}`;
+  const hint = outcome.starting
+    ? "its owner holds the lock but is not ready; retry with --wait, or stop it"
+    : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
   return new NotFoundError(
-    `${what}: tried ${
-      outcome.tried.join(", ")
-    }; start one with "pryx-core serve" or "pryx-core run -- CMD"`,
+    `${what}: tried ${outcome.tried.join(", ")}; ${hint}`,
   );
 }
 
@@ -600,6 +637,15 @@ function parseOverride(env: EnvGetter): DiscoverPlan["override"] {
     port: base.port === "" ? (secure ? 443 : 80) : Number(base.port),
     ...(token === undefined ? {} : { token }),
   };
+}
+
+/** Whether the host's flock says `lockPath` is held (`false` when unknown). */
+function isHeld(host: DiscoverHost, lockPath: string): boolean {
+  try {
+    return host.isLocked?.(lockPath) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** The nearest existing directory at or above `dir`. */

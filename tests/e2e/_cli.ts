@@ -134,6 +134,7 @@ export async function startServer(
     }
   })();
   const portPath = `${home}/${options.instance ?? "runtime"}.port`;
+  const jsonPath = `${home}/${options.instance ?? "runtime"}.json`;
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let port: number | undefined;
   let exited = false;
@@ -143,8 +144,12 @@ export async function startServer(
   });
   while (Date.now() < deadline && !exited) {
     try {
+      // A stale file of a killed predecessor does not count: the port is
+      // ours once the metadata names our pid.
+      const owner = JSON.parse(Deno.readTextFileSync(jsonPath)).pid;
       port = Number(Deno.readTextFileSync(portPath));
-      if (port > 0) break;
+      if (port > 0 && owner === child.pid) break;
+      port = undefined;
     } catch {
       // not yet
     }
@@ -237,6 +242,18 @@ export async function withServer(
   try {
     await using server = await startServer(home, args, options);
     await fn(server, home);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+/** Runs `fn` with a fresh temp state directory, removed afterwards. */
+export async function withHome<T>(
+  fn: (home: string) => Promise<T>,
+): Promise<T> {
+  const home = await tempHome();
+  try {
+    return await fn(home);
   } finally {
     await Deno.remove(home, { recursive: true });
   }

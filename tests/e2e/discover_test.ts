@@ -1,0 +1,267 @@
+/**
+ * Black-box tests of `pryx-core discover` (SPEC section 5): every format's
+ * exact stdout, exit codes, stale files, restarts, the URL overrides,
+ * `--wait`, `--probe`, `--any` and token auth.
+ *
+ * @module
+ */
+
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { cliCommand, runCli, startServer, withHome } from "./_cli.ts";
+
+const EXITS_ONE_LINE = /^pryx-core: No live runtime/m;
+
+Deno.test("discover prints exactly the port and a newline by default", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, `${server.port}\n`);
+    assertEquals(r.stderr, "");
+  }));
+
+Deno.test("discover prints the url, ws, json and env formats exactly", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const env = { PRYX_HOME: home };
+    const p = server.port;
+    const out = async (args: string[]) => {
+      const r = await runCli(["discover", ...args], { env });
+      assertEquals(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    assertEquals(await out(["--format", "port"]), `${p}\n`);
+    assertEquals(await out(["--format", "url"]), `http://127.0.0.1:${p}\n`);
+    assertEquals(await out(["--format=ws"]), `ws://127.0.0.1:${p}/ws\n`);
+    const file = Deno.readTextFileSync(`${home}/runtime.json`);
+    assertEquals(await out(["--format", "json"]), file);
+    assertEquals(await out(["--json"]), file);
+    const envText = `export PRYX_API_URL=http://127.0.0.1:${p}\n` +
+      `export PRYX_WS_URL=ws://127.0.0.1:${p}/ws\n`;
+    assertEquals(await out(["--format", "env"]), envText);
+    assertEquals(await out(["--env"]), envText);
+  }));
+
+Deno.test("the env format can be eval'd by a POSIX shell", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const [cmd, args] = cliCommand(["discover", "--env"]);
+    const line = [cmd, ...args].map((a) => `'${a}'`).join(" ");
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `eval "$(${line})" && echo "$PRYX_API_URL $PRYX_WS_URL"`],
+      env: { PRYX_HOME: home, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals(
+      new TextDecoder().decode(out.stdout),
+      `http://127.0.0.1:${server.port} ws://127.0.0.1:${server.port}/ws\n`,
+    );
+  }));
+
+Deno.test("discover exits 1 with nothing running and says what it tried", () =>
+  withHome(async (home) => {
+    const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 1);
+    assertEquals(r.stdout, "");
+    assertMatch(r.stderr, EXITS_ONE_LINE);
+    assert(r.stderr.includes(`${home}/runtime.port`), r.stderr);
+  }));
+
+Deno.test("discover --quiet prints nothing and answers with the exit code", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    const none = await runCli(["discover", "--quiet"], { env });
+    assertEquals([none.code, none.stdout], [1, ""]);
+    await using _server = await startServer(home);
+    const live = await runCli(["discover", "-q"], { env });
+    assertEquals([live.code, live.stdout, live.stderr], [0, "", ""]);
+  }));
+
+Deno.test("discover skips and names the stale file after kill -9, then finds the restarted runtime", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    const first = await startServer(home);
+    await first.stop("SIGKILL");
+    const stale = await runCli(["discover"], { env });
+    assertEquals(stale.code, 1);
+    assertEquals(stale.stdout, "");
+    assertMatch(stale.stderr, /stale/i);
+    assert(stale.stderr.includes(`${home}/runtime.port`), stale.stderr);
+
+    const unchecked = await runCli(["discover", "--no-check"], { env });
+    assertEquals(unchecked.stdout, `${first.port}\n`);
+
+    await using second = await startServer(home);
+    const live = await runCli(["discover"], { env });
+    assertEquals(live.code, 0, live.stderr);
+    assertEquals(live.stdout, `${second.port}\n`);
+  }));
+
+Deno.test("discover does not trust a port file whose pid disagrees with /health", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const path = `${home}/runtime.json`;
+    const info = JSON.parse(Deno.readTextFileSync(path));
+    Deno.writeTextFileSync(path, JSON.stringify({ ...info, pid: 1 }));
+    const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 1);
+    assertMatch(r.stderr, /stale.*runtime\.port.*pid/i);
+    assert(server.port > 0);
+  }));
+
+Deno.test("a live PRYX_API_URL wins over the instance files", () =>
+  withHome(async (home) => {
+    await using other = await startServer(`${home}/other`);
+    await using _local = await startServer(home);
+    const r = await runCli(["discover", "--format", "env"], {
+      env: {
+        PRYX_HOME: home,
+        PRYX_API_URL: `http://127.0.0.1:${other.port}`,
+      },
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(
+      r.stdout,
+      `export PRYX_API_URL=http://127.0.0.1:${other.port}\n` +
+        `export PRYX_WS_URL=ws://127.0.0.1:${other.port}/ws\n`,
+    );
+  }));
+
+Deno.test("PRYX_WS_URL alone derives the API URL", () =>
+  withHome(async (home) => {
+    await using server = await startServer(`${home}/other`);
+    const r = await runCli(["discover", "--format", "url"], {
+      env: {
+        PRYX_HOME: home,
+        PRYX_WS_URL: `ws://127.0.0.1:${server.port}/ws`,
+      },
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, `http://127.0.0.1:${server.port}\n`);
+  }));
+
+Deno.test("a dead PRYX_API_URL is final: exit 1 even with a live instance", () =>
+  withHome(async (home) => {
+    await using _server = await startServer(home);
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const dead = (l.addr as Deno.NetAddr).port;
+    l.close();
+    const r = await runCli(["discover"], {
+      env: { PRYX_HOME: home, PRYX_API_URL: `http://127.0.0.1:${dead}` },
+    });
+    assertEquals(r.code, 1);
+    assertEquals(r.stdout, "");
+    assert(r.stderr.includes("PRYX_API_URL"), r.stderr);
+  }));
+
+Deno.test("an invalid PRYX_API_URL is a usage error", () =>
+  withHome(async (home) => {
+    const r = await runCli(["discover"], {
+      env: { PRYX_HOME: home, PRYX_API_URL: "localhost:3000" },
+    });
+    assertEquals(r.code, 2);
+    assertMatch(r.stderr, /^pryx-core: Invalid PRYX_API_URL/);
+  }));
+
+Deno.test("discover --wait started before the runtime returns once it is up", () =>
+  withHome(async (home) => {
+    const state = `${home}/not/yet`;
+    const waiting = runCli(["discover", "--wait", "60s", "--format", "url"], {
+      env: { PRYX_HOME: state },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await using server = await startServer(state);
+    const r = await waiting;
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, `http://127.0.0.1:${server.port}\n`);
+  }));
+
+Deno.test("discover --wait exits 1 when nothing comes up in time", () =>
+  withHome(async (home) => {
+    const r = await runCli(["discover", "--wait", "300ms"], {
+      env: { PRYX_HOME: home },
+    });
+    assertEquals(r.code, 1);
+    assertEquals(r.stdout, "");
+    assertMatch(r.stderr, /No live runtime within 300 ms/);
+  }));
+
+Deno.test("discover --probe ignores another HTTP server and finds the runtime in the range", () =>
+  withHome(async (home) => {
+    await using fake = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => Response.json({ status: "ok" }),
+    );
+    const low = fake.addr.port;
+    const high = Math.min(low + 10, 65535);
+    await using server = await startServer(`${home}/elsewhere`, [
+      "--listen",
+      `127.0.0.1:${low}-${high}`,
+    ]);
+    assert(server.port > low && server.port <= high);
+    const r = await runCli(["discover", "--probe", `${low}-${high}`], {
+      env: { PRYX_HOME: home },
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, `${server.port}\n`);
+
+    const only = await runCli(["discover"], {
+      env: { PRYX_HOME: home, PRYX_PROBE_PORTS: `${low}` },
+    });
+    assertEquals(only.code, 1);
+    assertMatch(
+      only.stderr,
+      new RegExp(`tried .*ports ${low} on 127\\.0\\.0\\.1`),
+    );
+  }));
+
+Deno.test("discover --any takes the first live instance when the named one is not live", () =>
+  withHome(async (home) => {
+    await using b = await startServer(home, ["--instance", "b"], {
+      instance: "b",
+    });
+    const env = { PRYX_HOME: home };
+    const strict = await runCli(["discover"], { env });
+    assertEquals(strict.code, 1);
+    const any = await runCli(["discover", "--any"], { env });
+    assertEquals(any.code, 0, any.stderr);
+    assertEquals(any.stdout, `${b.port}\n`);
+    const named = await runCli(["discover", "--instance", "b"], { env });
+    assertEquals(named.stdout, `${b.port}\n`);
+  }));
+
+Deno.test("with token auth, json includes the token and env exports PRYX_TOKEN", () =>
+  withHome(async (home) => {
+    await using _server = await startServer(home, ["--auth", "token"]);
+    const env = { PRYX_HOME: home };
+    const token = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`))
+      .token;
+    assert(typeof token === "string" && token.length >= 32);
+    const json = await runCli(["discover", "--json"], { env });
+    assertEquals(JSON.parse(json.stdout).token, token);
+    const e = await runCli(["discover", "--env"], { env });
+    assertMatch(e.stdout, /^export PRYX_TOKEN=.+$/m);
+    assert(e.stdout.includes(token), e.stdout);
+  }));
+
+Deno.test("discover rejects bad flags with exit 2", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    for (
+      const args of [
+        ["--format", "yaml"],
+        ["--json", "--env"],
+        ["--wait", "soon"],
+        ["--probe", "70000"],
+        ["--bogus"],
+        ["extra"],
+      ]
+    ) {
+      const r = await runCli(["discover", ...args], { env });
+      assertEquals(r.code, 2, args.join(" "));
+      assertEquals(r.stdout, "");
+      assertMatch(r.stderr, /^pryx-core: /);
+    }
+  }));
