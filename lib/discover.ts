@@ -625,7 +625,9 @@ function parseOverride(env: EnvGetter): DiscoverPlan["override"] {
   const wsUrl = ws === undefined
     ? undefined
     : parse(Env.wsUrl, ws, ["ws:", "wss:"]);
-  const secure = (apiUrl ?? wsUrl)!.protocol.length === 6;
+  const secure = apiUrl !== undefined
+    ? apiUrl.protocol === "https:"
+    : wsUrl!.protocol === "wss:";
   const base = apiUrl ?? wsUrl!;
   const url = apiUrl === undefined
     ? `${secure ? "https" : "http"}://${base.host}`

@@ -1,0 +1,170 @@
+/**
+ * Tests of the client module (SPEC section 6) against a real runtime: on
+ * Deno from `lib/client.ts`, and on the machine's Node.js through the
+ * `deno task build:client` bundle, the way a Node user consumes it.
+ *
+ * @module
+ */
+
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  discover,
+  getApiUrl,
+  getRuntimeUrl,
+  NotFoundError,
+  waitForRuntime,
+} from "../../lib/client.ts";
+import { buildClient } from "../../scripts/build_client.ts";
+import { startServer, tempHome, withHome } from "./_cli.ts";
+
+Deno.test("the client finds the runtime on Deno: getApiUrl, getRuntimeUrl, discover", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const env = { PRYX_HOME: home };
+    assertEquals(await getApiUrl({ env }), `http://127.0.0.1:${server.port}`);
+    assertEquals(
+      await getRuntimeUrl({ env }),
+      `ws://127.0.0.1:${server.port}/ws`,
+    );
+    const rt = await discover({ env });
+    assertEquals(rt?.port, server.port);
+    assertEquals(rt?.pid, server.child.pid);
+    assertEquals(rt?.source, "file");
+  }));
+
+Deno.test("the client answers undefined, or NotFoundError, when nothing is live", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    assertEquals(await discover({ env }), undefined);
+    await assertRejects(() => getApiUrl({ env }), NotFoundError);
+  }));
+
+Deno.test("the client skips a stale instance and honours PRYX_API_URL like the CLI", () =>
+  withHome(async (home) => {
+    const dead = await startServer(home);
+    await dead.stop("SIGKILL");
+    const stale: string[] = [];
+    const env = { PRYX_HOME: home };
+    assertEquals(
+      await discover({ env, onStale: (m) => stale.push(m) }),
+      undefined,
+    );
+    assert(stale.some((m) => m.includes(`${home}/runtime.port`)), `${stale}`);
+
+    await using other = await startServer(`${home}/other`);
+    const url = `http://127.0.0.1:${other.port}`;
+    assertEquals(
+      await getRuntimeUrl({ env: { ...env, PRYX_API_URL: url } }),
+      `ws://127.0.0.1:${other.port}/ws`,
+    );
+  }));
+
+Deno.test("waitForRuntime resolves once a runtime comes up", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    const waiting = waitForRuntime({ env, timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await using server = await startServer(home);
+    const rt = await waiting;
+    assertEquals(rt.url, `http://127.0.0.1:${server.port}`);
+    await assertRejects(
+      () => waitForRuntime({ env: { PRYX_HOME: `${home}/x` }, timeoutMs: 200 }),
+      NotFoundError,
+    );
+  }));
+
+/** A Node script that prints what the bundled client finds, as JSON. */
+const NODE_SCRIPT = `
+const client = await import(process.argv[1]);
+const out = { api: null, ws: null, discovered: null, error: null, waited: null };
+try {
+  out.discovered = (await client.discover()) ?? null;
+  out.api = await client.getApiUrl();
+  out.ws = await client.getRuntimeUrl();
+  out.waited = (await client.waitForRuntime({ timeoutMs: 5000 })).url;
+} catch (err) {
+  out.error = err.name + ": " + err.message;
+}
+console.log(JSON.stringify(out));
+`;
+
+async function runNode(
+  bundle: string,
+  script: string,
+  env: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const out = await new Deno.Command("node", {
+    args: ["--input-type=module", "-e", script, bundle],
+    env: { PATH: Deno.env.get("PATH") ?? "", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assertEquals(out.code, 0, dec.decode(out.stderr));
+  return JSON.parse(dec.decode(out.stdout));
+}
+
+Deno.test("the bundled client runs on Node.js with the same precedence and checks", async () => {
+  const build = await tempHome();
+  try {
+    const bundle = await buildClient(`${build}/client.mjs`);
+    const text = Deno.readTextFileSync(bundle);
+    assert(!/^\s*import\s[^(]*["']node:/m.test(text), "no static node: import");
+    await withHome(async (home) => {
+      const none = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
+      assertEquals(none.discovered, null);
+      assert(String(none.error).startsWith("NotFoundError"), `${none.error}`);
+
+      const server = await startServer(home);
+      try {
+        const live = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
+        assertEquals(live.error, null);
+        assertEquals(live.api, `http://127.0.0.1:${server.port}`);
+        assertEquals(live.ws, `ws://127.0.0.1:${server.port}/ws`);
+        assertEquals(live.waited, `http://127.0.0.1:${server.port}`);
+        const d = live.discovered as Record<string, unknown>;
+        assertEquals([d.port, d.pid, d.source], [
+          server.port,
+          server.child.pid,
+          "file",
+        ]);
+      } finally {
+        await server.stop("SIGKILL");
+      }
+      // Node has no flock: the dead pid's silence on /health decides.
+      const stale = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
+      assertEquals(stale.discovered, null);
+
+      await using other = await startServer(`${home}/other`);
+      const viaEnv = await runNode(bundle, NODE_SCRIPT, {
+        PRYX_HOME: home,
+        PRYX_WS_URL: `ws://127.0.0.1:${other.port}/ws`,
+      });
+      assertEquals(viaEnv.api, `http://127.0.0.1:${other.port}`);
+    });
+  } finally {
+    await Deno.remove(build, { recursive: true });
+  }
+});
+
+Deno.test("waitForRuntime on Node.js resolves once a runtime comes up", async () => {
+  const build = await tempHome();
+  try {
+    const bundle = await buildClient(`${build}/client.mjs`);
+    await withHome(async (home) => {
+      const state = `${home}/later`;
+      const script = `
+const client = await import(process.argv[1]);
+const rt = await client.waitForRuntime({ timeoutMs: 30000 });
+console.log(JSON.stringify(rt));`;
+      const waiting = runNode(bundle, script, { PRYX_HOME: state });
+      await new Promise((r) => setTimeout(r, 300));
+      await using server = await startServer(state);
+      const rt = await waiting;
+      assertEquals(rt.port, server.port);
+    });
+  } finally {
+    await Deno.remove(build, { recursive: true });
+  }
+});

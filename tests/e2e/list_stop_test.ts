@@ -1,0 +1,133 @@
+/**
+ * Black-box tests of `pryx-core list` and `pryx-core stop` (SPEC section 5).
+ *
+ * @module
+ */
+
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { runCli, startServer, withHome } from "./_cli.ts";
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("list --json shows every instance, live and stale, with pid, port and URL", () =>
+  withHome(async (home) => {
+    await using live = await startServer(home, ["--instance", "alpha"], {
+      instance: "alpha",
+    });
+    const dead = await startServer(home, ["--instance", "beta"], {
+      instance: "beta",
+    });
+    await dead.stop("SIGKILL");
+    const r = await runCli(["list", "--json"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    assertEquals(rows.map((x) => x.instance), ["alpha", "beta"]);
+    assertEquals(rows[0].status, "live");
+    assertEquals(rows[0].live, true);
+    assertEquals(rows[0].pid, live.child.pid);
+    assertEquals(rows[0].port, live.port);
+    assertEquals(rows[0].url, `http://127.0.0.1:${live.port}`);
+    assertEquals(rows[1].status, "stale");
+    assertEquals(rows[1].live, false);
+    assertEquals(rows[1].pid, dead.child.pid);
+    assertEquals(rows[1].port, dead.port);
+  }));
+
+Deno.test("list prints a table for people and an empty JSON array for an empty directory", () =>
+  withHome(async (home) => {
+    const empty = await runCli(["list", "--json"], {
+      env: { PRYX_HOME: `${home}/none` },
+    });
+    assertEquals([empty.code, JSON.parse(empty.stdout)], [0, []]);
+    await using server = await startServer(home);
+    const r = await runCli(["list"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 0, r.stderr);
+    const [header, row] = r.stdout.trim().split("\n");
+    assertMatch(header, /^INSTANCE\s+STATUS\s+PID\s+PORT\s+URL/);
+    assertMatch(
+      row,
+      new RegExp(
+        `^runtime\\s+live\\s+${server.child.pid}\\s+${server.port}\\s+http://127\\.0\\.0\\.1:${server.port}`,
+      ),
+    );
+  }));
+
+Deno.test("stop sends SIGTERM to the live owner and waits until it is gone", () =>
+  withHome(async (home) => {
+    const server = await startServer(home);
+    try {
+      const r = await runCli(["stop"], { env: { PRYX_HOME: home } });
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout, "");
+      assert(!exists(`${home}/runtime.port`), "port file removed");
+      const after = await runCli(["discover"], { env: { PRYX_HOME: home } });
+      assertEquals(after.code, 1);
+      const { code } = await server.stop();
+      assertEquals(code, 0, "the server exited cleanly on SIGTERM");
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  }));
+
+Deno.test("stop --instance stops only that instance", () =>
+  withHome(async (home) => {
+    await using a = await startServer(home, ["--instance", "a"], {
+      instance: "a",
+    });
+    await using _b = await startServer(home, ["--instance", "b"], {
+      instance: "b",
+    });
+    const env = { PRYX_HOME: home };
+    const r = await runCli(["stop", "--instance", "b"], { env });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(
+      (await runCli(["discover", "--instance", "a"], { env })).stdout,
+      `${a.port}\n`,
+    );
+    assertEquals(
+      (await runCli(["discover", "--instance", "b"], { env })).code,
+      1,
+    );
+  }));
+
+Deno.test("stop exits 1 when nothing is live", () =>
+  withHome(async (home) => {
+    const r = await runCli(["stop"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 1);
+    assertMatch(r.stderr, /^pryx-core: Nothing to stop/m);
+  }));
+
+Deno.test("stop never signals the pid of a stale file", () =>
+  withHome(async (home) => {
+    // A process of ours stands in for an unrelated process that reused the
+    // pid of a runtime killed with -9.
+    const bystander = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    try {
+      const dead = await startServer(home);
+      await dead.stop("SIGKILL");
+      const path = `${home}/runtime.json`;
+      const info = JSON.parse(Deno.readTextFileSync(path));
+      Deno.writeTextFileSync(
+        path,
+        JSON.stringify({ ...info, pid: bystander.pid }),
+      );
+      const r = await runCli(["stop"], { env: { PRYX_HOME: home } });
+      assertEquals(r.code, 1);
+      assertMatch(r.stderr, /stale/i);
+      const still = await Promise.race([
+        bystander.status.then(() => false),
+        new Promise<boolean>((res) => setTimeout(() => res(true), 100)),
+      ]);
+      assert(still, "the bystander was not signalled");
+    } finally {
+      bystander.kill("SIGKILL");
+      await bystander.status;
+    }
+  }));

@@ -1,0 +1,129 @@
+/**
+ * Black-box tests of `pryx-core run -- CMD` (SPEC section 5): the runtime
+ * it starts, the environment CMD gets, exit codes, and cleanup.
+ *
+ * @module
+ */
+
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { cliCommand, runCli, startServer, withHome } from "./_cli.ts";
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code and stops the runtime", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    const r = await runCli([
+      "run",
+      "--",
+      "sh",
+      "-c",
+      'echo "$PRYX_API_URL $PRYX_WS_URL"; exit 7',
+    ], { env });
+    assertEquals(r.code, 7, r.stderr);
+    const m = /^http:\/\/127\.0\.0\.1:(\d+) ws:\/\/127\.0\.0\.1:(\d+)\/ws\n$/
+      .exec(r.stdout);
+    assert(m !== null && m[1] === m[2], `stdout: ${r.stdout}`);
+    assert(!exists(`${home}/runtime.port`), "the port file is gone");
+    const after = await runCli(["discover"], { env });
+    assertEquals(after.code, 1, "the runtime is gone");
+  }));
+
+Deno.test("run reuses a live runtime and leaves it running", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const env = { PRYX_HOME: home };
+    const r = await runCli(["run", "--", "sh", "-c", 'echo "$PRYX_API_URL"'], {
+      env,
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, `http://127.0.0.1:${server.port}\n`);
+    assertEquals(
+      (await runCli(["discover"], { env })).stdout,
+      `${server.port}\n`,
+    );
+  }));
+
+Deno.test("run --instance passes the token of a token-auth runtime", () =>
+  withHome(async (home) => {
+    await using _server = await startServer(home, [
+      "--instance",
+      "dev",
+      "--auth",
+      "token",
+    ], { instance: "dev" });
+    const token = JSON.parse(Deno.readTextFileSync(`${home}/dev.json`)).token;
+    const r = await runCli(
+      ["run", "--instance", "dev", "--", "sh", "-c", 'echo "$PRYX_TOKEN"'],
+      { env: { PRYX_HOME: home } },
+    );
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, `${token}\n`);
+  }));
+
+Deno.test("run exits 127 when CMD is not found", () =>
+  withHome(async (home) => {
+    const r = await runCli(["run", "--", "pryx-no-such-command-xyz"], {
+      env: { PRYX_HOME: home },
+    });
+    assertEquals(r.code, 127);
+    assertMatch(r.stderr, /not found/i);
+    assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
+  }));
+
+Deno.test("run exits 128+N when signal N ends CMD", () =>
+  withHome(async (home) => {
+    const r = await runCli(["run", "--", "sh", "-c", "kill -TERM $$"], {
+      env: { PRYX_HOME: home },
+    });
+    assertEquals(r.code, 128 + 15);
+  }));
+
+Deno.test("run forwards SIGTERM to CMD", () =>
+  withHome(async (home) => {
+    const [cmd, args] = cliCommand([
+      "run",
+      "--",
+      "sh",
+      "-c",
+      'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done',
+    ]);
+    const child = new Deno.Command(cmd, {
+      args,
+      env: { PRYX_HOME: home, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    let out = "";
+    const dec = new TextDecoder();
+    while (!out.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += dec.decode(value);
+    }
+    child.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += dec.decode(value);
+    }
+    const status = await child.status;
+    assertEquals(status.code, 3, out);
+    assertMatch(out, /got-term/);
+    assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
+  }));
+
+Deno.test("run without a command is a usage error", () =>
+  withHome(async (home) => {
+    const r = await runCli(["run", "--"], { env: { PRYX_HOME: home } });
+    assertEquals(r.code, 2);
+    assertMatch(r.stderr, /^pryx-core: run needs a command/);
+  }));
