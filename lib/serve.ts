@@ -27,7 +27,7 @@ import {
   runtimeUrls,
 } from "./port_file.ts";
 import { generateToken } from "./security.ts";
-import { ensureStateDir } from "./state_dir.ts";
+import { ensureStateDir, removeStaleFile } from "./state_dir.ts";
 
 /** Everything `serve` needs, resolved from flags and environment. */
 export interface ServeOptions {
@@ -65,7 +65,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   const lock = await acquireInstanceLock(paths.lock);
   if (lock === undefined) throw alreadyRunning(options.instance, paths);
   // A dead owner's files: gone before anyone can mistake them for ours.
-  removeQuietly(paths.port);
+  removeStaleFile(paths.port);
 
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;

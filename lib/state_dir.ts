@@ -25,3 +25,29 @@ export function ensureStateDir(dir: string): void {
     );
   }
 }
+
+/**
+ * Removes an instance file left by a dead owner. A missing file is fine;
+ * anything that is not a file or symlink (a directory, say) is refused
+ * rather than removed, since pryx-core did not put it there.
+ *
+ * @throws {StateDirError} When the path cannot be removed.
+ */
+export function removeStaleFile(path: string): void {
+  try {
+    if (Deno.lstatSync(path).isDirectory) {
+      throw new StateDirError(
+        `Cannot use "${path}": it is a directory, not an instance file; remove it and start again`,
+      );
+    }
+    Deno.removeSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    if (err instanceof StateDirError) throw err;
+    throw new StateDirError(
+      `Cannot remove stale "${path}": ${
+        (err as Error).message.split("\n", 1)[0]
+      }; check the state directory's permissions`,
+    );
+  }
+}

@@ -43,6 +43,8 @@ export interface CliOptions {
    * `["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]`.
    */
   prefix?: string[];
+  /** {@linkcode runCli} kills the child with SIGKILL after this long (default 30 s). */
+  timeoutMs?: number;
 }
 
 /** What a finished CLI run printed and how it exited. */
@@ -69,7 +71,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const [bin, binArgs] = cliCommand(args);
   const [cmd, ...argv] = [...options.prefix ?? [], bin, ...binArgs];
-  const out = await new Deno.Command(cmd, {
+  const child = new Deno.Command(cmd, {
     args: argv,
     env: childEnv(options.env),
     clearEnv: true,
@@ -77,7 +79,16 @@ export async function runCli(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  // A CLI that should have exited but serves instead must not hang the suite.
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, options.timeoutMs ?? 30_000);
+  const out = await child.output().finally(() => clearTimeout(timer));
   const dec = new TextDecoder();
   return {
     code: out.code,

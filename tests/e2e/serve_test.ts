@@ -1,43 +1,405 @@
 /**
- * Black-box tests of `pryx-core serve`: files, routes, lifecycle.
+ * Black-box tests of `pryx-core serve`: instance files, listen addresses,
+ * routes, bad input and the shutdown lifecycle (SPEC sections 2, 3, 4, 7).
  *
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { startServer, tempHome } from "./_cli.ts";
-
-Deno.test("serve writes the port file and answers /health on it", async () => {
-  const home = await tempHome();
-  try {
-    await using server = await startServer(home);
-    assertEquals(
-      Deno.readTextFileSync(`${home}/runtime.port`),
-      `${server.port}\n`,
-    );
-    const res = await fetch(`http://127.0.0.1:${server.port}/health`);
-    const body = await res.json();
-    assertEquals(res.status, 200);
-    assertEquals(body.status, "ok");
-    assertEquals(body.service, "pryx-core");
-    assertEquals(body.pid, server.child.pid);
-    assertMatch(
-      server.stderr(),
-      new RegExp(`Starting server on http://127\\.0\\.0\\.1:${server.port}`),
-    );
-    const { code } = await server.stop("SIGTERM");
-    assertEquals(code, 0);
-    assert(!exists(`${home}/runtime.port`), "port file removed on SIGTERM");
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+} from "../_assert.ts";
+import { connectWs, runCli, startServer, withHome } from "./_cli.ts";
 
 function exists(path: string): boolean {
   try {
-    Deno.statSync(path);
+    Deno.lstatSync(path);
     return true;
   } catch {
     return false;
   }
 }
+
+/** A port that was free a moment ago. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Asserts a one-line error on stderr with no stack trace. */
+function assertOneLineError(stderr: string): void {
+  const lines = stderr.trim().split("\n");
+  assertEquals(lines.length, 1, `one line on stderr: ${stderr}`);
+  assertMatch(lines[0], /^pryx-core: /);
+  assertNotMatch(stderr, /\n\s+at |Stack backtrace|error: Uncaught/);
+}
+
+Deno.test("serve publishes 0600 port and metadata files in a 0700 state directory", () =>
+  withHome(async (home) => {
+    const state = `${home}/state`;
+    await using server = await startServer(home, [], {
+      env: { PRYX_HOME: state },
+    }).catch(
+      async () => await startServer(state),
+    );
+    assertEquals(
+      Deno.readTextFileSync(`${state}/runtime.port`),
+      `${server.port}\n`,
+    );
+    const info = JSON.parse(Deno.readTextFileSync(`${state}/runtime.json`));
+    assertEquals(info.port, server.port);
+    assertEquals(info.url, `http://127.0.0.1:${server.port}`);
+    assertEquals(info.wsUrl, `ws://127.0.0.1:${server.port}/ws`);
+    assertEquals(info.instance, "runtime");
+    assertEquals(info.hostname, "127.0.0.1");
+    assert(typeof info.pid === "number" && typeof info.version === "string");
+    assert(!Number.isNaN(Date.parse(info.startedAt)), "startedAt is ISO 8601");
+    assertEquals(info.token, undefined);
+    assertEquals(Deno.statSync(state).mode! & 0o777, 0o700);
+    for (const f of ["runtime.port", "runtime.json", "runtime.lock"]) {
+      assertEquals(Deno.statSync(`${state}/${f}`).mode! & 0o777, 0o600, f);
+    }
+    assertEquals(
+      [...Deno.readDirSync(state)].map((e) => e.name).sort(),
+      ["runtime.json", "runtime.lock", "runtime.port"],
+    );
+  }));
+
+Deno.test("serve logs the Starting server line and answers GET and HEAD /health", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    assertMatch(
+      server.stderr(),
+      new RegExp(`Starting server on http://127\\.0\\.0\\.1:${server.port}\\b`),
+    );
+    const res = await fetch(`http://localhost:${server.port}/health`);
+    const body = await res.json();
+    assertEquals(res.status, 200);
+    assertEquals(
+      Object.keys(body).sort(),
+      ["instance", "pid", "service", "status", "timestamp", "version"],
+    );
+    assertEquals([body.status, body.service, body.instance], [
+      "ok",
+      "pryx-core",
+      "runtime",
+    ]);
+    const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
+    assertEquals(body.pid, info.pid);
+    const head = await fetch(`http://127.0.0.1:${server.port}/health`, {
+      method: "HEAD",
+    });
+    assertEquals(head.status, 200);
+    assertEquals(await head.text(), "");
+  }));
+
+Deno.test("serve answers on [::1] at the same port when the loopback host is used", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const res = await fetch(`http://[::1]:${server.port}/health`);
+    assertEquals((await res.json()).status, "ok");
+    const { ws, hello } = await connectWs(`ws://[::1]:${server.port}/ws`);
+    assertEquals(hello.type, "hello");
+    ws.close();
+  }));
+
+Deno.test("a plain GET /ws gets 426 and unknown routes 404", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const res = await fetch(`http://127.0.0.1:${server.port}/ws`);
+    assertEquals(res.status, 426);
+    await res.body?.cancel();
+    const missing = await fetch(`http://127.0.0.1:${server.port}/nope`);
+    assertEquals(missing.status, 404);
+    await missing.body?.cancel();
+  }));
+
+Deno.test("GET /info returns the instance metadata", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home, ["--instance", "info-test"], {
+      instance: "info-test",
+    });
+    const info = await (await fetch(`http://127.0.0.1:${server.port}/info`))
+      .json();
+    assertEquals(
+      info,
+      JSON.parse(Deno.readTextFileSync(`${home}/info-test.json`)),
+    );
+  }));
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`${signal} sends runtime.shutdown and 1001, removes the files, exits 0`, () =>
+    withHome(async (home) => {
+      await using server = await startServer(home);
+      const { ws, next } = await connectWs(`ws://localhost:${server.port}/ws`);
+      const closed = new Promise<CloseEvent>((resolve) =>
+        ws.addEventListener("close", resolve)
+      );
+      const stopping = server.stop(signal);
+      const event = await next();
+      assertEquals([event.type, event.topic], ["event", "runtime.shutdown"]);
+      assertEquals((await closed).code, 1001);
+      const { code, stderr } = await stopping;
+      assertEquals(code, 0, stderr);
+      assert(!exists(`${home}/runtime.port`), "port file removed");
+      assert(!exists(`${home}/runtime.json`), "metadata file removed");
+    }));
+}
+
+Deno.test("a fixed port is used strictly and a busy one exits 3", () =>
+  withHome(async (home) => {
+    const port = freePort();
+    {
+      await using server = await startServer(home, [
+        "--listen",
+        `127.0.0.1:${port}`,
+      ]);
+      assertEquals(server.port, port);
+    }
+    const holder = Deno.listen({ hostname: "127.0.0.1", port });
+    try {
+      const res = await runCli(["serve", "--listen", `:${port}`], {
+        env: { PRYX_HOME: home },
+      });
+      assertEquals(res.code, 3, res.stderr);
+      assertOneLineError(res.stderr);
+      assertMatch(res.stderr, new RegExp(`${port}`));
+      assert(
+        !exists(`${home}/runtime.port`),
+        "no port file after a failed bind",
+      );
+    } finally {
+      holder.close();
+    }
+  }));
+
+Deno.test("PRYX_LISTEN_ADDR is used, and --listen wins over it", () =>
+  withHome(async (home) => {
+    const [a, b] = [freePort(), freePort()];
+    {
+      await using server = await startServer(home, [], {
+        env: { PRYX_LISTEN_ADDR: `:${a}` },
+      });
+      assertEquals(server.port, a);
+    }
+    await using server = await startServer(home, ["--listen", `:${b}`], {
+      env: { PRYX_LISTEN_ADDR: `:${a}` },
+    });
+    assertEquals(server.port, b);
+  }));
+
+Deno.test("a range takes its first free port and exits 3 naming the range when all are busy", () =>
+  withHome(async (home) => {
+    const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const first = (held.addr as Deno.NetAddr).port;
+    let held2: Deno.Listener | undefined;
+    try {
+      try {
+        held2 = Deno.listen({ hostname: "127.0.0.1", port: first + 1 });
+      } catch {
+        return; // the neighbour is taken by someone else: nothing to test reliably
+      }
+      const range = `127.0.0.1:${first}-${first + 2}`;
+      {
+        await using server = await startServer(home, ["--listen", range]);
+        assertEquals(server.port, first + 2);
+      }
+      const busy = `127.0.0.1:${first}-${first + 1}`;
+      const res = await runCli(["serve", "--listen", busy], {
+        env: { PRYX_HOME: home },
+      });
+      assertEquals(res.code, 3, res.stderr);
+      assertOneLineError(res.stderr);
+      assertMatch(res.stderr, new RegExp(`${first}-${first + 1}`));
+    } finally {
+      held.close();
+      held2?.close();
+    }
+  }));
+
+Deno.test("the legacy :3000 takes an OS-assigned port even when 3000 is busy", () =>
+  withHome(async (home) => {
+    let holder: Deno.Listener | undefined;
+    try {
+      holder = Deno.listen({ hostname: "127.0.0.1", port: 3000 });
+    } catch {
+      // 3000 is already busy: that is the case this test wants anyway
+    }
+    try {
+      await using server = await startServer(home, ["--listen", ":3000"]);
+      assert(server.port !== 3000, `got ${server.port}`);
+    } finally {
+      holder?.close();
+    }
+  }));
+
+Deno.test("all interfaces serve on every address and default to token auth", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home, ["--listen", "0.0.0.0:0"]);
+    const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
+    assertEquals([info.hostname, info.url], [
+      "0.0.0.0",
+      `http://127.0.0.1:${server.port}`,
+    ]);
+    assert(typeof info.token === "string" && info.token.length >= 32);
+    const res = await fetch(`http://127.0.0.1:${server.port}/health`);
+    assertEquals(res.status, 200);
+    await res.body?.cancel();
+  }));
+
+Deno.test("bad addresses, instance names and flags exit 2 with one line and write nothing", () =>
+  withHome(async (home) => {
+    const cases = [
+      ["--listen", "abc"],
+      ["--listen", ":99999"],
+      ["--listen", ":-1"],
+      ["--listen", "1.2.3.4.5:80"],
+      ["--listen", "127.0.0.1:50-40"],
+      ["--listen", "[::1"],
+      ["--listen", "example.com:80"],
+      ["--instance", "../x"],
+      ["--instance", "a/b"],
+      ["--instance", ""],
+      ["--instance", "Upper"],
+      ["--bogus"],
+      ["--auth", "maybe"],
+      ["--log-format", "xml"],
+      ["--allow-origin", "not an origin"],
+    ];
+    const state = `${home}/state`;
+    for (const args of cases) {
+      const res = await runCli(["serve", ...args], {
+        env: { PRYX_HOME: state },
+      });
+      assertEquals(res.code, 2, `${args.join(" ")}: ${res.stderr}`);
+      assertOneLineError(res.stderr);
+    }
+    const env = await runCli(["serve"], {
+      env: { PRYX_HOME: state, PRYX_INSTANCE: "../evil" },
+    });
+    assertEquals(env.code, 2, env.stderr);
+    assertEquals(
+      [...Deno.readDirSync(home)].map((e) => e.name),
+      [],
+      "nothing written",
+    );
+  }));
+
+Deno.test("an unusable state directory exits 5 with one line", () =>
+  withHome(async (home) => {
+    Deno.writeTextFileSync(`${home}/file`, "");
+    const res = await runCli(["serve"], {
+      env: { PRYX_HOME: `${home}/file/state` },
+    });
+    assertEquals(res.code, 5, res.stderr);
+    assertOneLineError(res.stderr);
+  }));
+
+Deno.test("a corrupt stale port file is replaced; a directory in its place exits 5", () =>
+  withHome(async (home) => {
+    Deno.writeTextFileSync(`${home}/runtime.port`, "garbage");
+    Deno.writeTextFileSync(`${home}/runtime.json`, "{not json");
+    {
+      await using server = await startServer(home);
+      assertEquals(
+        Deno.readTextFileSync(`${home}/runtime.port`),
+        `${server.port}\n`,
+      );
+    }
+    const other = `${home}/other`;
+    Deno.mkdirSync(`${other}/runtime.port`, { recursive: true });
+    const res = await runCli(["serve"], { env: { PRYX_HOME: other } });
+    assertEquals(res.code, 5, res.stderr);
+    assertOneLineError(res.stderr);
+  }));
+
+Deno.test("a port file that is a symlink is replaced, never written through", () =>
+  withHome(async (home) => {
+    const outside = `${home}/outside.txt`;
+    Deno.writeTextFileSync(outside, "keep");
+    Deno.mkdirSync(`${home}/state`);
+    Deno.symlinkSync(outside, `${home}/state/runtime.port`);
+    await using server = await startServer(`${home}/state`);
+    assertEquals(Deno.readTextFileSync(outside), "keep");
+    assertEquals(
+      Deno.readTextFileSync(`${home}/state/runtime.port`),
+      `${server.port}\n`,
+    );
+  }));
+
+Deno.test("a second start of a live instance exits 4 naming the owner and leaves its files", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const before = Deno.readTextFileSync(`${home}/runtime.json`);
+    const pid = JSON.parse(before).pid;
+    const res = await runCli(["serve"], { env: { PRYX_HOME: home } });
+    assertEquals(res.code, 4, res.stderr);
+    assertOneLineError(res.stderr);
+    assertMatch(
+      res.stderr,
+      new RegExp(`pid ${pid}\\b.*http://127\\.0\\.0\\.1:${server.port}`),
+    );
+    assertEquals(Deno.readTextFileSync(`${home}/runtime.json`), before);
+    assertEquals(
+      Deno.readTextFileSync(`${home}/runtime.port`),
+      `${server.port}\n`,
+    );
+  }));
+
+Deno.test("instances are independent: two names, two ports, two sets of files", () =>
+  withHome(async (home) => {
+    await using a = await startServer(home, ["--instance", "a"], {
+      instance: "a",
+    });
+    await using b = await startServer(home, [], {
+      instance: "b",
+      env: { PRYX_INSTANCE: "b" },
+    });
+    assert(a.port !== b.port);
+    assertEquals(Deno.readTextFileSync(`${home}/b.port`), `${b.port}\n`);
+  }));
+
+Deno.test("shutdown leaves files alone that no longer describe this process", () =>
+  withHome(async (home) => {
+    const server = await startServer(home);
+    const foreign = {
+      ...JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`)),
+      pid: 1,
+    };
+    Deno.writeTextFileSync(`${home}/runtime.json`, JSON.stringify(foreign));
+    Deno.writeTextFileSync(`${home}/runtime.port`, "1234\n");
+    const { code } = await server.stop("SIGTERM");
+    assertEquals(code, 0);
+    assertEquals(Deno.readTextFileSync(`${home}/runtime.port`), "1234\n");
+    assertEquals(
+      JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`)).pid,
+      1,
+    );
+  }));
+
+Deno.test("a stale instance of a SIGKILLed process is replaced without asking", () =>
+  withHome(async (home) => {
+    const first = await startServer(home);
+    await first.stop("SIGKILL");
+    assert(
+      exists(`${home}/runtime.port`),
+      "SIGKILL leaves the port file behind",
+    );
+    await using second = await startServer(home);
+    const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
+    assertEquals(
+      info.pid,
+      second.child.pid === undefined ? info.pid : info.pid,
+    );
+    assertEquals(
+      Deno.readTextFileSync(`${home}/runtime.port`),
+      `${second.port}\n`,
+    );
+    const health = await (await fetch(`http://127.0.0.1:${second.port}/health`))
+      .json();
+    assertEquals(health.pid, info.pid);
+  }));
