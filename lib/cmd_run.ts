@@ -109,6 +109,9 @@ export async function runCommand(args: string[]): Promise<number> {
     ? START_TIMEOUT_MS
     : parseDuration(flags.timeout);
 
+  if (!commandExists(command[0], host.env("PATH"))) {
+    return notFoundCmd(command[0]);
+  }
   const found = await discoverOnce(host, plan, report);
   let server: Deno.ChildProcess | undefined;
   let runtime = found.runtime;
@@ -226,12 +229,7 @@ async function runChild(
       stderr: "inherit",
     }).spawn();
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      console.error(
-        `pryx-core: Command not found: "${cmd}"; check the name and your PATH`,
-      );
-      return 127;
-    }
+    if (err instanceof Deno.errors.NotFound) return notFoundCmd(cmd);
     if (err instanceof Deno.errors.PermissionDenied) {
       console.error(
         `pryx-core: Cannot run "${cmd}": permission denied; make it executable`,
@@ -284,6 +282,31 @@ async function stopChild(child: Deno.ChildProcess): Promise<void> {
     }
     await child.status;
   }
+}
+
+/**
+ * Whether `cmd` names an existing file: as a path when it has a `/`, else
+ * in one of the `PATH` directories. Checked before a runtime is started for
+ * nothing; the spawn itself still has the last word.
+ */
+export function commandExists(cmd: string, path: string | undefined): boolean {
+  const candidates = cmd.includes("/")
+    ? [cmd]
+    : (path ?? "").split(":").map((dir) => `${dir || "."}/${cmd}`);
+  return candidates.some((file) => {
+    try {
+      return Deno.statSync(file).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function notFoundCmd(cmd: string): number {
+  console.error(
+    `pryx-core: Command not found: "${cmd}"; check the name and your PATH`,
+  );
+  return 127;
 }
 
 function report(message: string): void {

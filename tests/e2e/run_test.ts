@@ -75,7 +75,7 @@ Deno.test("run exits 127 when CMD is not found", () =>
     });
     assertEquals(r.code, 127);
     assertMatch(r.stderr, /not found/i);
-    assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
+    assert(!exists(`${home}/runtime.port`), "no runtime is left behind");
   }));
 
 Deno.test("run exits 128+N when signal N ends CMD", () =>
