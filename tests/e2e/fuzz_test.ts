@@ -29,6 +29,8 @@ const FRAMES_PER_CLIENT = 25_000;
 /** Frames sent between two ping/pong round trips (keeps backlogs bounded). */
 const BATCH = 250;
 const RAW_CONNECTIONS = 200;
+/** How long one ping may wait for its pong before the server counts as stuck. */
+const PONG_TIMEOUT_MS = 30_000;
 const MAX_FRAME = 1024 * 1024;
 const TOPICS = ["a", "b", "fuzz", "runtime.shutdown", "ü", "x".repeat(256)];
 const SERVER_TYPES = new Set(["hello", "pong", "ack", "event", "error"]);
@@ -220,10 +222,22 @@ async function fuzzClient(
       );
   });
   closed.catch(() => {});
-  const roundTrip = (id: string) => {
+  const roundTrip = async (id: string) => {
     const pong = new Promise<void>((resolve) => pongs.set(id, resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no pong for ping ${id} within 30 s`)),
+        PONG_TIMEOUT_MS,
+      );
+    });
     ws.send(JSON.stringify({ type: "ping", id }));
-    return Promise.race([pong, closed]);
+    try {
+      await Promise.race([pong, closed, silent]);
+    } finally {
+      clearTimeout(timer);
+      pongs.delete(id);
+    }
   };
   try {
     let sent = 0;
