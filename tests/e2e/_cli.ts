@@ -118,8 +118,8 @@ export function tempHome(): Promise<string> {
 }
 
 /**
- * Starts `pryx-core serve` and waits (bounded) until `<instance>.port`
- * appears in `home`.
+ * Starts `pryx-core serve` and waits (bounded) until it has logged its
+ * `Starting server on` line and `<instance>.port` in `home` holds that port.
  */
 export async function startServer(
   home: string,
@@ -156,11 +156,17 @@ export async function startServer(
   while (Date.now() < deadline && !exited) {
     try {
       // A stale file of a killed predecessor does not count: the port is
-      // ours once the metadata names our pid.
-      const owner = JSON.parse(Deno.readTextFileSync(jsonPath)).pid;
-      port = Number(Deno.readTextFileSync(portPath));
-      if (port > 0 && owner === child.pid) break;
-      port = undefined;
+      // ours once our own log line names it (through a wrapper or a PID
+      // namespace too), or, with --quiet, once the metadata names our pid.
+      const fromFile = Number(Deno.readTextFileSync(portPath));
+      const logged = /Starting server on http:\/\/\S+:(\d+)/.exec(err)?.[1];
+      const ours = logged !== undefined
+        ? Number(logged) === fromFile
+        : JSON.parse(Deno.readTextFileSync(jsonPath)).pid === child.pid;
+      if (fromFile > 0 && ours) {
+        port = fromFile;
+        break;
+      }
     } catch {
       // not yet
     }
