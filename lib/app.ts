@@ -33,6 +33,7 @@ export interface AppState {
 }
 
 const CORS_METHODS = "GET, HEAD, POST, OPTIONS";
+const JSON_HEADERS = { "content-type": "application/json" } as const;
 const CORS_HEADERS = "Authorization, Content-Type";
 
 /**
@@ -108,6 +109,52 @@ export function createApp(state: AppState): Hono {
     return fail(c, 500, "internal", "Internal error");
   });
   return app;
+}
+
+/**
+ * The hot path of `GET /health` without the router: answers exactly what
+ * the Hono route answers, for the common request only (GET, path
+ * `/health`, no `Origin`, a loopback `Host` where checked, not draining).
+ * Everything else, including a refused Host, returns `undefined` and goes
+ * through the app, so the checks and answers stay in one place.
+ *
+ * @returns A function that answers the request or returns `undefined`.
+ */
+export function healthFastPath(
+  state: AppState,
+): (req: Request) => Response | undefined {
+  const { info, policy } = state;
+  // The body of the /health route of createApp, the timestamp spliced in.
+  const [head, tail] = JSON.stringify({
+    status: "ok",
+    timestamp: "<timestamp>",
+    service: SERVICE,
+    version: info.version,
+    pid: info.pid,
+    instance: info.instance,
+  }).split('"<timestamp>"');
+  // Formatting the date is most of the work: do it once per millisecond.
+  let bodyAt = 0;
+  let body = "";
+  return (req) => {
+    const url = req.url;
+    const path = url.indexOf("/", url.indexOf("//") + 2);
+    if (
+      path < 0 || url.length - path !== 7 || !url.endsWith("/health") ||
+      req.method !== "GET" || state.draining()
+    ) return undefined;
+    const headers = req.headers;
+    if (headers.has("origin")) return undefined;
+    if (policy.checkHost && !isLoopbackHost(headers.get("host"))) {
+      return undefined;
+    }
+    const now = Date.now();
+    if (now !== bodyAt) {
+      bodyAt = now;
+      body = `${head}"${new Date(now).toISOString()}"${tail}`;
+    }
+    return new Response(body, { headers: JSON_HEADERS });
+  };
 }
 
 /** Host check, Origin check and CORS, in that order, for every request. */

@@ -103,14 +103,14 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   });
 
   let draining = false;
-  const { createApp } = await import("./app.ts");
+  const { createApp, healthFastPath } = await import("./app.ts");
   const { WsHub } = await import("./ws_hub.ts");
   const hub = new WsHub({
     version: VERSION,
     pid: Deno.pid,
     instance: options.instance,
   });
-  const hono = createApp({
+  const state = {
     info,
     hub,
     policy: {
@@ -119,8 +119,10 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       token,
     },
     draining: () => draining,
-  });
-  handle = (req, connInfo) => hono.fetch(req, connInfo);
+  };
+  const hono = createApp(state);
+  const health = healthFastPath(state);
+  handle = (req, connInfo) => health(req) ?? hono.fetch(req, connInfo);
   app.resolve(handle);
 
   const signal = await stopped.promise;
