@@ -17,6 +17,7 @@ import {
   HEALTH_TIMEOUT_MS,
   resolveInstance,
   resolveStateDir,
+  RUNTIME_PERMISSIONS,
 } from "./config.ts";
 import {
   discoverOnce,
@@ -33,15 +34,6 @@ export const START_TIMEOUT_MS = 15_000;
 
 /** How long `run` waits for the runtime it started to stop, in ms. */
 const STOP_TIMEOUT_MS = 10_000;
-
-/** The permissions `serve` needs under `deno run` (as `deno task start`). */
-export const SERVE_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-];
 
 /** Signals passed on to CMD. */
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -205,7 +197,12 @@ export function serveCommandLine(
   const entry = main.protocol === "file:"
     ? decodeURIComponent(main.pathname)
     : main.href;
-  return [Deno.execPath(), ["run", ...SERVE_PERMISSIONS, entry, ...serveArgs]];
+  return [Deno.execPath(), [
+    "run",
+    ...RUNTIME_PERMISSIONS,
+    entry,
+    ...serveArgs,
+  ]];
 }
 
 /** Runs CMD with the runtime's URLs in its environment; resolves to its exit code. */

@@ -48,6 +48,20 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** How long in-flight requests may take to finish on shutdown, in ms. */
 export const DRAIN_TIMEOUT_MS = 5000;
 
+/**
+ * The permissions the runtime runs with under `deno run`: the flags of the
+ * `start` and `pryx` tasks of `deno.json` and of `deno compile` (a test keeps
+ * them equal). Not `-A`: no FFI, no subprocess-free escape hatches beyond
+ * `--allow-run`, which `run` and `stop` need.
+ */
+export const RUNTIME_PERMISSIONS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+];
+
 /** Reads one environment variable; injected so tests and Node can differ. */
 export type EnvGetter = (name: string) => string | undefined;
 

@@ -7,14 +7,9 @@
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The permission flags `deno task start` uses (kept equal by `tests/tasks_test.ts`). */
-export const RUNTIME_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-];
+import { RUNTIME_PERMISSIONS } from "../../lib/config.ts";
+
+export { RUNTIME_PERMISSIONS };
 
 /**
  * The command line that runs pryx-core with `args`. A relative
