@@ -154,7 +154,7 @@ export async function startServer(
       // ours once our own log line names it (through a wrapper or a PID
       // namespace too), or, with --quiet, once the metadata names our pid.
       const fromFile = Number(Deno.readTextFileSync(portPath));
-      const logged = /Starting server on http:\/\/\S+:(\d+)/.exec(err)?.[1];
+      const logged = /Starting server on http:\/\/[^\s"]+:(\d+)/.exec(err)?.[1];
       const ours = logged !== undefined
         ? Number(logged) === fromFile
         : JSON.parse(Deno.readTextFileSync(jsonPath)).pid === child.pid;
