@@ -63,9 +63,11 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   ensureStateDir(options.stateDir);
   const paths = instancePaths(options.stateDir, options.instance);
   const lock = await acquireInstanceLock(paths.lock);
-  if (lock === undefined) throw alreadyRunning(options.instance, paths);
-  // A dead owner's files: gone before anyone can mistake them for ours.
+  if (lock === undefined) throw await alreadyRunning(options.instance, paths);
+  // A dead owner's files: gone before anyone can mistake them for ours. From
+  // here on, a metadata file describes whoever holds the lock.
   removeStaleFile(paths.port);
+  removeStaleFile(paths.json);
 
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;
@@ -161,11 +163,24 @@ function removeOwnFiles(paths: InstancePaths, info: RuntimeInfo): void {
   removeQuietly(paths.json);
 }
 
-function alreadyRunning(
+/** How long a losing start waits for the owner's metadata, to name it. */
+const OWNER_WAIT_MS = 3000;
+
+/**
+ * The error for a start that lost the instance lock. The owner may still be
+ * starting (it holds the lock before it writes its metadata): wait briefly
+ * for its metadata so the message can name its pid and URL.
+ */
+async function alreadyRunning(
   instance: string,
   paths: InstancePaths,
-): AlreadyRunningError {
-  const owner = parseRuntimeInfo(readText(paths.json) ?? "");
+): Promise<AlreadyRunningError> {
+  const deadline = Date.now() + OWNER_WAIT_MS;
+  let owner = parseRuntimeInfo(readText(paths.json) ?? "");
+  while (owner === undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    owner = parseRuntimeInfo(readText(paths.json) ?? "");
+  }
   const who = owner === undefined
     ? "by a process that is still starting"
     : `by pid ${owner.pid} at ${owner.url}`;

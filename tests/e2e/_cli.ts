@@ -148,6 +148,7 @@ export async function startServer(
     exited = true;
     return s;
   });
+  const quiet = args.includes("--quiet");
   while (Date.now() < deadline && !exited) {
     try {
       // A stale file of a killed predecessor does not count: the port is
@@ -155,9 +156,8 @@ export async function startServer(
       // namespace too), or, with --quiet, once the metadata names our pid.
       const fromFile = Number(Deno.readTextFileSync(portPath));
       const logged = /Starting server on http:\/\/[^\s"]+:(\d+)/.exec(err)?.[1];
-      const ours = logged !== undefined
-        ? Number(logged) === fromFile
-        : JSON.parse(Deno.readTextFileSync(jsonPath)).pid === child.pid;
+      const ours = logged !== undefined ? Number(logged) === fromFile : quiet &&
+        JSON.parse(Deno.readTextFileSync(jsonPath)).pid === child.pid;
       if (fromFile > 0 && ours) {
         port = fromFile;
         break;
