@@ -47,6 +47,13 @@ async function compileTask(
  * resolve offline) but has no cached denort.
  */
 async function denoDirWithoutDenort(): Promise<string> {
+  // Fill the shared npm cache first (a no-op once `deno task test` checked).
+  await new Deno.Command(Deno.execPath(), {
+    args: ["cache", "main.ts"],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "null",
+  }).output();
   const info = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json"],
     stdout: "piped",
