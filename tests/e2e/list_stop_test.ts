@@ -6,15 +6,7 @@
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { runCli, startServer, withHome } from "./_cli.ts";
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../_fs.ts";
 
 Deno.test("list --json shows every instance, live and stale, with pid, port and URL", () =>
   withHome(async (home) => {

@@ -7,15 +7,7 @@
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { cliCommand, runCli, startServer, withHome } from "./_cli.ts";
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../_fs.ts";
 
 Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code and stops the runtime", () =>
   withHome(async (home) => {

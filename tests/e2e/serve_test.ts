@@ -12,15 +12,7 @@ import {
   assertNotMatch,
 } from "../_assert.ts";
 import { connectWs, runCli, startServer, withHome } from "./_cli.ts";
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../_fs.ts";
 
 /** A port that was free a moment ago. */
 function freePort(): number {
