@@ -130,7 +130,15 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   const signal = await stopped.promise;
   draining = true;
   log.log("info", `Received ${signal}, shutting down`, { signal });
-  removeOwnFiles(paths, info);
+  try {
+    removeOwnFiles(paths, info);
+  } catch (err) {
+    // Readers tell a stale file by its free lock: a leftover is harmless.
+    log.log(
+      "warn",
+      `Could not remove the instance files: ${(err as Error).message}`,
+    );
+  }
   hub.shutdown(signal);
   const drained = Promise.all(bound.servers.map((s) => s.shutdown()));
   let timer: ReturnType<typeof setTimeout> | undefined;
