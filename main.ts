@@ -6,14 +6,14 @@
  *
  * @example
  * ```sh
- * deno run -P main.ts serve --listen :0
- * deno run -P main.ts discover --format url
+ * deno task start --listen :0
+ * deno task pryx discover --format url
  * ```
  *
  * @module
  */
 
-import { VERSION } from "./lib/config.ts";
+import { RUNTIME_PERMISSIONS, VERSION } from "./lib/config.ts";
 import { ExitCode, PryxError } from "./lib/errors.ts";
 
 const USAGE =
@@ -81,7 +81,9 @@ export async function main(args: string[]): Promise<number> {
       console.error(
         `pryx-core: ${
           err.message.split("\n", 1)[0]
-        }; run with the permissions of "deno task start" (deno run -P)`,
+        }; run it as "deno task pryx ..." or with ${
+          RUNTIME_PERMISSIONS.join(" ")
+        }`,
       );
       return ExitCode.Usage;
     }
