@@ -15,6 +15,7 @@ import {
 } from "./_assert.ts";
 import { RUNTIME_PERMISSIONS } from "./e2e/_cli.ts";
 import { runtimePermissions } from "../scripts/compile.ts";
+import { exists } from "./_fs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -143,12 +144,3 @@ Deno.test("the binary gets exactly the permissions of deno task start", () => {
   const denoJson = Deno.readTextFileSync(`${ROOT}/deno.json`);
   assertEquals(runtimePermissions(denoJson), RUNTIME_PERMISSIONS);
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -15,6 +15,7 @@ import {
   startServer,
   tempHome,
 } from "./_cli.ts";
+import { exists } from "../_fs.ts";
 
 /** `docker stop` waits this long before SIGKILL. */
 const GRACE_PERIOD_MS = 10_000;
@@ -230,12 +231,3 @@ Deno.test("discover --quiet as a HEALTHCHECK exits 0 while the runtime is live a
     await Deno.remove(home, { recursive: true });
   }
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
