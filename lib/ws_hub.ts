@@ -15,6 +15,17 @@ import {
 /** A client whose unsent backlog passes this many bytes is disconnected. */
 export const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Characters of events a topic may fan out between two checks of its
+ * subscribers' backlogs. Reading a backlog is a call into the runtime, as
+ * dear as the send itself, so fan-out checks once per this much: a client
+ * that stops reading is still cut off within `MAX_BACKLOG_BYTES` plus three
+ * times this plus one frame.
+ */
+export const BACKLOG_CHECK_CHARS = 64 * 1024;
+
+const OPEN = WebSocket.OPEN;
+
 /** Close codes used by the hub (RFC 6455). */
 export const CloseCode = {
   goingAway: 1001,
@@ -33,6 +44,8 @@ export interface HubIdentity {
 export class WsHub {
   readonly #topics = new Map<string, Set<WebSocket>>();
   readonly #subscriptions = new Map<WebSocket, Set<string>>();
+  /** Per topic: characters sent since its subscribers' backlogs were checked. */
+  readonly #unchecked = new Map<string, number>();
   readonly #hello: string;
   #closing = false;
 
@@ -78,9 +91,18 @@ export class WsHub {
     const frame = JSON.stringify(
       { type: "event", topic, data } satisfies ServerMessage,
     );
+    const unchecked = (this.#unchecked.get(topic) ?? 0) + frame.length;
+    const check = unchecked >= BACKLOG_CHECK_CHARS;
+    this.#unchecked.set(topic, check ? 0 : unchecked);
     let delivered = 0;
     for (const ws of subscribers) {
-      if (ws !== except && this.#sendRaw(ws, frame)) delivered++;
+      if (ws === except) continue;
+      if (check) {
+        if (this.#sendRaw(ws, frame)) delivered++;
+      } else if (ws.readyState === OPEN) {
+        ws.send(frame);
+        delivered++;
+      }
     }
     return delivered;
   }
@@ -172,7 +194,10 @@ export class WsHub {
     const subscribers = this.#topics.get(topic);
     if (subscribers === undefined) return;
     subscribers.delete(ws);
-    if (subscribers.size === 0) this.#topics.delete(topic);
+    if (subscribers.size === 0) {
+      this.#topics.delete(topic);
+      this.#unchecked.delete(topic);
+    }
   }
 
   #forget(ws: WebSocket): void {
@@ -188,7 +213,7 @@ export class WsHub {
 
   /** Sends unless the client is gone or too far behind; drops it then. */
   #sendRaw(ws: WebSocket, frame: string): boolean {
-    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.readyState !== OPEN) return false;
     if (ws.bufferedAmount > MAX_BACKLOG_BYTES) {
       this.#drop(ws, CloseCode.policy, "Client is not reading its messages");
       return false;
