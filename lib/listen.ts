@@ -12,19 +12,23 @@ import type { ListenAddr } from "./listen_addr.ts";
 /** A request handler as `Deno.serve` takes it. */
 export type Handler = Deno.ServeHandler<Deno.NetAddr>;
 
+/** A started server. */
+export type Server = Deno.HttpServer<Deno.NetAddr>;
+
 /** The bound servers and the port they share. */
 export interface Bound {
   /** The port every server listens on. */
   port: number;
   /** The primary server first, then the `[::1]` companion if any. */
-  servers: Deno.HttpServer<Deno.NetAddr>[];
+  servers: Server[];
 }
 
 /** How often an OS-assigned port is drawn again when `[::1]` has it taken. */
 const COMPANION_ATTEMPTS = 5;
 
 /**
- * Binds `addr` and serves `handler` on it.
+ * Binds `addr` and serves `handler` on it. `Deno.serve` binds synchronously,
+ * so a busy port is known at once.
  *
  * @param warn Called with a message when the `[::1]` companion cannot share
  * a fixed port.
@@ -36,22 +40,25 @@ export function bind(
   handler: Handler,
   warn: (msg: string) => void = () => {},
 ): Bound {
-  const wantsCompanion = addr.hostname === "127.0.0.1";
   for (const port of addr.ports) {
-    for (let attempt = 0; attempt < COMPANION_ATTEMPTS; attempt++) {
-      const primary = tryServe(addr.hostname, port, handler);
-      if (primary === undefined) break; // busy: next port of the range
+    // Port 0: when [::1] has the drawn port taken, draw again. A range moves
+    // on to its next port. A fixed port keeps IPv4 and says so.
+    const tries = port === 0 ? COMPANION_ATTEMPTS : 1;
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      const primary = listenOn(addr.hostname, port, handler, true);
+      if (primary === "busy") break;
       const bound = primary.addr.port;
-      if (!wantsCompanion) return { port: bound, servers: [primary] };
-      const companion = tryServe("::1", bound, handler, true);
-      if (companion !== null) {
-        return {
-          port: bound,
-          servers: companion ? [primary, companion] : [primary],
-        };
+      if (addr.hostname !== "127.0.0.1") {
+        return { port: bound, servers: [primary] };
       }
-      // [::1] has this port taken by someone else.
-      if (port === 0 && attempt < COMPANION_ATTEMPTS - 1) {
+      const companion = listenOn("::1", bound, handler, false);
+      if (companion === "unavailable") {
+        return { port: bound, servers: [primary] };
+      }
+      if (companion !== "busy") {
+        return { port: bound, servers: [primary, companion] };
+      }
+      if (attempt < tries || addr.isRange) {
         void primary.shutdown();
         continue;
       }
@@ -72,34 +79,35 @@ export function bind(
 }
 
 /**
- * Starts a server, returning `undefined` when the port is busy.
- * With `optional` (the companion), returns `false` when the host cannot be
- * bound at all (no IPv6) and `null` when the port is busy.
+ * Starts a server on `hostname:port`.
+ *
+ * @param required When `true`, an address that cannot be bound for another
+ * reason than a busy port is a {@linkcode BindError}; when `false` (the
+ * optional `[::1]` companion, e.g. without IPv6) it is `"unavailable"`.
  */
-function tryServe(
+function listenOn(
   hostname: string,
   port: number,
   handler: Handler,
-): Deno.HttpServer<Deno.NetAddr> | undefined;
-function tryServe(
+  required: true,
+): Server | "busy";
+function listenOn(
   hostname: string,
   port: number,
   handler: Handler,
-  optional: true,
-): Deno.HttpServer<Deno.NetAddr> | false | null;
-function tryServe(
+  required: false,
+): Server | "busy" | "unavailable";
+function listenOn(
   hostname: string,
   port: number,
   handler: Handler,
-  optional = false,
-): Deno.HttpServer<Deno.NetAddr> | false | null | undefined {
+  required: boolean,
+): Server | "busy" | "unavailable" {
   try {
     return Deno.serve({ hostname, port, handler, onListen() {} });
   } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) {
-      return optional ? null : undefined;
-    }
-    if (optional) return false;
+    if (err instanceof Deno.errors.AddrInUse) return "busy";
+    if (!required) return "unavailable";
     const why = err instanceof Deno.errors.PermissionDenied
       ? "permission denied (ports below 1024 need privileges)"
       : err instanceof Deno.errors.AddrNotAvailable

@@ -395,3 +395,30 @@ Deno.test("a stale instance of a SIGKILLed process is replaced without asking", 
       .json();
     assertEquals(health.pid, info.pid);
   }));
+
+Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warning", () =>
+  withHome(async (home) => {
+    let holder: Deno.Listener;
+    try {
+      holder = Deno.listen({ hostname: "::1", port: 0 });
+    } catch {
+      return; // no IPv6 loopback here: nothing to share
+    }
+    const port = (holder.addr as Deno.NetAddr).port;
+    try {
+      await using server = await startServer(home, [
+        "--listen",
+        `127.0.0.1:${port}`,
+      ]);
+      assertEquals(server.port, port);
+      assertMatch(
+        server.stderr(),
+        new RegExp(`Port ${port} is taken on \\[::1\\]`),
+      );
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      assertEquals(res.status, 200);
+      await res.body?.cancel();
+    } finally {
+      holder.close();
+    }
+  }));
