@@ -584,7 +584,7 @@ export async function main(args: string[]): Promise<number> {
   const plan: Plan = {
     quick,
     rounds,
-    startRounds: quick ? Math.max(rounds, 3) : Math.max(rounds * 2, 10),
+    startRounds: quick ? Math.max(rounds, 3) : Math.max(rounds * 4, 20),
     httpSeconds: quick ? 1 : 5,
     wsSeconds: quick ? 1 : 3,
     wsWarmup: quick ? 0.3 : 1,
