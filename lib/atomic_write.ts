@@ -2,6 +2,10 @@
  * Atomic file replacement: a reader sees the old content or the new, never
  * a partial or empty file (SPEC section 2).
  *
+ * Synchronous on purpose: these writes sit on the start-up path, where a
+ * round trip through the event loop per file operation costs more than the
+ * operation.
+ *
  * @module
  */
 
@@ -16,15 +20,15 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * A file written to a temp name, not yet visible under its final name.
- * Split from the rename so several files can be flushed in parallel and
- * then published in a fixed order.
+ * A file written and flushed under a temp name, not yet visible under its
+ * final name. Split from the rename so several files can be written first
+ * and then published in a fixed order.
  */
 export interface StagedFile {
   /** Makes the file visible under its final name (an atomic rename). */
-  commit(): Promise<void>;
+  commit(): void;
   /** Removes the temp file; safe to call after a failed commit. */
-  discard(): Promise<void>;
+  discard(): void;
 }
 
 /**
@@ -34,30 +38,33 @@ export interface StagedFile {
  * @throws {StateDirError} When the directory cannot be written, or the mode
  * check fails.
  */
-export async function stageFile(
+export function stageFile(
   path: string,
   data: string,
   options: AtomicWriteOptions = {},
-): Promise<StagedFile> {
+): StagedFile {
   const mode = options.mode ?? 0o600;
   const slash = path.lastIndexOf("/");
-  const dir = path.slice(0, slash + 1);
-  const name = path.slice(slash + 1);
   const suffix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  const tmp = `${dir}.${name}.${Deno.pid}.${suffix}.tmp`;
-  const discard = async () => {
+  const tmp = `${path.slice(0, slash + 1)}.${
+    path.slice(slash + 1)
+  }.${Deno.pid}.${suffix}.tmp`;
+  const discard = () => {
     try {
-      await Deno.remove(tmp);
+      Deno.removeSync(tmp);
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
   };
   try {
-    using file = await Deno.open(tmp, { write: true, createNew: true, mode });
-    await writeAll(file, new TextEncoder().encode(data));
-    await file.sync();
+    using file = Deno.openSync(tmp, { write: true, createNew: true, mode });
+    const bytes = new TextEncoder().encode(data);
+    for (let off = 0; off < bytes.length;) {
+      off += file.writeSync(bytes.subarray(off));
+    }
+    file.syncSync();
     if (options.verifyMode) {
-      const actual = (await file.stat()).mode;
+      const actual = file.statSync().mode;
       if (actual !== null && (actual & 0o777) !== mode) {
         throw new StateDirError(
           `Cannot protect "${path}": its mode is ${octal(actual)} instead of ${
@@ -67,15 +74,19 @@ export async function stageFile(
       }
     }
   } catch (err) {
-    await discard().catch(() => {});
+    try {
+      discard();
+    } catch {
+      // The original error is the one to report.
+    }
     throw asStateDirError(err, path);
   }
   return {
-    async commit() {
+    commit() {
       try {
-        await Deno.rename(tmp, path);
+        Deno.renameSync(tmp, path);
       } catch (err) {
-        await discard().catch(() => {});
+        discard();
         throw asStateDirError(err, path);
       }
     },
@@ -89,20 +100,15 @@ export async function stageFile(
  *
  * @example
  * ```ts
- * await writeFileAtomic("/tmp/x.port", "38124\n");
+ * writeFileAtomic("/tmp/x.port", "38124\n");
  * ```
  */
-export async function writeFileAtomic(
+export function writeFileAtomic(
   path: string,
   data: string,
   options: AtomicWriteOptions = {},
-): Promise<void> {
-  await (await stageFile(path, data, options)).commit();
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await file.write(bytes.subarray(off));
+): void {
+  stageFile(path, data, options).commit();
 }
 
 function octal(mode: number): string {
@@ -115,13 +121,9 @@ export function asStateDirError(err: unknown, path: string): unknown {
   if (err instanceof Error && err.name in Deno.errors) {
     return new StateDirError(
       `Cannot write "${path}": ${
-        firstLine(err.message)
+        err.message.split("\n", 1)[0]
       }; check that the state directory is writable or set PRYX_HOME`,
     );
   }
   return err;
-}
-
-function firstLine(text: string): string {
-  return text.split("\n", 1)[0];
 }

@@ -17,15 +17,21 @@ export const LOCK_RETRY_MS = 250;
  * Takes the instance lock, retrying briefly: a reader probing liveness holds
  * it for microseconds, and that must not make a starting server give up.
  *
+ * @param options.exists `false` when the caller knows the file is absent
+ * (skips the symlink check); `retryMs` how long to retry.
+ *
  * @returns The open lock file (keep it open for the process life), or
  * `undefined` when another process holds the lock.
  * @throws {StateDirError} When the lock file cannot be opened.
  */
 export async function acquireInstanceLock(
   lockPath: string,
-  retryMs = LOCK_RETRY_MS,
+  options: { exists?: boolean; retryMs?: number } = {},
 ): Promise<Deno.FsFile | undefined> {
-  refuseSymlink(lockPath);
+  const { exists = true, retryMs = LOCK_RETRY_MS } = options;
+  // A symlink planted here would make the lock file land outside the state
+  // directory; a file known to be absent cannot be one.
+  if (exists) refuseSymlink(lockPath);
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(lockPath, {

@@ -26,8 +26,7 @@ export interface ListenAddr {
 /** The legacy fixed port that older configs use, treated as "any port". */
 export const LEGACY_PORT = 3000;
 
-const IPV4_RE =
-  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
  * Parses `text` into a {@linkcode ListenAddr}.
@@ -75,7 +74,7 @@ export function parseListenAddr(text: string): ListenAddr {
   }
   let hostname: string;
   if (host === "" || host === "localhost") hostname = "127.0.0.1";
-  else if (IPV4_RE.test(host) || isIpv6(host)) hostname = host;
+  else if (isIpv4(host) || isIpv6(host)) hostname = host;
   else {
     throw bad(
       `"${host}" is not an IP address; use an IP literal or localhost`,
@@ -116,6 +115,13 @@ function parsePorts(
     throw bad("the port must be a number from 0 to 65535 or a range FROM-TO");
   }
   return { ports: [Number(text)], isRange: false };
+}
+
+/** A dotted-quad IPv4 literal, each part 0-255 without leading zeros. */
+function isIpv4(host: string): boolean {
+  const parts = host.split(".");
+  return parts.length === 4 &&
+    parts.every((p) => /^(?:0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
 function isIpv6(host: string): boolean {

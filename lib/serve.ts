@@ -60,14 +60,18 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   const listeners = signals.map((s) => [s, onSignal(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
 
-  ensureStateDir(options.stateDir);
+  const present = ensureStateDir(options.stateDir);
+  const has = (path: string) =>
+    present.has(path.slice(path.lastIndexOf("/") + 1));
   const paths = instancePaths(options.stateDir, options.instance);
-  const lock = await acquireInstanceLock(paths.lock);
+  const lock = await acquireInstanceLock(paths.lock, {
+    exists: has(paths.lock),
+  });
   if (lock === undefined) throw await alreadyRunning(options.instance, paths);
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
-  removeStaleFile(paths.port);
-  removeStaleFile(paths.json);
+  if (has(paths.port)) removeStaleFile(paths.port);
+  if (has(paths.json)) removeStaleFile(paths.json);
 
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;
@@ -89,13 +93,19 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     instance: options.instance,
     ...(token === undefined ? {} : { token }),
   };
-  // Flush both files in parallel, then publish the metadata before the port.
-  const [jsonFile, portFile] = await Promise.all([
-    stageFile(paths.json, formatRuntimeInfo(info), { verifyMode: true }),
-    stageFile(paths.port, formatPortFile(bound.port)),
-  ]);
-  await jsonFile.commit();
-  await portFile.commit();
+  // Flush both files first, then publish the metadata before the port.
+  const jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
+    verifyMode: true,
+  });
+  let portFile;
+  try {
+    portFile = stageFile(paths.port, formatPortFile(bound.port));
+  } catch (err) {
+    jsonFile.discard();
+    throw err;
+  }
+  jsonFile.commit();
+  portFile.commit();
   log.log("info", `Starting server on ${info.url}`, {
     url: info.url,
     wsUrl: info.wsUrl,

@@ -11,11 +11,15 @@ import { StateDirError } from "./errors.ts";
  * Makes sure `dir` exists and is a directory, creating it (and parents) with
  * mode 0700 when missing. An existing directory is left as it is.
  *
- * @throws {StateDirError} When it cannot be created or is not a directory.
+ * @returns The names of the entries already in it: one directory read, so
+ * the start-up path need not probe each instance file with a failing stat.
+ * @throws {StateDirError} When it cannot be created, read or is not a
+ * directory.
  */
-export function ensureStateDir(dir: string): void {
+export function ensureStateDir(dir: string): Set<string> {
   try {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return new Set(Array.from(Deno.readDirSync(dir), (entry) => entry.name));
   } catch (err) {
     const why = err instanceof Deno.errors.AlreadyExists
       ? "it exists and is not a directory"

@@ -55,8 +55,8 @@ Deno.test("instance files are recognised by name, other files are not", () => {
 Deno.test("an atomic write leaves a 0600 file and no temp file", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await writeFileAtomic(`${dir}/a.port`, "1\n");
-    await writeFileAtomic(`${dir}/a.port`, "2\n");
+    writeFileAtomic(`${dir}/a.port`, "1\n");
+    writeFileAtomic(`${dir}/a.port`, "2\n");
     assertEquals(Deno.readTextFileSync(`${dir}/a.port`), "2\n");
     assertEquals(Deno.statSync(`${dir}/a.port`).mode! & 0o777, 0o600);
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["a.port"]);
@@ -70,7 +70,7 @@ Deno.test("an atomic write replaces a symlink instead of writing through it", as
   try {
     Deno.writeTextFileSync(`${dir}/outside`, "keep");
     Deno.symlinkSync(`${dir}/outside`, `${dir}/a.port`);
-    await writeFileAtomic(`${dir}/a.port`, "1\n");
+    writeFileAtomic(`${dir}/a.port`, "1\n");
     assertEquals(Deno.readTextFileSync(`${dir}/outside`), "keep");
     assert(!Deno.lstatSync(`${dir}/a.port`).isSymlink);
   } finally {
