@@ -102,11 +102,15 @@ export async function discoverCommand(args: string[]): Promise<number> {
     probe: flags.probe,
     check: !flags["no-check"],
   });
-  const report = (message: string) => console.error(`pryx-core: ${message}`);
+  // Stale candidates are reported on stderr; when nothing is found they go
+  // into the one line of the error instead of lines of their own.
+  const stale: string[] = [];
+  const report = (message: string) => stale.push(message);
   const outcome = waitMs === undefined
     ? await discoverSettled(host, plan, report)
     : await waitForDiscovery(host, plan, waitMs, report);
-  if (outcome.runtime === undefined) throw notFound(outcome, waitMs);
+  if (outcome.runtime === undefined) throw notFound(outcome, waitMs, stale);
+  for (const message of stale) console.error(`pryx-core: ${message}`);
   if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));
   return 0;
 }

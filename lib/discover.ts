@@ -525,10 +525,15 @@ export function staleMessage(s: InstanceStatus): string {
   return `Skipping stale "${s.path}": ${s.reason}`;
 }
 
-/** The "nothing live" error for an outcome, naming what was tried. */
+/**
+ * The "nothing live" error for an outcome: one line naming what was tried,
+ * the stale candidates skipped (from {@linkcode staleMessage}), and what to
+ * do.
+ */
 export function notFound(
   outcome: DiscoverOutcome,
   waitedMs?: number,
+  stale: readonly string[] = [],
 ): NotFoundError {
   const what = waitedMs === undefined
     ? "No live runtime found"
@@ -536,8 +541,9 @@ export function notFound(
   const hint = outcome.starting
     ? "its owner holds the lock but is not ready; retry with --wait, or stop it"
     : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
+  const skipped = stale.map((m) => `; ${m[0].toLowerCase()}${m.slice(1)}`);
   return new NotFoundError(
-    `${what}: tried ${outcome.tried.join(", ")}; ${hint}`,
+    `${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`,
   );
 }
 

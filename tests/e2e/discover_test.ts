@@ -89,6 +89,11 @@ Deno.test("discover skips and names the stale file after kill -9, then finds the
     assertEquals(stale.stdout, "");
     assertMatch(stale.stderr, /stale/i);
     assert(stale.stderr.includes(`${home}/runtime.port`), stale.stderr);
+    assertEquals(
+      stale.stderr.trim().split("\n").length,
+      1,
+      "one line on exit 1",
+    );
 
     const unchecked = await runCli(["discover", "--no-check"], { env });
     assertEquals(unchecked.stdout, `${first.port}\n`);
