@@ -72,12 +72,12 @@ export async function stopCommand(args: string[]): Promise<number> {
     check: true,
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
   }, instance);
-  if (status.state === "stale") {
-    console.error(`pryx-core: ${staleMessage(status)}`);
-  }
   if (status.state !== "live" || status.pid === undefined) {
+    const why = status.state === "stale"
+      ? `; ${staleMessage(status).replace(/^S/, "s")}`
+      : "";
     throw new NotFoundError(
-      `Nothing to stop: instance "${instance}" is not live in ${stateDir}; "pryx-core list" shows every instance`,
+      `Nothing to stop: instance "${instance}" is not live in ${stateDir}${why}; "pryx-core list" shows every instance`,
     );
   }
   await stopOwner(status.pid, instancePaths(stateDir, instance).lock);
