@@ -11,6 +11,7 @@ import {
   Env,
   resolveInstance,
   resolveStateDir,
+  VERSION,
 } from "./config.ts";
 import { PryxError, UsageError } from "./errors.ts";
 import { parseListenAddr } from "./listen_addr.ts";
@@ -36,6 +37,7 @@ Flags:
   --log-format text|json log format on stderr (default text)
   --quiet                log warnings and errors only
   -h, --help             show this help
+  -V, --version          print the version
 `;
 
 const FLAGS = {
@@ -47,6 +49,7 @@ const FLAGS = {
   "log-format": "string",
   quiet: "boolean",
   help: "boolean",
+  version: "boolean",
 } as const;
 
 /**
@@ -55,9 +58,16 @@ const FLAGS = {
  * @returns The exit code.
  */
 export async function serveCommand(args: string[]): Promise<number> {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, { h: "help" });
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
+    h: "help",
+    V: "version",
+  });
   if (flags.help) {
     console.log(SERVE_USAGE);
+    return 0;
+  }
+  if (flags.version) {
+    console.log(VERSION);
     return 0;
   }
   if (positionals.length > 0 || rest !== undefined) {

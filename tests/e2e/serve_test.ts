@@ -422,3 +422,16 @@ Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warnin
       holder.close();
     }
   }));
+
+Deno.test("serve --help and --version print to stdout and exit 0 without starting", async () => {
+  const help = await runCli(["serve", "--help"]);
+  assertEquals(help.code, 0);
+  assertMatch(help.stdout, /Usage: pryx-core serve/);
+  for (const flag of ["--version", "-V"]) {
+    const version = await runCli(["serve", flag]);
+    assertEquals([version.code, version.stdout.trim()], [
+      0,
+      (await runCli(["--version"])).stdout.trim(),
+    ]);
+  }
+});
