@@ -26,6 +26,7 @@ import {
   type RuntimeInfo,
   runtimeUrls,
 } from "./port_file.ts";
+import { InFlight } from "./in_flight.ts";
 import { generateToken } from "./security.ts";
 import { ensureStateDir, removeStaleFile } from "./state_dir.ts";
 
@@ -75,10 +76,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
 
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;
+  const inFlight = new InFlight();
   const bound = bind(
     options.addr,
-    (req, info) =>
-      handle ? handle(req, info) : app.promise.then((h) => h(req, info)),
+    inFlight.wrap((req, info) =>
+      handle ? handle(req, info) : app.promise.then((h) => h(req, info))
+    ),
     (msg) => log.log("warn", msg),
   );
 
@@ -150,7 +153,11 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     );
   }
   hub.shutdown(signal);
-  const drained = Promise.all(bound.servers.map((s) => s.shutdown()));
+  // Answer what is in flight first (a body may still be arriving), then
+  // close the listeners.
+  const drained = inFlight.idle().then(() =>
+    Promise.all(bound.servers.map((s) => s.shutdown()))
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = await Promise.race([
     drained.then(() => false),

@@ -13,6 +13,7 @@ import {
 } from "../_assert.ts";
 import { connectWs, runCli, startServer, withHome } from "./_cli.ts";
 import { exists } from "../_fs.ts";
+import { RawConnection, requestHead } from "./_raw_http.ts";
 
 /** A port that was free a moment ago. */
 function freePort(): number {
@@ -434,3 +435,34 @@ Deno.test("serve --help and --version print to stdout and exit 0 without startin
     assertEquals([version.code, version.stdout.trim()], [0, expected]);
   }
 });
+
+Deno.test("a request in flight when SIGTERM arrives is answered before the exit", () =>
+  withHome(async (home) => {
+    const server = await startServer(home);
+    using conn = await RawConnection.open(server.port);
+    const body = JSON.stringify({ late: true });
+    await conn.write(requestHead(server.port, {
+      method: "POST",
+      path: "/publish/late",
+      headers: [["Content-Type", "application/json"], [
+        "Content-Length",
+        String(body.length),
+      ]],
+    }));
+    await conn.write(body.slice(0, 5));
+    // Wait (bounded) until the server is draining, then finish the body.
+    const stopping = server.stop("SIGTERM");
+    for (
+      let i = 0;
+      i < 200 && !server.stderr().includes("Received SIGTERM");
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assertMatch(server.stderr(), /Received SIGTERM/);
+    await conn.write(body.slice(5));
+    const res = await conn.readResponse(5000);
+    assertEquals(res?.status, 200, res?.body);
+    assertEquals(JSON.parse(res!.body), { delivered: 0 });
+    assertEquals((await stopping).code, 0);
+  }));
