@@ -436,7 +436,7 @@ Deno.test("serve --help and --version print to stdout and exit 0 without startin
   }
 });
 
-Deno.test("a request in flight when SIGTERM arrives is answered before the exit", () =>
+Deno.test("while draining, /health is 503 and a request in flight is still answered", () =>
   withHome(async (home) => {
     const server = await startServer(home);
     using conn = await RawConnection.open(server.port);
@@ -460,6 +460,12 @@ Deno.test("a request in flight when SIGTERM arrives is answered before the exit"
       await new Promise((r) => setTimeout(r, 10));
     }
     assertMatch(server.stderr(), /Received SIGTERM/);
+    // Draining: /health says so while the request is still in flight.
+    const health = await fetch(`http://127.0.0.1:${server.port}/health`);
+    assertEquals([health.status, (await health.json()).status], [
+      503,
+      "shutting_down",
+    ]);
     await conn.write(body.slice(5));
     const res = await conn.readResponse(5000);
     assertEquals(res?.status, 200, res?.body);
