@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { MAX_MESSAGE_BYTES, SERVICE } from "./config.ts";
+import type { Logger } from "./log.ts";
 import type { RuntimeInfo } from "./port_file.ts";
 import { MAX_TOPIC_LENGTH } from "./protocol.ts";
 import { readJsonBody } from "./read_body.ts";
@@ -30,6 +31,8 @@ export interface AppState {
   policy: SecurityPolicy;
   /** `true` once shutdown has begun: `/health` answers 503. */
   draining: () => boolean;
+  /** Where request failures are logged (text or JSON lines, as configured). */
+  log: Logger;
 }
 
 const CORS_METHODS = "GET, HEAD, POST, OPTIONS";
@@ -105,7 +108,10 @@ export function createApp(state: AppState): Hono {
 
   app.notFound((c) => fail(c, 404, "not_found", "No such route"));
   app.onError((err, c) => {
-    console.error(`Request failed: ${err.message}`);
+    state.log.log("error", `Request failed: ${err.message}`, {
+      method: c.req.method,
+      path: c.req.path,
+    });
     return fail(c, 500, "internal", "Internal error");
   });
   return app;

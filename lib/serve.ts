@@ -134,6 +134,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       token,
     },
     draining: () => draining,
+    log,
   };
   const hono = createApp(state);
   const health = healthFastPath(state);
