@@ -450,6 +450,9 @@ Deno.test("while draining, /health is 503 and a request in flight is still answe
       ]],
     }));
     await conn.write(body.slice(0, 5));
+    // Nothing observable tells that the handler is now awaiting the rest of
+    // the body; give the server ample time to dispatch the request.
+    await new Promise((r) => setTimeout(r, 250));
     // Wait (bounded) until the server is draining, then finish the body.
     const stopping = server.stop("SIGTERM");
     for (
