@@ -50,15 +50,17 @@ export function createApp(state: AppState): Hono {
 
   app.use(guard(policy));
 
-  app.get("/health", (c) =>
-    c.json({
-      status: state.draining() ? "shutting_down" : "ok",
-      timestamp: new Date().toISOString(),
-      service: SERVICE,
-      version: info.version,
-      pid: info.pid,
-      instance: info.instance,
-    }, state.draining() ? 503 : 200));
+  app.get("/health", (c) => {
+    const draining = state.draining();
+    return c.json(
+      healthReport(
+        info,
+        draining ? "shutting_down" : "ok",
+        new Date().toISOString(),
+      ),
+      draining ? 503 : 200,
+    );
+  });
 
   const auth = requireToken(policy);
 
@@ -130,15 +132,9 @@ export function healthFastPath(
   state: AppState,
 ): (req: Request) => Response | undefined {
   const { info, policy } = state;
-  // The body of the /health route of createApp, the timestamp spliced in.
-  const [head, tail] = JSON.stringify({
-    status: "ok",
-    timestamp: "<timestamp>",
-    service: SERVICE,
-    version: info.version,
-    pid: info.pid,
-    instance: info.instance,
-  }).split('"<timestamp>"');
+  // The route's body, serialised once with the timestamp spliced in.
+  const [head, tail] = JSON.stringify(healthReport(info, "ok", "<timestamp>"))
+    .split('"<timestamp>"');
   // Formatting the date is most of the work: do it once per millisecond.
   let bodyAt = 0;
   let body = "";
@@ -160,6 +156,22 @@ export function healthFastPath(
       body = `${head}"${new Date(now).toISOString()}"${tail}`;
     }
     return new Response(body, { headers: JSON_HEADERS });
+  };
+}
+
+/** The body of `/health` (SPEC section 4), for the route and its fast path. */
+function healthReport(
+  info: RuntimeInfo,
+  status: "ok" | "shutting_down",
+  timestamp: string,
+) {
+  return {
+    status,
+    timestamp,
+    service: SERVICE,
+    version: info.version,
+    pid: info.pid,
+    instance: info.instance,
   };
 }
 

@@ -28,7 +28,7 @@ import {
 } from "./port_file.ts";
 import { InFlight } from "./in_flight.ts";
 import { generateToken } from "./security.ts";
-import { ensureStateDir, removeStaleFile } from "./state_dir.ts";
+import { ensureStateDir, removeInstanceFile } from "./state_dir.ts";
 
 /** Everything `serve` needs, resolved from flags and environment. */
 export interface ServeOptions {
@@ -71,8 +71,8 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   if (lock === undefined) throw await alreadyRunning(options.instance, paths);
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
-  if (has(paths.port)) removeStaleFile(paths.port);
-  if (has(paths.json)) removeStaleFile(paths.json);
+  if (has(paths.port)) removeInstanceFile(paths.port);
+  if (has(paths.json)) removeInstanceFile(paths.json);
 
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;
@@ -184,9 +184,9 @@ function removeOwnFiles(paths: InstancePaths, info: RuntimeInfo): void {
     return;
   }
   if (parsePortFile(readText(paths.port) ?? "") === info.port) {
-    removeQuietly(paths.port);
+    removeInstanceFile(paths.port);
   }
-  removeQuietly(paths.json);
+  removeInstanceFile(paths.json);
 }
 
 /** How long a losing start waits for the owner's metadata, to name it. */
@@ -220,13 +220,5 @@ function readText(path: string): string | undefined {
     return Deno.readTextFileSync(path);
   } catch {
     return undefined;
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
 }

@@ -31,13 +31,14 @@ export function ensureStateDir(dir: string): Set<string> {
 }
 
 /**
- * Removes an instance file left by a dead owner. A missing file is fine;
- * anything that is not a file or symlink (a directory, say) is refused
- * rather than removed, since pryx-core did not put it there.
+ * Removes an instance file (a dead owner's, or this process's own on
+ * shutdown). A missing file is fine; anything that is not a file or symlink
+ * (a directory, say) is refused rather than removed, since pryx-core did not
+ * put it there.
  *
  * @throws {StateDirError} When the path cannot be removed.
  */
-export function removeStaleFile(path: string): void {
+export function removeInstanceFile(path: string): void {
   try {
     if (Deno.lstatSync(path).isDirectory) {
       throw new StateDirError(
@@ -49,7 +50,7 @@ export function removeStaleFile(path: string): void {
     if (err instanceof Deno.errors.NotFound) return;
     if (err instanceof StateDirError) throw err;
     throw new StateDirError(
-      `Cannot remove stale "${path}": ${
+      `Cannot remove "${path}": ${
         (err as Error).message.split("\n", 1)[0]
       }; check the state directory's permissions`,
     );
