@@ -34,7 +34,6 @@ import {
   scriptCommand,
   type Server,
   startServer,
-  watchForFile,
   withFdLimit,
 } from "./_proc.ts";
 
@@ -139,26 +138,9 @@ const PRYX_SERVE = () => pryxCommand(["serve"]);
 /** Spawn → port file, in milliseconds; the process is then killed. */
 function timeReady(cmd: Cmd): Promise<number> {
   return withHome(async (home) => {
-    const portPath = `${home}/runtime.port`;
-    using watch = watchForFile(portPath);
-    const t0 = performance.now();
-    const child = new Deno.Command(cmd[0], {
-      args: cmd[1],
-      env: childEnv({ PRYX_HOME: home }),
-      clearEnv: true,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const t1 = await watch.found(child.status, 20_000);
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await child.status;
-    if (t1 === undefined) throw new Error(`${cmd[1].at(-1)} never got ready`);
-    return t1 - t0;
+    const server = await startServer(cmd, home);
+    await server.stop("SIGKILL");
+    return server.readyMs;
   });
 }
 
