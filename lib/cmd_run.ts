@@ -89,6 +89,8 @@ export async function runCommand(args: string[]): Promise<number> {
     );
   }
   const host = denoHost();
+  // Not planDiscovery(): run sets PRYX_API_URL for CMD, so it must not obey
+  // an inherited one, nor probe ports; only the instance's own files count.
   const plan: DiscoverPlan = {
     stateDir: resolveStateDir(flags["state-dir"], host.env),
     instance: resolveInstance(flags.instance, host.env),
