@@ -4,27 +4,43 @@
  *
  * Synchronous on purpose: these writes sit on the start-up path, where a
  * round trip through the event loop per file operation costs more than the
- * operation.
+ * operation. The one exception is the flush, which takes far longer than a
+ * round trip: {@linkcode StagedFile.flush} runs it on a worker thread while
+ * the caller goes on.
  *
  * @module
  */
 
 import { StateDirError } from "./errors.ts";
 
-/** Options for {@linkcode writeFileAtomic}. */
+/** Options for {@linkcode stageFile} and {@linkcode writeFileAtomic}. */
 export interface AtomicWriteOptions {
   /** File mode of the new file. Default `0o600`. */
   mode?: number;
   /** Refuse (and remove the temp file) unless the written mode is exactly `mode`. */
   verifyMode?: boolean;
+  /**
+   * Flush the data to disk before returning (default `true`). With `false`
+   * the caller may flush later with {@linkcode StagedFile.flush}, or not at
+   * all: the rename alone keeps readers from seeing a partial file, and the
+   * flush only matters should the machine crash.
+   */
+  flush?: boolean;
 }
 
 /**
- * A file written and flushed under a temp name, not yet visible under its
- * final name. Split from the rename so several files can be written first
- * and then published in a fixed order.
+ * A file written under a temp name, not yet visible under its final name.
+ * Split from the rename so several files can be written first and then
+ * published in a fixed order.
  */
 export interface StagedFile {
+  /**
+   * Flushes the data to disk on a worker thread, so the caller can go on
+   * meanwhile. Call it at most once, before {@linkcode StagedFile.commit}.
+   *
+   * @throws {StateDirError} When the flush fails.
+   */
+  flush(): Promise<void>;
   /** Makes the file visible under its final name (an atomic rename). */
   commit(): void;
   /** Removes the temp file; safe to call after a failed commit. */
@@ -32,8 +48,8 @@ export interface StagedFile {
 }
 
 /**
- * Writes `data` to a temp file beside `path` and flushes it to disk, without
- * publishing it yet.
+ * Writes `data` to a temp file beside `path` and, unless told otherwise,
+ * flushes it to disk, without publishing it yet.
  *
  * @throws {StateDirError} When the directory cannot be written, or the mode
  * check fails.
@@ -45,11 +61,19 @@ export function stageFile(
 ): StagedFile {
   const mode = options.mode ?? 0o600;
   const slash = path.lastIndexOf("/");
-  const suffix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+  // Unique among live processes by the pid; `createNew` refuses a leftover
+  // of a dead one, or a planted symlink. Not a secret, so Math.random.
+  const suffix = Math.random().toString(36).slice(2, 8);
   const tmp = `${path.slice(0, slash + 1)}.${
     path.slice(slash + 1)
   }.${Deno.pid}.${suffix}.tmp`;
+  let file: Deno.FsFile | undefined;
+  const close = () => {
+    file?.close();
+    file = undefined;
+  };
   const discard = () => {
+    close();
     try {
       Deno.removeSync(tmp);
     } catch (err) {
@@ -57,12 +81,12 @@ export function stageFile(
     }
   };
   try {
-    using file = Deno.openSync(tmp, { write: true, createNew: true, mode });
+    file = Deno.openSync(tmp, { write: true, createNew: true, mode });
     const bytes = new TextEncoder().encode(data);
     for (let off = 0; off < bytes.length;) {
       off += file.writeSync(bytes.subarray(off));
     }
-    file.syncSync();
+    if (options.flush !== false) file.syncSync();
     if (options.verifyMode) {
       const actual = file.statSync().mode;
       if (actual !== null && (actual & 0o777) !== mode) {
@@ -73,6 +97,7 @@ export function stageFile(
         );
       }
     }
+    if (options.flush !== false) close();
   } catch (err) {
     try {
       discard();
@@ -82,7 +107,17 @@ export function stageFile(
     throw asStateDirError(err, path);
   }
   return {
+    async flush() {
+      try {
+        await file?.sync();
+      } catch (err) {
+        throw asStateDirError(err, path);
+      } finally {
+        close();
+      }
+    },
     commit() {
+      close();
       try {
         Deno.renameSync(tmp, path);
       } catch (err) {

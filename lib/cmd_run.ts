@@ -180,7 +180,8 @@ async function startRuntime(
 
 /**
  * The command line that runs this program's `serve`: the binary itself when
- * compiled with `deno compile`, else `deno run` of `main.ts`.
+ * compiled with `deno compile`, else `deno run` of the entry module this
+ * process runs (`main.ts`).
  */
 export function serveCommandLine(
   instance: string,
@@ -195,7 +196,9 @@ export function serveCommandLine(
     "--quiet",
   ];
   if (Deno.build.standalone) return [Deno.execPath(), serveArgs];
-  const main = new URL("../main.ts", import.meta.url);
+  // The entry this process was started with (main.ts, or lib/cli.ts when
+  // run from the sources): this module may run from the bundle in dist/.
+  const main = new URL(Deno.mainModule);
   const entry = main.protocol === "file:"
     ? decodeURIComponent(main.pathname)
     : main.href;

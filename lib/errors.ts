@@ -28,6 +28,9 @@ export const ExitCode = {
 /** One of the values of {@linkcode ExitCode}. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
+/** Marks a {@linkcode PryxError}; `Symbol.for`, so every copy of this module agrees. */
+const BRAND: unique symbol = Symbol.for("pryx-core.PryxError") as never;
+
 /**
  * An error the user can cause and fix; `message` is one line that says what
  * to do, and `exitCode` is what the process exits with.
@@ -35,6 +38,8 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 export class PryxError extends Error {
   /** The process exit code for this error. */
   readonly exitCode: ExitCode;
+  /** See {@linkcode isPryxError}. */
+  readonly [BRAND] = true;
 
   /**
    * @param message One line, sentence case, no trailing period.
@@ -85,4 +90,14 @@ export class NotFoundError extends PryxError {
   constructor(message: string) {
     super(message, ExitCode.NotFound);
   }
+}
+
+/**
+ * Whether `err` is a {@linkcode PryxError}, also one thrown by another copy
+ * of this module: the CLI and each subcommand are bundled separately (see
+ * scripts/build_cli.ts), so `instanceof` does not hold across them.
+ */
+export function isPryxError(err: unknown): err is PryxError {
+  return typeof err === "object" && err !== null &&
+    (err as { [BRAND]?: unknown })[BRAND] === true;
 }

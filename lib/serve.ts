@@ -52,15 +52,6 @@ export interface ServeOptions {
  * @throws {StateDirError} When the state directory is unusable.
  */
 export async function serve(options: ServeOptions, log: Logger): Promise<void> {
-  // Listen for signals first: a signal that arrives while starting must stop
-  // the server once it is up, not kill it mid-write (the default action) or,
-  // as PID 1 of a container, be ignored for good.
-  const stopped = Promise.withResolvers<string>();
-  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const listeners = signals.map((s) => [s, onSignal(s)] as const);
-  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
-
   const present = ensureStateDir(options.stateDir);
   const has = (path: string) =>
     present.has(path.slice(path.lastIndexOf("/") + 1));
@@ -73,6 +64,11 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   // here on, a metadata file describes whoever holds the lock.
   if (has(paths.port)) removeInstanceFile(paths.port);
   if (has(paths.json)) removeInstanceFile(paths.json);
+  for (const name of present) {
+    if (isTempOf(name, options.instance)) {
+      removeInstanceFile(`${options.stateDir}/${name}`);
+    }
+  }
 
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;
@@ -85,26 +81,55 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     (msg) => log.log("warn", msg),
   );
 
-  const token = options.auth === "token" ? generateToken() : undefined;
-  const info: RuntimeInfo = {
-    pid: Deno.pid,
-    port: bound.port,
-    hostname: options.addr.hostname,
-    ...runtimeUrls(options.addr.hostname, bound.port),
-    startedAt: new Date().toISOString(),
-    version: VERSION,
-    instance: options.instance,
-    ...(token === undefined ? {} : { token }),
-  };
-  // Flush both files first, then publish the metadata before the port.
-  const jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
-    verifyMode: true,
+  // The port file's flush runs on a worker thread while the metadata is
+  // written and the signal listeners go in; then both files are published,
+  // the metadata first.
+  const portFile = stageFile(paths.port, formatPortFile(bound.port), {
+    flush: false,
   });
-  let portFile;
+  const flushed = portFile.flush();
+  let info: RuntimeInfo;
+  let token: string | undefined;
+  let jsonFile;
   try {
-    portFile = stageFile(paths.port, formatPortFile(bound.port));
+    token = options.auth === "token" ? generateToken() : undefined;
+    info = {
+      pid: Deno.pid,
+      port: bound.port,
+      hostname: options.addr.hostname,
+      ...runtimeUrls(options.addr.hostname, bound.port),
+      startedAt: new Date().toISOString(),
+      version: VERSION,
+      instance: options.instance,
+      ...(token === undefined ? {} : { token }),
+    };
+    // Not flushed: it describes a live process, so after a crash it is stale
+    // whatever it holds, and the rename already keeps it whole for readers.
+    // Its mode is checked when it holds a token.
+    jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
+      flush: false,
+      verifyMode: token !== undefined,
+    });
+  } catch (err) {
+    await flushed.catch(() => {});
+    portFile.discard();
+    throw err;
+  }
+  // From here on, SIGINT and SIGTERM stop the server (with a drain) rather
+  // than kill it: before the files are published, so none is left behind.
+  // Earlier, the default action ends the process (as PID 1 the kernel drops
+  // the signal), which leaves nothing a reader would trust: the lock goes
+  // with the process.
+  const stopped = Promise.withResolvers<string>();
+  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const listeners = signals.map((s) => [s, onSignal(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+  try {
+    await flushed;
   } catch (err) {
     jsonFile.discard();
+    portFile.discard();
     throw err;
   }
   jsonFile.commit();
@@ -176,6 +201,24 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
   lock.close();
 }
+
+/**
+ * Whether `name` is a temp file of `instance`'s port or metadata file (see
+ * {@linkcode stageFile}): left by an owner killed while it published, since
+ * whoever holds the lock is the only writer.
+ */
+function isTempOf(name: string, instance: string): boolean {
+  for (const kind of ["port", "json"]) {
+    const prefix = `.${instance}.${kind}.`;
+    // PID.SUFFIX.tmp exactly: instance "a" must not take "a.port"'s files.
+    if (name.startsWith(prefix) && TEMP_TAIL.test(name.slice(prefix.length))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const TEMP_TAIL = /^\d+\.[a-z0-9]+\.tmp$/;
 
 /** Removes the instance files, but only while they still describe this process. */
 function removeOwnFiles(paths: InstancePaths, info: RuntimeInfo): void {

@@ -7,10 +7,11 @@
  *    Deno's download cache, else a short probe of the download URL, so an
  *    offline machine is told what to do in seconds rather than after a
  *    network timeout;
- * 2. `deno check main.ts`;
- * 3. verify the module graph with `deno info --json`: every subcommand module
- *    (`lib/cmd_*.ts`, loaded by literal dynamic imports in `main.ts`) must be
- *    in it, so `deno compile` embeds it;
+ * 2. check that the CLI bundle `dist/cli/` is up to date with `lib/`, and
+ *    `deno check main.ts`;
+ * 3. verify the module graph with `deno info --json`: every file of the
+ *    bundle (subcommands and the app are loaded by literal dynamic imports)
+ *    must be in it, so `deno compile` embeds it;
  * 4. `deno compile` with the permissions of `deno task start` (read from
  *    `deno.json`, never `-A`);
  * 5. for the host target, run `<binary> --version` as a smoke test, which
@@ -27,6 +28,7 @@
  */
 
 import { VERSION } from "../lib/config.ts";
+import { CLI_OUT_DIR, staleCliFiles } from "./build_cli.ts";
 
 /** The targets `deno compile` can build for. */
 export const TARGETS = [
@@ -113,6 +115,14 @@ export async function compile(args: string[]): Promise<number> {
 
   const denort = await findDenort(effective);
   log(`Base binary: ${denort}`);
+  const stale = await staleCliFiles();
+  if (stale.length > 0) {
+    throw new CompileError(
+      `${CLI_OUT_DIR}/ is out of date with lib/ (first ${
+        stale[0]
+      }): run "deno task build" first`,
+    );
+  }
   await run(["check", "main.ts"], "Type check of main.ts failed", true);
   verifyGraph(await moduleGraph());
 
@@ -311,7 +321,7 @@ async function moduleGraph(): Promise<GraphModule[]> {
 }
 
 /**
- * Checks that every subcommand module is in the graph of `main.ts` (so
+ * Checks that every file of the CLI bundle is in the graph of `main.ts` (so
  * `deno compile` embeds it) and that no module failed to resolve.
  */
 function verifyGraph(modules: GraphModule[]): void {
@@ -324,25 +334,27 @@ function verifyGraph(modules: GraphModule[]): void {
     );
   }
   const specifiers = new Set(modules.map((m) => m.specifier));
-  const commands = [...Deno.readDirSync(`${ROOT}/lib`)]
+  const bundle = [...Deno.readDirSync(`${ROOT}/${CLI_OUT_DIR}`)]
     .map((e) => e.name)
-    .filter((n) => /^cmd_.*\.ts$/.test(n))
+    .filter((n) => n.endsWith(".js"))
     .sort();
-  const missing = commands.filter((name) =>
-    !specifiers.has(new URL(`../lib/${name}`, import.meta.url).href)
+  const missing = bundle.filter((name) =>
+    !specifiers.has(
+      new URL(`../${CLI_OUT_DIR}/${name}`, import.meta.url).href,
+    )
   );
   if (missing.length > 0) {
     throw new CompileError(
-      `lib/${
+      `${CLI_OUT_DIR}/${
         missing[0]
-      } is not in the module graph of main.ts, so the binary would not embed it: import it from main.ts with a literal import("./lib/...") or add --include`,
+      } is not in the module graph of main.ts, so the binary would not embed it: load it with a literal import() or add --include`,
     );
   }
   const local = modules.filter((m) => m.specifier.startsWith("file:")).length;
   const npm = modules.filter((m) => m.specifier.startsWith("npm:")).length;
   log(
-    `Module graph: ${local} local modules and ${npm} npm package(s) to embed, subcommands ${
-      commands.join(", ")
+    `Module graph: ${local} local modules and ${npm} npm package(s) to embed, bundle ${
+      bundle.join(", ")
     }`,
   );
 }

@@ -121,9 +121,9 @@ Deno.test("compile checks, embeds every subcommand with the runtime permissions,
     );
     assertEquals(code, 1, stderr);
     assertMatch(stderr, /deno check main\.ts/);
-    const graph = stderr.match(/Module graph: .*subcommands (.*)/)?.[1] ?? "";
+    const graph = stderr.match(/Module graph: .*bundle (.*)/)?.[1] ?? "";
     for (const cmd of ["serve", "discover", "list", "stop", "run"]) {
-      assertMatch(graph, new RegExp(`\\bcmd_${cmd}\\.ts\\b`), `embeds ${cmd}`);
+      assertMatch(graph, new RegExp(`\\bcmd_${cmd}\\.js\\b`), `embeds ${cmd}`);
     }
     assertMatch(
       stderr,

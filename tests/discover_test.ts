@@ -216,3 +216,21 @@ for (const cmd of ["cmd_discover", "cmd_list", "cmd_stop", "client"]) {
     assertEquals(banned, []);
   });
 }
+
+for (const cmd of ["cmd_discover", "cmd_list", "cmd_stop"]) {
+  Deno.test(`the ${cmd} bundle that main.ts runs holds no server module and no npm package`, () => {
+    const text = Deno.readTextFileSync(
+      new URL(`../dist/cli/${cmd}.js`, import.meta.url),
+    );
+    // esbuild marks each inlined module with a "// path" line.
+    const inlined = [...text.matchAll(/^\/\/ (\S+)$/gm)].map((m) => m[1]);
+    assert(inlined.includes(`lib/${cmd}.ts`), "the markers were read");
+    const banned = inlined.filter((m) =>
+      /^(npm|node):/.test(m) ||
+      /^lib\/(app|serve|cmd_serve|ws_hub|listen|listen_addr|security|read_body|protocol)\.ts$/
+        .test(m)
+    );
+    assertEquals(banned, []);
+    assert(!/^\s*import\s[^(]*["'](npm|node):/m.test(text), "no npm:/node:");
+  });
+}

@@ -377,6 +377,7 @@ Deno.test("shutdown leaves files alone that no longer describe this process", ()
 Deno.test("a stale instance of a SIGKILLed process is replaced without asking", () =>
   withHome(async (home) => {
     const first = await startServer(home);
+    const stale = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
     await first.stop("SIGKILL");
     assert(
       exists(`${home}/runtime.port`),
@@ -384,10 +385,7 @@ Deno.test("a stale instance of a SIGKILLed process is replaced without asking", 
     );
     await using second = await startServer(home);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
-    assertEquals(
-      info.pid,
-      second.child.pid === undefined ? info.pid : info.pid,
-    );
+    assert(info.pid !== stale.pid, "the metadata is the new owner's");
     assertEquals(
       Deno.readTextFileSync(`${home}/runtime.port`),
       `${second.port}\n`,
@@ -395,6 +393,27 @@ Deno.test("a stale instance of a SIGKILLed process is replaced without asking", 
     const health = await (await fetch(`http://127.0.0.1:${second.port}/health`))
       .json();
     assertEquals(health.pid, info.pid);
+  }));
+
+Deno.test("temp files of an owner killed while publishing are removed, another instance's are kept", () =>
+  withHome(async (home) => {
+    const leftovers = [
+      ".runtime.port.4194301.k2x9q1.tmp",
+      ".runtime.json.4194301.a7b3c0.tmp",
+    ];
+    // Instance "runtime.port" is another instance: its temp files are not ours.
+    const foreign = ".runtime.port.port.4194301.z9y8x7.tmp";
+    for (const name of [...leftovers, foreign]) {
+      Deno.writeTextFileSync(`${home}/${name}`, "partial");
+    }
+    await using _server = await startServer(home);
+    const names = [...Deno.readDirSync(home)].map((e) => e.name).sort();
+    assertEquals(names, [
+      foreign,
+      "runtime.json",
+      "runtime.lock",
+      "runtime.port",
+    ]);
   }));
 
 Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warning", () =>

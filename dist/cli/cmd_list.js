@@ -1,0 +1,577 @@
+// Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
+// lib/errors.ts
+var ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5
+};
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+var UsageError = class extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Usage);
+  }
+};
+var StateDirError = class extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message) {
+    super(message, ExitCode.StateDir);
+  }
+};
+
+// lib/args.ts
+function parseFlags(args, spec, aliases = {}) {
+  const flags = {};
+  const positionals = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      return {
+        flags,
+        positionals,
+        rest: args.slice(i + 1)
+      };
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const rawName = eq === -1 ? arg : arg.slice(0, eq);
+    const inline = eq === -1 ? void 0 : arg.slice(eq + 1);
+    const name = rawName.startsWith("--") ? rawName.slice(2) : aliases[rawName.slice(1)];
+    const kind = name === void 0 ? void 0 : spec[name];
+    if (name === void 0 || kind === void 0) {
+      throw new UsageError(`Unknown flag "${rawName}": run with --help to see the flags`);
+    }
+    switch (kind) {
+      case "boolean":
+        if (inline !== void 0) {
+          throw new UsageError(`Flag "--${name}" takes no value`);
+        }
+        flags[name] = true;
+        break;
+      case "optional": {
+        const next = args[i + 1];
+        if (inline !== void 0) flags[name] = inline;
+        else if (next !== void 0 && !next.startsWith("-")) {
+          flags[name] = next;
+          i++;
+        } else flags[name] = true;
+        break;
+      }
+      case "string":
+      case "list": {
+        let value = inline;
+        if (value === void 0) {
+          value = args[++i];
+          if (value === void 0) {
+            throw new UsageError(`Flag "--${name}" needs a value`);
+          }
+        }
+        if (kind === "list") {
+          (flags[name] ??= []).push(value);
+        } else flags[name] = value;
+        break;
+      }
+    }
+  }
+  return {
+    flags,
+    positionals,
+    rest: void 0
+  };
+}
+
+// lib/config.ts
+var SERVICE = "pryx-core";
+var STATE_DIR_NAME = ".pryx";
+var Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS"
+};
+var HEALTH_TIMEOUT_MS = 1e3;
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+function parseInstanceName(name) {
+  if (!INSTANCE_RE.test(name)) {
+    throw new UsageError(`Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
+  }
+  return name;
+}
+function resolveStateDir(flag, env) {
+  const dir = flag ?? nonEmpty(env(Env.home));
+  if (dir !== void 0) return dir;
+  const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
+  if (home === void 0) {
+    throw new UsageError("Cannot find the home directory: set HOME or PRYX_HOME");
+  }
+  return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
+}
+function nonEmpty(value) {
+  return value === void 0 || value === "" ? void 0 : value;
+}
+
+// lib/port_file.ts
+var Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock"
+};
+function instancePaths(stateDir, instance) {
+  const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
+  const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
+  return {
+    port: base + Suffix.port,
+    json: base + Suffix.json,
+    lock: base + Suffix.lock
+  };
+}
+function instanceOfFile(fileName) {
+  for (const suffix of Object.values(Suffix)) {
+    if (fileName.endsWith(suffix)) {
+      const name = fileName.slice(0, -suffix.length);
+      try {
+        return parseInstanceName(name);
+      } catch {
+        return void 0;
+      }
+    }
+  }
+  return void 0;
+}
+function parsePortFile(text) {
+  const match = /^\s*(\d{1,5})\s*$/.exec(text);
+  if (match === null) return void 0;
+  const port = Number(match[1]);
+  return port >= 1 && port <= 65535 ? port : void 0;
+}
+function parseRuntimeInfo(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+  if (typeof value !== "object" || value === null) return void 0;
+  const v = value;
+  const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) && typeof v.hostname === "string" && typeof v.url === "string" && typeof v.wsUrl === "string" && typeof v.startedAt === "string" && typeof v.version === "string" && typeof v.instance === "string" && (v.token === void 0 || typeof v.token === "string");
+  return ok ? v : void 0;
+}
+function runtimeUrls(hostname, port) {
+  let host;
+  if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
+    host = "127.0.0.1";
+  } else if (hostname.includes(":")) host = `[${hostname}]`;
+  else host = hostname;
+  return {
+    url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`
+  };
+}
+
+// lib/discover.ts
+async function inspectInstance(host, plan, instance) {
+  const paths = instancePaths(plan.stateDir, instance);
+  const [portText, jsonText] = await Promise.all([
+    host.readText(paths.port),
+    host.readText(paths.json)
+  ]);
+  let held = null;
+  const locked = () => {
+    if (held !== null) return held;
+    try {
+      return held = host.isLocked?.(paths.lock);
+    } catch {
+      return held = void 0;
+    }
+  };
+  const status = (state, path, reason) => ({
+    instance,
+    state,
+    path,
+    ...reason === void 0 ? {} : {
+      reason
+    }
+  });
+  if (portText === void 0 && jsonText === void 0) {
+    return locked() ? status("starting", paths.lock, "the lock is held, no port file yet") : status("stopped", paths.lock, "no port file");
+  }
+  const info = jsonText === void 0 ? void 0 : parseRuntimeInfo(jsonText);
+  if (jsonText !== void 0 && info === void 0) {
+    return status("stale", paths.json, "it is not valid instance metadata");
+  }
+  const filePort = portText === void 0 ? void 0 : parsePortFile(portText);
+  if (portText !== void 0 && filePort === void 0) {
+    return status("stale", paths.port, "it does not hold a port number");
+  }
+  const port = filePort ?? info.port;
+  const urls = info ?? runtimeUrls("127.0.0.1", port);
+  const s = {
+    ...status("live", portText === void 0 ? paths.json : paths.port),
+    ...info === void 0 ? {} : {
+      pid: info.pid,
+      info
+    },
+    port,
+    url: urls.url,
+    wsUrl: urls.wsUrl
+  };
+  const owner = info === void 0 ? "its owner" : `its owner pid ${info.pid}`;
+  if (portText === void 0) {
+    return locked() === false ? {
+      ...s,
+      state: "stale",
+      reason: `the lock is free: ${owner} is gone`
+    } : {
+      ...s,
+      state: "starting",
+      reason: "no port file yet"
+    };
+  }
+  if (info !== void 0 && info.port !== filePort) {
+    return {
+      ...s,
+      state: "stale",
+      reason: `it says port ${filePort} but ${paths.json} says ${info.port}`
+    };
+  }
+  if (!plan.check) return s;
+  if (locked() === false) {
+    return {
+      ...s,
+      state: "stale",
+      reason: `the lock is free: ${owner} is gone`
+    };
+  }
+  const result = await checkHealth(s.url, plan.healthTimeoutMs);
+  if (!result.ok) return {
+    ...s,
+    state: "stale",
+    reason: result.why
+  };
+  if (info !== void 0 && result.health.pid !== info.pid) {
+    return {
+      ...s,
+      state: "stale",
+      reason: `${s.url} is pid ${result.health.pid}, not ${owner}`
+    };
+  }
+  return {
+    ...s,
+    health: result.health
+  };
+}
+async function instanceNames(host, stateDir) {
+  const entries = await host.readDir(stateDir) ?? [];
+  const names = /* @__PURE__ */ new Set();
+  for (const entry of entries) {
+    const name = instanceOfFile(entry);
+    if (name !== void 0) names.add(name);
+  }
+  return [
+    ...names
+  ].sort();
+}
+async function listInstances(host, plan) {
+  const names = await instanceNames(host, plan.stateDir);
+  return await Promise.all(names.map((n) => inspectInstance(host, plan, n)));
+}
+async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
+  let res;
+  try {
+    res = await fetch(`${url}/health`, {
+      signal: AbortSignal.timeout(timeoutMs)
+    });
+  } catch (err) {
+    const timedOut = err instanceof DOMException && err.name === "TimeoutError";
+    return {
+      ok: false,
+      why: timedOut ? `${url} did not answer within ${timeoutMs} ms` : `nothing answers at ${url}`
+    };
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    body = void 0;
+  }
+  const h = body;
+  if (typeof h !== "object" || h === null || h.service !== SERVICE) {
+    return {
+      ok: false,
+      why: `${url} answers, but not as ${SERVICE}`
+    };
+  }
+  if (h.status !== "ok" || !res.ok) {
+    return {
+      ok: false,
+      why: `${url} is shutting down`
+    };
+  }
+  return {
+    ok: true,
+    health: h
+  };
+}
+
+// lib/instance_lock.ts
+function isInstanceLocked(lockPath) {
+  let file;
+  try {
+    file = Deno.openSync(lockPath, {
+      read: true
+    });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+  try {
+    if (file.tryLockSync(true)) {
+      file.unlockSync();
+      return false;
+    }
+    return true;
+  } finally {
+    file.close();
+  }
+}
+
+// lib/_fs_shim.ts
+var cached;
+function currentHost() {
+  return cached ??= "Deno" in globalThis ? Promise.resolve(denoHost()) : nodeHost();
+}
+function denoHost() {
+  return {
+    env: (name) => {
+      try {
+        return Deno.env.get(name);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotCapable) return void 0;
+        throw err;
+      }
+    },
+    readText: (path) => {
+      try {
+        return Promise.resolve(Deno.readTextFileSync(path));
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) {
+          return Promise.resolve(void 0);
+        }
+        throw unreadable(path, err);
+      }
+    },
+    readDir: (dir) => {
+      try {
+        return Promise.resolve(Array.from(Deno.readDirSync(dir), (e) => e.name));
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) {
+          return Promise.resolve(void 0);
+        }
+        throw unreadable(dir, err);
+      }
+    },
+    exists: (path) => {
+      try {
+        Deno.statSync(path);
+        return Promise.resolve(true);
+      } catch {
+        return Promise.resolve(false);
+      }
+    },
+    isLocked: isInstanceLocked,
+    watch: (dir, onChange) => {
+      const watcher = Deno.watchFs(dir, {
+        recursive: false
+      });
+      (async () => {
+        try {
+          for await (const _ of watcher) onChange();
+        } catch {
+        }
+      })();
+      return {
+        close: () => {
+          try {
+            watcher.close();
+          } catch {
+          }
+        }
+      };
+    }
+  };
+}
+async function nodeHost() {
+  const specifier = "node:fs/promises";
+  const fs = await import(specifier);
+  const proc = globalThis.process;
+  const missing = (err) => err.code === "ENOENT" || err.code === "ENOTDIR";
+  return {
+    env: (name) => proc?.env[name],
+    readText: async (path) => {
+      try {
+        return await fs.readFile(path, "utf8");
+      } catch (err) {
+        if (missing(err)) return void 0;
+        throw unreadable(path, err);
+      }
+    },
+    readDir: async (dir) => {
+      try {
+        return await fs.readdir(dir);
+      } catch (err) {
+        if (missing(err)) return void 0;
+        throw unreadable(dir, err);
+      }
+    },
+    exists: async (path) => {
+      try {
+        await fs.stat(path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    watch: (dir, onChange) => {
+      const controller = new AbortController();
+      (async () => {
+        try {
+          for await (const _ of fs.watch(dir, {
+            signal: controller.signal
+          })) {
+            onChange();
+          }
+        } catch {
+        }
+      })();
+      return {
+        close: () => controller.abort()
+      };
+    }
+  };
+}
+function unreadable(path, err) {
+  if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
+    return err;
+  }
+  return new StateDirError(`Cannot read "${path}": ${err.message.split("\n", 1)[0]}; check the permissions of the state directory or set PRYX_HOME`);
+}
+
+// lib/cmd_list.ts
+var LIST_USAGE = `Usage: pryx-core list [flags]
+
+List every instance of the state directory: live (lock held and /health
+agrees), stale (left by a process that is gone), starting, or stopped.
+
+Flags:
+  --json            print a JSON array instead of a table
+  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  --no-check        trust the files without checking lock and /health
+  -h, --help        show this help
+`;
+var FLAGS = {
+  json: "boolean",
+  "state-dir": "string",
+  "no-check": "boolean",
+  help: "boolean"
+};
+async function listCommand(args) {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
+    h: "help"
+  });
+  if (flags.help) {
+    console.log(LIST_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== void 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0] ?? "--"}": list takes flags only`);
+  }
+  const host = await currentHost();
+  const stateDir = resolveStateDir(flags["state-dir"], host.env);
+  const statuses = await listInstances(host, {
+    stateDir,
+    check: !flags["no-check"],
+    healthTimeoutMs: HEALTH_TIMEOUT_MS
+  });
+  const entries = statuses.map(toEntry);
+  if (flags.json) {
+    console.log(JSON.stringify(entries, null, 2));
+  } else if (entries.length === 0) {
+    console.error(`pryx-core: No instances in ${stateDir}`);
+  } else {
+    console.log(formatTable(entries));
+  }
+  return 0;
+}
+function toEntry(s) {
+  return {
+    instance: s.instance,
+    status: s.state,
+    live: s.state === "live",
+    pid: s.pid ?? null,
+    port: s.port ?? null,
+    url: s.url ?? null,
+    wsUrl: s.wsUrl ?? null,
+    reason: s.reason ?? null
+  };
+}
+function formatTable(entries) {
+  const rows = [
+    [
+      "INSTANCE",
+      "STATUS",
+      "PID",
+      "PORT",
+      "URL",
+      "NOTE"
+    ],
+    ...entries.map((e) => [
+      e.instance,
+      e.status,
+      e.pid === null ? "-" : String(e.pid),
+      e.port === null ? "-" : String(e.port),
+      e.url ?? "-",
+      e.reason ?? ""
+    ])
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+export {
+  LIST_USAGE,
+  formatTable,
+  listCommand,
+  toEntry
+};
