@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { MAX_MESSAGE_BYTES, SERVICE } from "./config.ts";
+import { isoTime } from "./iso_time.ts";
 import type { Logger } from "./log.ts";
 import type { RuntimeInfo } from "./port_file.ts";
 import { MAX_TOPIC_LENGTH } from "./protocol.ts";
@@ -56,7 +57,7 @@ export function createApp(state: AppState): Hono {
       healthReport(
         info,
         draining ? "shutting_down" : "ok",
-        new Date().toISOString(),
+        isoTime(),
       ),
       draining ? 503 : 200,
     );
@@ -153,7 +154,7 @@ export function healthFastPath(
     const now = Date.now();
     if (now !== bodyAt) {
       bodyAt = now;
-      body = `${head}"${new Date(now).toISOString()}"${tail}`;
+      body = `${head}"${isoTime(now)}"${tail}`;
     }
     return new Response(body, { headers: JSON_HEADERS });
   };

@@ -26,8 +26,6 @@ export interface ListenAddr {
 /** The legacy fixed port that older configs use, treated as "any port". */
 export const LEGACY_PORT = 3000;
 
-/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /**
  * Parses `text` into a {@linkcode ListenAddr}.
  *
@@ -100,28 +98,46 @@ function parsePorts(
   text: string,
   bad: (why: string) => UsageError,
 ): { ports: number[]; isRange: boolean } {
-  const range = /^(\d{1,5})-(\d{1,5})$/.exec(text);
-  if (range !== null) {
-    const from = Number(range[1]);
-    const to = Number(range[2]);
-    if (from < 1 || to > 65535 || from > to) {
+  const dash = text.indexOf("-");
+  if (dash !== -1 && isDigits(text.slice(0, dash), 5)) {
+    const from = Number(text.slice(0, dash));
+    const to = Number(text.slice(dash + 1));
+    if (
+      !isDigits(text.slice(dash + 1), 5) || from < 1 || to > 65535 ||
+      from > to
+    ) {
       throw bad("a port range must be FROM-TO with 1 <= FROM <= TO <= 65535");
     }
     const ports: number[] = [];
     for (let p = from; p <= to; p++) ports.push(p);
     return { ports, isRange: true };
   }
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+  if (!isDigits(text, 5) || Number(text) > 65535) {
     throw bad("the port must be a number from 0 to 65535 or a range FROM-TO");
   }
   return { ports: [Number(text)], isRange: false };
+}
+
+/**
+ * `true` when `text` is 1 to `max` ASCII digits. A loop, not a regex: this
+ * runs once per start, where compiling a regex costs more than the check.
+ */
+function isDigits(text: string, max: number): boolean {
+  if (text.length === 0 || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** A dotted-quad IPv4 literal, each part 0-255 without leading zeros. */
 function isIpv4(host: string): boolean {
   const parts = host.split(".");
   return parts.length === 4 &&
-    parts.every((p) => /^(?:0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+    parts.every((p) =>
+      isDigits(p, 3) && (p.length === 1 || p[0] !== "0") && Number(p) <= 255
+    );
 }
 
 function isIpv6(host: string): boolean {

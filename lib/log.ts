@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isoTime } from "./iso_time.ts";
+
 /** The two log formats. */
 export type LogFormat = "text" | "json";
 
@@ -33,7 +35,7 @@ export function createLogger(
       if (quiet && level === "info") return;
       const line = format === "json"
         ? JSON.stringify({
-          time: new Date().toISOString(),
+          time: isoTime(),
           level,
           msg,
           ...fields,

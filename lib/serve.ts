@@ -27,6 +27,7 @@ import {
   runtimeUrls,
 } from "./port_file.ts";
 import { InFlight } from "./in_flight.ts";
+import { isoTime } from "./iso_time.ts";
 import { generateToken } from "./security.ts";
 import { ensureStateDir, removeInstanceFile } from "./state_dir.ts";
 
@@ -98,7 +99,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       port: bound.port,
       hostname: options.addr.hostname,
       ...runtimeUrls(options.addr.hostname, bound.port),
-      startedAt: new Date().toISOString(),
+      startedAt: isoTime(),
       version: VERSION,
       instance: options.instance,
       ...(token === undefined ? {} : { token }),

@@ -65,6 +65,14 @@ Deno.test("malformed addresses are usage errors", async () => {
       "::1:80",
       "256.0.0.1:80",
       ":0-10",
+      ":12-",
+      ":1-2-3",
+      ":1-70000",
+      ": 80",
+      ":８０",
+      "01.2.3.4:80",
+      "1.2.3:80",
+      "1..2.3:80",
     ]
   ) {
     await assertRejects(

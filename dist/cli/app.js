@@ -1989,6 +1989,32 @@ var PryxError = class extends Error {
 var SERVICE = "pryx-core";
 var MAX_MESSAGE_BYTES = 1024 * 1024;
 
+// lib/iso_time.ts
+var MS_PER_DAY = 864e5;
+function isoTime(ms = Date.now()) {
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 36e5);
+  rest -= hours * 36e5;
+  const minutes = Math.floor(rest / 6e4);
+  rest -= minutes * 6e4;
+  const seconds = Math.floor(rest / 1e3);
+  const millis = rest - seconds * 1e3;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
+}
+function pad(n, width) {
+  return String(n).padStart(width, "0");
+}
+
 // lib/protocol.ts
 var MAX_TOPIC_LENGTH = 256;
 
@@ -2089,7 +2115,7 @@ function createApp(state) {
   app.use(guard(policy));
   app.get("/health", (c) => {
     const draining = state.draining();
-    return c.json(healthReport(info, draining ? "shutting_down" : "ok", (/* @__PURE__ */ new Date()).toISOString()), draining ? 503 : 200);
+    return c.json(healthReport(info, draining ? "shutting_down" : "ok", isoTime()), draining ? 503 : 200);
   });
   const auth = requireToken(policy);
   app.get("/ws", auth, (c) => {
@@ -2153,7 +2179,7 @@ function healthFastPath(state) {
     const now = Date.now();
     if (now !== bodyAt) {
       bodyAt = now;
-      body = `${head}"${new Date(now).toISOString()}"${tail}`;
+      body = `${head}"${isoTime(now)}"${tail}`;
     }
     return new Response(body, {
       headers: JSON_HEADERS

@@ -210,11 +210,11 @@ function isLoopbackIp(ip) {
   return ip.startsWith("127.") || ip === "::1";
 }
 function parsePorts(text, bad) {
-  const range = /^(\d{1,5})-(\d{1,5})$/.exec(text);
-  if (range !== null) {
-    const from = Number(range[1]);
-    const to = Number(range[2]);
-    if (from < 1 || to > 65535 || from > to) {
+  const dash = text.indexOf("-");
+  if (dash !== -1 && isDigits(text.slice(0, dash), 5)) {
+    const from = Number(text.slice(0, dash));
+    const to = Number(text.slice(dash + 1));
+    if (!isDigits(text.slice(dash + 1), 5) || from < 1 || to > 65535 || from > to) {
       throw bad("a port range must be FROM-TO with 1 <= FROM <= TO <= 65535");
     }
     const ports = [];
@@ -224,7 +224,7 @@ function parsePorts(text, bad) {
       isRange: true
     };
   }
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+  if (!isDigits(text, 5) || Number(text) > 65535) {
     throw bad("the port must be a number from 0 to 65535 or a range FROM-TO");
   }
   return {
@@ -234,9 +234,17 @@ function parsePorts(text, bad) {
     isRange: false
   };
 }
+function isDigits(text, max) {
+  if (text.length === 0 || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 function isIpv4(host) {
   const parts = host.split(".");
-  return parts.length === 4 && parts.every((p) => /^(?:0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+  return parts.length === 4 && parts.every((p) => isDigits(p, 3) && (p.length === 1 || p[0] !== "0") && Number(p) <= 255);
 }
 function isIpv6(host) {
   if (!/^[0-9a-fA-F:.]+$/.test(host) || !host.includes(":")) return false;
@@ -248,6 +256,32 @@ function isIpv6(host) {
   }
 }
 
+// lib/iso_time.ts
+var MS_PER_DAY = 864e5;
+function isoTime(ms = Date.now()) {
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 36e5);
+  rest -= hours * 36e5;
+  const minutes = Math.floor(rest / 6e4);
+  rest -= minutes * 6e4;
+  const seconds = Math.floor(rest / 1e3);
+  const millis = rest - seconds * 1e3;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
+}
+function pad(n, width) {
+  return String(n).padStart(width, "0");
+}
+
 // lib/log.ts
 function createLogger(format = "text", quiet = false) {
   const encoder = new TextEncoder();
@@ -255,7 +289,7 @@ function createLogger(format = "text", quiet = false) {
     log(level, msg, fields = {}) {
       if (quiet && level === "info") return;
       const line = format === "json" ? JSON.stringify({
-        time: (/* @__PURE__ */ new Date()).toISOString(),
+        time: isoTime(),
         level,
         msg,
         ...fields
@@ -614,7 +648,7 @@ async function serve(options, log) {
       port: bound.port,
       hostname: options.addr.hostname,
       ...runtimeUrls(options.addr.hostname, bound.port),
-      startedAt: (/* @__PURE__ */ new Date()).toISOString(),
+      startedAt: isoTime(),
       version: VERSION,
       instance: options.instance,
       ...token === void 0 ? {} : {
