@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "./_assert.ts";
-import { staleCliFiles } from "../scripts/build_cli.ts";
+import { compileEagerly, staleCliFiles } from "../scripts/build_cli.ts";
 
 const DIST = new URL("../dist/cli", import.meta.url).pathname;
 
@@ -34,4 +34,99 @@ Deno.test("a changed, missing or extra bundle file is reported as stale", async 
   } finally {
     await Deno.remove(copy, { recursive: true });
   }
+});
+
+Deno.test("compileEagerly wraps top-level functions and moves them where hoisting put them", async () => {
+  const code = [
+    'import { a } from "./a.js";',
+    "import {",
+    "  b",
+    '} from "./b.js";',
+    "// lib/x.ts",
+    "var early = twice(2);",
+    "function twice(n) {",
+    "  function inner() {",
+    "    return n;",
+    "  }",
+    "  return inner() * 2;",
+    "}",
+    "async function later() {",
+    "  return await Promise.resolve(early);",
+    "}",
+    "function* gen() {",
+    "  yield 1;",
+    "}",
+    "export { a, b, early, gen, later, twice };",
+  ].join("\n");
+  assertEquals(
+    compileEagerly(code),
+    [
+      'import { a } from "./a.js";',
+      "import {",
+      "  b",
+      '} from "./b.js";',
+      "var twice = (function twice(n) {",
+      "  function inner() {",
+      "    return n;",
+      "  }",
+      "  return inner() * 2;",
+      "});",
+      "var later = (async function later() {",
+      "  return await Promise.resolve(early);",
+      "});",
+      "var gen = (function* gen() {",
+      "  yield 1;",
+      "});",
+      "// lib/x.ts",
+      "var early = twice(2);",
+      "export { a, b, early, gen, later, twice };",
+    ].join("\n"),
+  );
+  // What runs is what ran before: the early call sees the hoisted function.
+  const mod = await import(
+    `data:text/javascript,${
+      encodeURIComponent(compileEagerly(
+        code.split("\n").slice(4).join("\n")
+          .replace("export { a, b, ", "export { "),
+      ))
+    }`
+  );
+  assertEquals(mod.early, 4);
+  assertEquals(await mod.later(), 4);
+});
+
+Deno.test("compileEagerly finds a function's end past a } line inside a template literal", () => {
+  const code = [
+    "function usage() {",
+    "  return `a",
+    "}",
+    "function notHere() {",
+    "}",
+    "b`;",
+    "}",
+    "function here() {",
+    "  return import.meta.url;",
+    "}",
+  ].join("\n");
+  assertEquals(
+    compileEagerly(code),
+    [
+      "var usage = (function usage() {",
+      "  return `a",
+      "}",
+      "function notHere() {",
+      "}",
+      "b`;",
+      "});",
+      "var here = (function here() {",
+      "  return import.meta.url;",
+      "});",
+      "",
+    ].join("\n").trimEnd(),
+  );
+});
+
+Deno.test("compileEagerly leaves a file alone when a function's end cannot be found", () => {
+  const code = "function broken() {\n  return `\n}";
+  assertEquals(compileEagerly(code), code);
 });

@@ -1,4 +1,305 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
+var parseFormData = (async function parseFormData(request, options) {
+  if (!isRawRequest(request) && request.bodyCache.formData) return convertFormDataToBodyData(await request.bodyCache.formData, options);
+  const headers = isRawRequest(request) ? request.headers : request.raw.headers;
+  const arrayBuffer = await request.arrayBuffer();
+  const formDataPromise = bufferToFormData(arrayBuffer, headers.get("Content-Type") || "");
+  if (!isRawRequest(request)) request.bodyCache.formData = formDataPromise;
+  const formData = await formDataPromise;
+  if (formData) return convertFormDataToBodyData(formData, options);
+  return {};
+});
+var convertFormDataToBodyData = (function convertFormDataToBodyData(formData, options) {
+  const form = /* @__PURE__ */ Object.create(null);
+  const nestingState = {
+    count: 0
+  };
+  formData.forEach((value, key) => {
+    if (!(options.all || key.endsWith("[]"))) form[key] = value;
+    else handleParsingAllValues(form, key, value);
+  });
+  if (options.dot) Object.entries(form).forEach(([key, value]) => {
+    if (key.includes(".")) {
+      handleParsingNestedValues(form, key, value, nestingState);
+      delete form[key];
+    }
+  });
+  return form;
+});
+var match = (function match(method, path) {
+  const matchers = this.buildAllMatchers();
+  const match2 = (method2, path2) => {
+    const matcher = matchers[method2] || matchers["ALL"];
+    const staticMatch = matcher[2][path2];
+    if (staticMatch) return staticMatch;
+    const match3 = path2.match(matcher[0]);
+    if (!match3) return [
+      [],
+      emptyParam
+    ];
+    const index = match3.indexOf("", 1);
+    return [
+      matcher[1][index],
+      match3
+    ];
+  };
+  this.match = match2;
+  return match2(method, path);
+});
+var compareKey = (function compareKey(a, b) {
+  if (a.length === 1) return b.length === 1 ? a < b ? -1 : 1 : -1;
+  if (b.length === 1) return 1;
+  if (a === "[^]*" || a === "(?:|/[^]*)") return b === "[^]*" ? -1 : 1;
+  else if (b === "[^]*" || b === "(?:|/[^]*)") return -1;
+  if (a === "[^/]+") return 1;
+  else if (b === "[^/]+") return -1;
+  return a.length === b.length ? a < b ? -1 : 1 : b.length - a.length;
+});
+var endsWithWildcard = (function endsWithWildcard(keys) {
+  const tail = keys[keys.length - 1];
+  return tail === "[^]*" || tail === "(?:|/[^]*)";
+});
+var covers = (function covers(wildcard, target) {
+  const last = wildcard.length - 1;
+  for (let i = 0; i < last; i++) if (wildcard[i] !== target[i]) return false;
+  return wildcard[last] === "[^]*" || target.length === last || target[last] === "/";
+});
+var isoTime = (function isoTime(ms = Date.now()) {
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 36e5);
+  rest -= hours * 36e5;
+  const minutes = Math.floor(rest / 6e4);
+  rest -= minutes * 6e4;
+  const seconds = Math.floor(rest / 1e3);
+  const millis = rest - seconds * 1e3;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
+});
+var pad = (function pad(n, width) {
+  return String(n).padStart(width, "0");
+});
+var readJsonBody = (async function readJsonBody(req, limit) {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    await req.body?.cancel().catch(() => {
+    });
+    return {
+      error: "too_large"
+    };
+  }
+  if (req.body === null) return {
+    error: "bad_json"
+  };
+  const chunks = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (; ; ) {
+    let result;
+    try {
+      result = await reader.read();
+    } catch (err) {
+      if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset) return {
+        error: "aborted"
+      };
+      throw err;
+    }
+    const { done, value } = result;
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {
+      });
+      return {
+        error: "too_large"
+      };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let off = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, off);
+    off += chunk.byteLength;
+  }
+  try {
+    return {
+      value: JSON.parse(new TextDecoder("utf-8", {
+        fatal: true
+      }).decode(bytes))
+    };
+  } catch {
+    return {
+      error: "bad_json"
+    };
+  }
+});
+var isLoopbackHost = (function isLoopbackHost(host) {
+  return host !== null && LOOPBACK_HOST_RE.test(host);
+});
+var isOriginAllowed = (function isOriginAllowed(origin, allowed) {
+  return origin === null || LOOPBACK_ORIGIN_RE.test(origin) || allowed.has(origin);
+});
+var presentedToken = (function presentedToken(req, allowQuery) {
+  const auth = req.headers.get("authorization");
+  if (auth !== null) {
+    const match2 = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    return match2?.[1];
+  }
+  if (!allowQuery) return void 0;
+  return new URL(req.url).searchParams.get("token") ?? void 0;
+});
+var timingSafeEqual = (function timingSafeEqual(a, b) {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < x.length; i++) {
+    diff |= x[i] ^ (y[i % (y.length || 1)] ?? 0);
+  }
+  return diff === 0;
+});
+var createApp = (function createApp(state) {
+  const { info, hub, policy } = state;
+  const app = new Hono3();
+  app.use(guard(policy));
+  app.get("/health", (c) => {
+    const draining = state.draining();
+    return c.json(healthReport(info, draining ? "shutting_down" : "ok", isoTime()), draining ? 503 : 200);
+  });
+  const auth = requireToken(policy);
+  app.get("/ws", auth, (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json({
+        error: "upgrade_required",
+        message: "Connect with a WebSocket client"
+      }, 426, {
+        Upgrade: "websocket"
+      });
+    }
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
+    hub.attach(socket);
+    return response;
+  });
+  app.post("/publish/:topic", auth, async (c) => {
+    const topic = c.req.param("topic");
+    if (topic === "" || topic.length > MAX_TOPIC_LENGTH) {
+      return fail(c, 400, "bad_topic", "Topic must be 1-256 characters");
+    }
+    const type = c.req.header("content-type") ?? "";
+    if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+      return fail(c, 415, "unsupported_media_type", "Send the body as application/json");
+    }
+    const body = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
+    if ("error" in body) {
+      return body.error === "too_large" ? fail(c, 413, "too_large", "Body is larger than 1 MiB") : fail(c, 400, "bad_json", "Body is not valid JSON");
+    }
+    return c.json({
+      delivered: hub.publish(topic, body.value)
+    });
+  });
+  app.get("/info", auth, (c) => {
+    const { token: _token, ...visible } = info;
+    return c.json(visible);
+  });
+  app.notFound((c) => fail(c, 404, "not_found", "No such route"));
+  app.onError((err, c) => {
+    state.log.log("error", `Request failed: ${err.message}`, {
+      method: c.req.method,
+      path: c.req.path
+    });
+    return fail(c, 500, "internal", "Internal error");
+  });
+  return app;
+});
+var healthFastPath = (function healthFastPath(state) {
+  const { info, policy } = state;
+  const [head, tail] = JSON.stringify(healthReport(info, "ok", "<timestamp>")).split('"<timestamp>"');
+  let bodyAt = 0;
+  let body = "";
+  return (req) => {
+    const url = req.url;
+    const path = url.indexOf("/", url.indexOf("//") + 2);
+    if (path < 0 || url.length - path !== 7 || !url.endsWith("/health") || req.method !== "GET" || state.draining()) return void 0;
+    const headers = req.headers;
+    if (headers.has("origin")) return void 0;
+    if (policy.checkHost && !isLoopbackHost(headers.get("host"))) {
+      return void 0;
+    }
+    const now = Date.now();
+    if (now !== bodyAt) {
+      bodyAt = now;
+      body = `${head}"${isoTime(now)}"${tail}`;
+    }
+    return new Response(body, {
+      headers: JSON_HEADERS
+    });
+  };
+});
+var healthReport = (function healthReport(info, status, timestamp) {
+  return {
+    status,
+    timestamp,
+    service: SERVICE,
+    version: info.version,
+    pid: info.pid,
+    instance: info.instance
+  };
+});
+var guard = (function guard(policy) {
+  return async (c, next) => {
+    if (policy.checkHost && !isLoopbackHost(c.req.header("host") ?? null)) {
+      return fail(c, 403, "forbidden_host", "Host is not a loopback name");
+    }
+    const origin = c.req.header("origin") ?? null;
+    if (origin === null) return await next();
+    const method = c.req.method;
+    const allowed = isOriginAllowed(origin, policy.allowedOrigins);
+    const isUpgrade = c.req.header("upgrade") !== void 0;
+    if (!allowed && (method !== "GET" && method !== "HEAD" || isUpgrade)) {
+      return fail(c, 403, "forbidden_origin", "Origin is not allowed");
+    }
+    if (!allowed) return await next();
+    if (method === "OPTIONS") {
+      return c.body(null, 204, {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": CORS_METHODS,
+        "Access-Control-Allow-Headers": CORS_HEADERS,
+        "Access-Control-Max-Age": "600",
+        Vary: "Origin"
+      });
+    }
+    await next();
+    if (!isUpgrade) {
+      c.res.headers.set("Access-Control-Allow-Origin", origin);
+      c.res.headers.append("Vary", "Origin");
+    }
+  };
+});
+var requireToken = (function requireToken(policy) {
+  return async (c, next) => {
+    if (policy.token !== void 0) {
+      const given = presentedToken(c.req.raw, c.req.path === "/ws");
+      if (given === void 0 || !timingSafeEqual(given, policy.token)) {
+        return fail(c, 401, "unauthorized", "Send the token from the instance file as Authorization: Bearer");
+      }
+    }
+    await next();
+  };
+});
+var fail = (function fail(c, status, error, message) {
+  return c.json({
+    error,
+    message
+  }, status);
+});
 // npm:hono@4.13.19/dist/http-exception.js
 var HTTPException = class extends Error {
   res;
@@ -55,33 +356,6 @@ var parseBody = async (request, options = /* @__PURE__ */ Object.create(null)) =
   });
   return {};
 };
-async function parseFormData(request, options) {
-  if (!isRawRequest(request) && request.bodyCache.formData) return convertFormDataToBodyData(await request.bodyCache.formData, options);
-  const headers = isRawRequest(request) ? request.headers : request.raw.headers;
-  const arrayBuffer = await request.arrayBuffer();
-  const formDataPromise = bufferToFormData(arrayBuffer, headers.get("Content-Type") || "");
-  if (!isRawRequest(request)) request.bodyCache.formData = formDataPromise;
-  const formData = await formDataPromise;
-  if (formData) return convertFormDataToBodyData(formData, options);
-  return {};
-}
-function convertFormDataToBodyData(formData, options) {
-  const form = /* @__PURE__ */ Object.create(null);
-  const nestingState = {
-    count: 0
-  };
-  formData.forEach((value, key) => {
-    if (!(options.all || key.endsWith("[]"))) form[key] = value;
-    else handleParsingAllValues(form, key, value);
-  });
-  if (options.dot) Object.entries(form).forEach(([key, value]) => {
-    if (key.includes(".")) {
-      handleParsingNestedValues(form, key, value, nestingState);
-      delete form[key];
-    }
-  });
-  return form;
-}
 var handleParsingAllValues = (form, key, value) => {
   if (form[key] !== void 0) {
     if (Array.isArray(form[key])) form[key].push(value);
@@ -1452,26 +1726,6 @@ var createNullObject = () => /* @__PURE__ */ Object.create(null);
 
 // npm:hono@4.13.19/dist/router/reg-exp-router/matcher.js
 var emptyParam = [];
-function match(method, path) {
-  const matchers = this.buildAllMatchers();
-  const match2 = (method2, path2) => {
-    const matcher = matchers[method2] || matchers["ALL"];
-    const staticMatch = matcher[2][path2];
-    if (staticMatch) return staticMatch;
-    const match3 = path2.match(matcher[0]);
-    if (!match3) return [
-      [],
-      emptyParam
-    ];
-    const index = match3.indexOf("", 1);
-    return [
-      matcher[1][index],
-      match3
-    ];
-  };
-  this.match = match2;
-  return match2(method, path);
-}
 
 // npm:hono@4.13.19/dist/router/reg-exp-router/node.js
 var LABEL_REG_EXP_STR = "[^/]+";
@@ -1479,15 +1733,6 @@ var ONLY_WILDCARD_REG_EXP_STR = "[^]*";
 var TAIL_WILDCARD_REG_EXP_STR = "(?:|/[^]*)";
 var PATH_ERROR = Symbol();
 var regExpMetaChars = /* @__PURE__ */ new Set(".\\+*[^]$()");
-function compareKey(a, b) {
-  if (a.length === 1) return b.length === 1 ? a < b ? -1 : 1 : -1;
-  if (b.length === 1) return 1;
-  if (a === "[^]*" || a === "(?:|/[^]*)") return b === "[^]*" ? -1 : 1;
-  else if (b === "[^]*" || b === "(?:|/[^]*)") return -1;
-  if (a === "[^/]+") return 1;
-  else if (b === "[^/]+") return -1;
-  return a.length === b.length ? a < b ? -1 : 1 : b.length - a.length;
-}
 var Node = class Node2 {
   #index;
   #varIndex;
@@ -1641,15 +1886,6 @@ var Trie = class {
 };
 
 // npm:hono@4.13.19/dist/router/reg-exp-router/router.js
-function endsWithWildcard(keys) {
-  const tail = keys[keys.length - 1];
-  return tail === "[^]*" || tail === "(?:|/[^]*)";
-}
-function covers(wildcard, target) {
-  const last = wildcard.length - 1;
-  for (let i = 0; i < last; i++) if (wildcard[i] !== target[i]) return false;
-  return wildcard[last] === "[^]*" || target.length === last || target[last] === "/";
-}
 var RegExpRouter = class {
   name = "RegExpRouter";
   #handlers;
@@ -1991,117 +2227,15 @@ var MAX_MESSAGE_BYTES = 1024 * 1024;
 
 // lib/iso_time.ts
 var MS_PER_DAY = 864e5;
-function isoTime(ms = Date.now()) {
-  const days = Math.floor(ms / MS_PER_DAY);
-  let rest = ms - days * MS_PER_DAY;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const mp = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const hours = Math.floor(rest / 36e5);
-  rest -= hours * 36e5;
-  const minutes = Math.floor(rest / 6e4);
-  rest -= minutes * 6e4;
-  const seconds = Math.floor(rest / 1e3);
-  const millis = rest - seconds * 1e3;
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
-}
-function pad(n, width) {
-  return String(n).padStart(width, "0");
-}
 
 // lib/protocol.ts
 var MAX_TOPIC_LENGTH = 256;
 
 // lib/read_body.ts
-async function readJsonBody(req, limit) {
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
-    await req.body?.cancel().catch(() => {
-    });
-    return {
-      error: "too_large"
-    };
-  }
-  if (req.body === null) return {
-    error: "bad_json"
-  };
-  const chunks = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (; ; ) {
-    let result;
-    try {
-      result = await reader.read();
-    } catch (err) {
-      if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset) return {
-        error: "aborted"
-      };
-      throw err;
-    }
-    const { done, value } = result;
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {
-      });
-      return {
-        error: "too_large"
-      };
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let off = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, off);
-    off += chunk.byteLength;
-  }
-  try {
-    return {
-      value: JSON.parse(new TextDecoder("utf-8", {
-        fatal: true
-      }).decode(bytes))
-    };
-  } catch {
-    return {
-      error: "bad_json"
-    };
-  }
-}
 
 // lib/security.ts
 var LOOPBACK_HOST_RE = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
 var LOOPBACK_ORIGIN_RE = /^https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
-function isLoopbackHost(host) {
-  return host !== null && LOOPBACK_HOST_RE.test(host);
-}
-function isOriginAllowed(origin, allowed) {
-  return origin === null || LOOPBACK_ORIGIN_RE.test(origin) || allowed.has(origin);
-}
-function presentedToken(req, allowQuery) {
-  const auth = req.headers.get("authorization");
-  if (auth !== null) {
-    const match2 = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    return match2?.[1];
-  }
-  if (!allowQuery) return void 0;
-  return new URL(req.url).searchParams.get("token") ?? void 0;
-}
-function timingSafeEqual(a, b) {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < x.length; i++) {
-    diff |= x[i] ^ (y[i % (y.length || 1)] ?? 0);
-  }
-  return diff === 0;
-}
 
 // lib/app.ts
 var CORS_METHODS = "GET, HEAD, POST, OPTIONS";
@@ -2109,140 +2243,6 @@ var JSON_HEADERS = {
   "content-type": "application/json"
 };
 var CORS_HEADERS = "Authorization, Content-Type";
-function createApp(state) {
-  const { info, hub, policy } = state;
-  const app = new Hono3();
-  app.use(guard(policy));
-  app.get("/health", (c) => {
-    const draining = state.draining();
-    return c.json(healthReport(info, draining ? "shutting_down" : "ok", isoTime()), draining ? 503 : 200);
-  });
-  const auth = requireToken(policy);
-  app.get("/ws", auth, (c) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json({
-        error: "upgrade_required",
-        message: "Connect with a WebSocket client"
-      }, 426, {
-        Upgrade: "websocket"
-      });
-    }
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
-    hub.attach(socket);
-    return response;
-  });
-  app.post("/publish/:topic", auth, async (c) => {
-    const topic = c.req.param("topic");
-    if (topic === "" || topic.length > MAX_TOPIC_LENGTH) {
-      return fail(c, 400, "bad_topic", "Topic must be 1-256 characters");
-    }
-    const type = c.req.header("content-type") ?? "";
-    if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-      return fail(c, 415, "unsupported_media_type", "Send the body as application/json");
-    }
-    const body = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
-    if ("error" in body) {
-      return body.error === "too_large" ? fail(c, 413, "too_large", "Body is larger than 1 MiB") : fail(c, 400, "bad_json", "Body is not valid JSON");
-    }
-    return c.json({
-      delivered: hub.publish(topic, body.value)
-    });
-  });
-  app.get("/info", auth, (c) => {
-    const { token: _token, ...visible } = info;
-    return c.json(visible);
-  });
-  app.notFound((c) => fail(c, 404, "not_found", "No such route"));
-  app.onError((err, c) => {
-    state.log.log("error", `Request failed: ${err.message}`, {
-      method: c.req.method,
-      path: c.req.path
-    });
-    return fail(c, 500, "internal", "Internal error");
-  });
-  return app;
-}
-function healthFastPath(state) {
-  const { info, policy } = state;
-  const [head, tail] = JSON.stringify(healthReport(info, "ok", "<timestamp>")).split('"<timestamp>"');
-  let bodyAt = 0;
-  let body = "";
-  return (req) => {
-    const url = req.url;
-    const path = url.indexOf("/", url.indexOf("//") + 2);
-    if (path < 0 || url.length - path !== 7 || !url.endsWith("/health") || req.method !== "GET" || state.draining()) return void 0;
-    const headers = req.headers;
-    if (headers.has("origin")) return void 0;
-    if (policy.checkHost && !isLoopbackHost(headers.get("host"))) {
-      return void 0;
-    }
-    const now = Date.now();
-    if (now !== bodyAt) {
-      bodyAt = now;
-      body = `${head}"${isoTime(now)}"${tail}`;
-    }
-    return new Response(body, {
-      headers: JSON_HEADERS
-    });
-  };
-}
-function healthReport(info, status, timestamp) {
-  return {
-    status,
-    timestamp,
-    service: SERVICE,
-    version: info.version,
-    pid: info.pid,
-    instance: info.instance
-  };
-}
-function guard(policy) {
-  return async (c, next) => {
-    if (policy.checkHost && !isLoopbackHost(c.req.header("host") ?? null)) {
-      return fail(c, 403, "forbidden_host", "Host is not a loopback name");
-    }
-    const origin = c.req.header("origin") ?? null;
-    if (origin === null) return await next();
-    const method = c.req.method;
-    const allowed = isOriginAllowed(origin, policy.allowedOrigins);
-    const isUpgrade = c.req.header("upgrade") !== void 0;
-    if (!allowed && (method !== "GET" && method !== "HEAD" || isUpgrade)) {
-      return fail(c, 403, "forbidden_origin", "Origin is not allowed");
-    }
-    if (!allowed) return await next();
-    if (method === "OPTIONS") {
-      return c.body(null, 204, {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": CORS_METHODS,
-        "Access-Control-Allow-Headers": CORS_HEADERS,
-        "Access-Control-Max-Age": "600",
-        Vary: "Origin"
-      });
-    }
-    await next();
-    if (!isUpgrade) {
-      c.res.headers.set("Access-Control-Allow-Origin", origin);
-      c.res.headers.append("Vary", "Origin");
-    }
-  };
-}
-function requireToken(policy) {
-  return async (c, next) => {
-    if (policy.token !== void 0) {
-      const given = presentedToken(c.req.raw, c.req.path === "/ws");
-      if (given === void 0 || !timingSafeEqual(given, policy.token)) {
-        return fail(c, 401, "unauthorized", "Send the token from the instance file as Authorization: Bearer");
-      }
-    }
-    await next();
-  };
-}
-function fail(c, status, error, message) {
-  return c.json({
-    error,
-    message
-  }, status);
-}
 export {
   createApp,
   healthFastPath

@@ -1,4 +1,38 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
+var isPryxError = (function isPryxError(err) {
+  return typeof err === "object" && err !== null && err[BRAND] === true;
+});
+var main = (async function main(args) {
+  const [first, ...rest] = args;
+  if (first === "--help" || first === "-h" || first === "help") {
+    console.log(USAGE);
+    return ExitCode.Ok;
+  }
+  if (first === "--version" || first === "-V") {
+    console.log(VERSION);
+    return ExitCode.Ok;
+  }
+  const name = first === void 0 || first.startsWith("-") ? "serve" : first;
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : void 0;
+  if (load === void 0) {
+    console.error(`pryx-core: unknown command "${name}"; run "pryx-core --help" for the commands`);
+    return ExitCode.Usage;
+  }
+  try {
+    const command = await load();
+    return await command(name === first ? rest : args);
+  } catch (err) {
+    if (isPryxError(err)) {
+      console.error(`pryx-core: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
+      console.error(`pryx-core: ${err.message.split("\n", 1)[0]}; run it as "deno task pryx ..." or with ${RUNTIME_PERMISSIONS.join(" ")}`);
+      return ExitCode.Usage;
+    }
+    throw err;
+  }
+});
 // lib/errors.ts
 var ExitCode = {
   /** Success. */
@@ -30,9 +64,6 @@ var PryxError = class extends Error {
     this.exitCode = exitCode;
   }
 };
-function isPryxError(err) {
-  return typeof err === "object" && err !== null && err[BRAND] === true;
-}
 
 // lib/config.ts
 var VERSION = "0.1.0";
@@ -68,37 +99,6 @@ var COMMANDS = {
   stop: async () => (await import("./cmd_stop.js")).stopCommand,
   run: async () => (await import("./cmd_run.js")).runCommand
 };
-async function main(args) {
-  const [first, ...rest] = args;
-  if (first === "--help" || first === "-h" || first === "help") {
-    console.log(USAGE);
-    return ExitCode.Ok;
-  }
-  if (first === "--version" || first === "-V") {
-    console.log(VERSION);
-    return ExitCode.Ok;
-  }
-  const name = first === void 0 || first.startsWith("-") ? "serve" : first;
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : void 0;
-  if (load === void 0) {
-    console.error(`pryx-core: unknown command "${name}"; run "pryx-core --help" for the commands`);
-    return ExitCode.Usage;
-  }
-  try {
-    const command = await load();
-    return await command(name === first ? rest : args);
-  } catch (err) {
-    if (isPryxError(err)) {
-      console.error(`pryx-core: ${err.message}`);
-      return err.exitCode;
-    }
-    if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
-      console.error(`pryx-core: ${err.message.split("\n", 1)[0]}; run it as "deno task pryx ..." or with ${RUNTIME_PERMISSIONS.join(" ")}`);
-      return ExitCode.Usage;
-    }
-    throw err;
-  }
-}
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));
 }

@@ -1,56 +1,5 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
-// lib/errors.ts
-var ExitCode = {
-  /** Success. */
-  Ok: 0,
-  /** Nothing found, nothing running. */
-  NotFound: 1,
-  /** Usage error or bad input. */
-  Usage: 2,
-  /** Could not bind the listen address. */
-  Bind: 3,
-  /** The instance is already owned by a live process. */
-  AlreadyRunning: 4,
-  /** The state directory cannot be used. */
-  StateDir: 5
-};
-var BRAND = Symbol.for("pryx-core.PryxError");
-var PryxError = class extends Error {
-  /** The process exit code for this error. */
-  exitCode;
-  /** See {@linkcode isPryxError}. */
-  [BRAND] = true;
-  /**
-   * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
-   */
-  constructor(message, exitCode) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-};
-var UsageError = class extends PryxError {
-  /** @param message What was wrong and what to do. */
-  constructor(message) {
-    super(message, ExitCode.Usage);
-  }
-};
-var StateDirError = class extends PryxError {
-  /** @param message Which directory and what to do. */
-  constructor(message) {
-    super(message, ExitCode.StateDir);
-  }
-};
-var NotFoundError = class extends PryxError {
-  /** @param message What was tried. */
-  constructor(message) {
-    super(message, ExitCode.NotFound);
-  }
-};
-
-// lib/args.ts
-function parseFlags(args, spec, aliases = {}) {
+var parseFlags = (function parseFlags(args, spec, aliases = {}) {
   const flags = {};
   const positionals = [];
   for (let i = 0; i < args.length; i++) {
@@ -111,8 +60,8 @@ function parseFlags(args, spec, aliases = {}) {
     positionals,
     rest: void 0
   };
-}
-function parseDuration(text) {
+});
+var parseDuration = (function parseDuration(text) {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (match === null) {
     throw new UsageError(`Invalid duration "${text}": use a number of seconds or a value like 500ms, 15s, 2m`);
@@ -124,37 +73,17 @@ function parseDuration(text) {
     h: 36e5
   }[match[2] ?? "s"];
   return Math.round(Number(match[1]) * unit);
-}
-
-// lib/config.ts
-var SERVICE = "pryx-core";
-var DEFAULT_INSTANCE = "runtime";
-var STATE_DIR_NAME = ".pryx";
-var Env = {
-  home: "PRYX_HOME",
-  instance: "PRYX_INSTANCE",
-  listen: "PRYX_LISTEN_ADDR",
-  auth: "PRYX_AUTH",
-  allowOrigins: "PRYX_ALLOW_ORIGINS",
-  apiUrl: "PRYX_API_URL",
-  wsUrl: "PRYX_WS_URL",
-  token: "PRYX_TOKEN",
-  probePorts: "PRYX_PROBE_PORTS"
-};
-var HEALTH_TIMEOUT_MS = 1e3;
-var DEFAULT_WAIT_MS = 3e4;
-var MAX_MESSAGE_BYTES = 1024 * 1024;
-var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-function parseInstanceName(name) {
+});
+var parseInstanceName = (function parseInstanceName(name) {
   if (!INSTANCE_RE.test(name)) {
     throw new UsageError(`Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
   }
   return name;
-}
-function resolveInstance(flag, env) {
+});
+var resolveInstance = (function resolveInstance(flag, env) {
   return parseInstanceName(flag ?? env(Env.instance) ?? DEFAULT_INSTANCE);
-}
-function resolveStateDir(flag, env) {
+});
+var resolveStateDir = (function resolveStateDir(flag, env) {
   const dir = flag ?? nonEmpty(env(Env.home));
   if (dir !== void 0) return dir;
   const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
@@ -162,18 +91,11 @@ function resolveStateDir(flag, env) {
     throw new UsageError("Cannot find the home directory: set HOME or PRYX_HOME");
   }
   return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
-}
-function nonEmpty(value) {
+});
+var nonEmpty = (function nonEmpty(value) {
   return value === void 0 || value === "" ? void 0 : value;
-}
-
-// lib/port_file.ts
-var Suffix = {
-  port: ".port",
-  json: ".json",
-  lock: ".lock"
-};
-function instancePaths(stateDir, instance) {
+});
+var instancePaths = (function instancePaths(stateDir, instance) {
   const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
   const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
   return {
@@ -181,8 +103,8 @@ function instancePaths(stateDir, instance) {
     json: base + Suffix.json,
     lock: base + Suffix.lock
   };
-}
-function instanceOfFile(fileName) {
+});
+var instanceOfFile = (function instanceOfFile(fileName) {
   for (const suffix of Object.values(Suffix)) {
     if (fileName.endsWith(suffix)) {
       const name = fileName.slice(0, -suffix.length);
@@ -194,17 +116,17 @@ function instanceOfFile(fileName) {
     }
   }
   return void 0;
-}
-function parsePortFile(text) {
+});
+var parsePortFile = (function parsePortFile(text) {
   const match = /^\s*(\d{1,5})\s*$/.exec(text);
   if (match === null) return void 0;
   const port = Number(match[1]);
   return port >= 1 && port <= 65535 ? port : void 0;
-}
-function formatRuntimeInfo(info) {
+});
+var formatRuntimeInfo = (function formatRuntimeInfo(info) {
   return JSON.stringify(info, null, 2) + "\n";
-}
-function parseRuntimeInfo(text) {
+});
+var parseRuntimeInfo = (function parseRuntimeInfo(text) {
   let value;
   try {
     value = JSON.parse(text);
@@ -215,8 +137,8 @@ function parseRuntimeInfo(text) {
   const v = value;
   const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) && typeof v.hostname === "string" && typeof v.url === "string" && typeof v.wsUrl === "string" && typeof v.startedAt === "string" && typeof v.version === "string" && typeof v.instance === "string" && (v.token === void 0 || typeof v.token === "string");
   return ok ? v : void 0;
-}
-function runtimeUrls(hostname, port) {
+});
+var runtimeUrls = (function runtimeUrls(hostname, port) {
   let host;
   if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
     host = "127.0.0.1";
@@ -226,13 +148,8 @@ function runtimeUrls(hostname, port) {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/ws`
   };
-}
-
-// lib/discover.ts
-var WAIT_POLL_MS = 200;
-var STARTING_GRACE_MS = 2e3;
-var MAX_PROBE_PORTS = 1024;
-function planDiscovery(host, options = {}) {
+});
+var planDiscovery = (function planDiscovery(host, options = {}) {
   const env = host.env;
   const probeText = options.probe ?? nonEmpty2(env(Env.probePorts));
   return {
@@ -245,8 +162,8 @@ function planDiscovery(host, options = {}) {
     check: options.check ?? true,
     healthTimeoutMs: options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS
   };
-}
-async function discoverOnce(host, plan, onStale = () => {
+});
+var discoverOnce = (async function discoverOnce(host, plan, onStale = () => {
 }) {
   if (plan.override !== void 0) {
     const o = plan.override;
@@ -308,8 +225,8 @@ async function discoverOnce(host, plan, onStale = () => {
     tried,
     ...starting
   };
-}
-async function discoverSettled(host, plan, onStale = () => {
+});
+var discoverSettled = (async function discoverSettled(host, plan, onStale = () => {
 }, graceMs = STARTING_GRACE_MS) {
   const seen = /* @__PURE__ */ new Set();
   const reportOnce = (message) => {
@@ -321,8 +238,8 @@ async function discoverSettled(host, plan, onStale = () => {
   const outcome = await discoverOnce(host, plan, reportOnce);
   if (outcome.runtime !== void 0 || !outcome.starting) return outcome;
   return await waitForDiscovery(host, plan, graceMs, reportOnce);
-}
-async function waitForDiscovery(host, plan, timeoutMs, onStale = () => {
+});
+var waitForDiscovery = (async function waitForDiscovery(host, plan, timeoutMs, onStale = () => {
 }, signal) {
   const deadline = Date.now() + timeoutMs;
   const seen = /* @__PURE__ */ new Set();
@@ -364,8 +281,8 @@ async function waitForDiscovery(host, plan, timeoutMs, onStale = () => {
     watcher?.close();
     change.reset();
   }
-}
-async function inspectInstance(host, plan, instance) {
+});
+var inspectInstance = (async function inspectInstance(host, plan, instance) {
   const paths = instancePaths(plan.stateDir, instance);
   const [portText, jsonText] = await Promise.all([
     host.readText(paths.port),
@@ -455,8 +372,8 @@ async function inspectInstance(host, plan, instance) {
     ...s,
     health: result.health
   };
-}
-async function instanceNames(host, stateDir) {
+});
+var instanceNames = (async function instanceNames(host, stateDir) {
   const entries = await host.readDir(stateDir) ?? [];
   const names = /* @__PURE__ */ new Set();
   for (const entry of entries) {
@@ -466,8 +383,8 @@ async function instanceNames(host, stateDir) {
   return [
     ...names
   ].sort();
-}
-async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
+});
+var checkHealth = (async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
   let res;
   try {
     res = await fetch(`${url}/health`, {
@@ -503,8 +420,8 @@ async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
     ok: true,
     health: h
   };
-}
-function parsePorts(text) {
+});
+var parsePorts = (function parsePorts(text) {
   const ports = [];
   const bad = (why) => new UsageError(`Invalid probe ports "${text}": ${why}; use a list like 3001,3002 or a range like 38124-38133`);
   for (const part of text.split(",")) {
@@ -521,17 +438,17 @@ function parsePorts(text) {
     for (let p = from; p <= to; p++) ports.push(p);
   }
   return ports;
-}
-function staleMessage(s) {
+});
+var staleMessage = (function staleMessage(s) {
   return `Skipping stale "${s.path}": ${s.reason}`;
-}
-function notFound(outcome, waitedMs, stale = []) {
+});
+var notFound = (function notFound(outcome, waitedMs, stale = []) {
   const what = waitedMs === void 0 ? "No live runtime found" : `No live runtime within ${formatMs(waitedMs)}`;
   const hint = outcome.starting ? "its owner holds the lock but is not ready; retry with --wait, or stop it" : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
   const skipped = stale.map((m) => `; ${m[0].toLowerCase()}${m.slice(1)}`);
   return new NotFoundError(`${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`);
-}
-function toRuntime(s) {
+});
+var toRuntime = (function toRuntime(s) {
   return {
     source: "file",
     url: s.url,
@@ -547,8 +464,8 @@ function toRuntime(s) {
       health: s.health
     }
   };
-}
-async function probePorts(host, plan) {
+});
+var probePorts = (async function probePorts(host, plan) {
   const checks = plan.probePorts.map((port) => {
     const url = `http://127.0.0.1:${port}`;
     return checkHealth(url, plan.healthTimeoutMs).then((r) => ({
@@ -579,8 +496,8 @@ async function probePorts(host, plan) {
     return runtime;
   }
   return void 0;
-}
-function parseOverride(env) {
+});
+var parseOverride = (function parseOverride(env) {
   const api = nonEmpty2(env(Env.apiUrl));
   const ws = nonEmpty2(env(Env.wsUrl));
   if (api === void 0 && ws === void 0) return void 0;
@@ -616,15 +533,15 @@ function parseOverride(env) {
       token
     }
   };
-}
-function isHeld(host, lockPath) {
+});
+var isHeld = (function isHeld(host, lockPath) {
   try {
     return host.isLocked?.(lockPath) ?? false;
   } catch {
     return false;
   }
-}
-async function nearestExisting(host, dir) {
+});
+var nearestExisting = (async function nearestExisting(host, dir) {
   let current = dir;
   for (; ; ) {
     if (await host.exists(current)) return current;
@@ -633,37 +550,14 @@ async function nearestExisting(host, dir) {
     if (cut === 0) return "/";
     current = current.slice(0, cut);
   }
-}
-var ChangeSignal = class {
-  #changed = false;
-  #wake;
-  #timer;
-  notify() {
-    this.#changed = true;
-    this.#wake?.();
-  }
-  reset() {
-    this.#changed = false;
-    clearTimeout(this.#timer);
-    this.#wake = void 0;
-  }
-  wait(ms) {
-    if (this.#changed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-      this.#timer = setTimeout(resolve, ms);
-    });
-  }
-};
-function formatMs(ms) {
+});
+var formatMs = (function formatMs(ms) {
   return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${ms} ms`;
-}
-function nonEmpty2(value) {
+});
+var nonEmpty2 = (function nonEmpty2(value) {
   return value === void 0 || value === "" ? void 0 : value;
-}
-
-// lib/instance_lock.ts
-function isInstanceLocked(lockPath) {
+});
+var isInstanceLocked = (function isInstanceLocked(lockPath) {
   let file;
   try {
     file = Deno.openSync(lockPath, {
@@ -682,14 +576,11 @@ function isInstanceLocked(lockPath) {
   } finally {
     file.close();
   }
-}
-
-// lib/_fs_shim.ts
-var cached;
-function currentHost() {
+});
+var currentHost = (function currentHost() {
   return cached ??= "Deno" in globalThis ? Promise.resolve(denoHost()) : nodeHost();
-}
-function denoHost() {
+});
+var denoHost = (function denoHost() {
   return {
     env: (name) => {
       try {
@@ -748,8 +639,8 @@ function denoHost() {
       };
     }
   };
-}
-async function nodeHost() {
+});
+var nodeHost = (async function nodeHost() {
   const specifier = "node:fs/promises";
   const fs = await import(specifier);
   const proc = globalThis.process;
@@ -797,13 +688,209 @@ async function nodeHost() {
       };
     }
   };
-}
-function unreadable(path, err) {
+});
+var unreadable = (function unreadable(path, err) {
   if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
     return err;
   }
   return new StateDirError(`Cannot read "${path}": ${err.message.split("\n", 1)[0]}; check the permissions of the state directory or set PRYX_HOME`);
-}
+});
+var discoverCommand = (async function discoverCommand(args) {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
+    h: "help",
+    q: "quiet"
+  });
+  if (flags.help) {
+    console.log(DISCOVER_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== void 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0] ?? "--"}": discover takes flags only`);
+  }
+  const format = resolveFormat(flags);
+  const waitMs = flags.wait === void 0 ? void 0 : flags.wait === true ? DEFAULT_WAIT_MS : parseDuration(flags.wait);
+  const host = await currentHost();
+  const plan = planDiscovery(host, {
+    instance: flags.instance,
+    stateDir: flags["state-dir"],
+    any: flags.any,
+    probe: flags.probe,
+    check: !flags["no-check"]
+  });
+  const stale = [];
+  const report = (message) => stale.push(message);
+  const outcome = waitMs === void 0 ? await discoverSettled(host, plan, report) : await waitForDiscovery(host, plan, waitMs, report);
+  if (outcome.runtime === void 0) throw notFound(outcome, waitMs, stale);
+  for (const message of stale) console.error(`pryx-core: ${message}`);
+  if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));
+  return 0;
+});
+var formatRuntime = (function formatRuntime(runtime, format) {
+  switch (format) {
+    case "port":
+      return `${runtime.port}
+`;
+    case "url":
+      return `${runtime.url}
+`;
+    case "ws":
+      return `${runtime.wsUrl}
+`;
+    case "json":
+      return runtime.info !== void 0 ? formatRuntimeInfo(runtime.info) : JSON.stringify({
+        pid: runtime.health?.pid,
+        port: runtime.port,
+        hostname: new URL(runtime.url).hostname.replace(/^\[|\]$/g, ""),
+        url: runtime.url,
+        wsUrl: runtime.wsUrl,
+        version: runtime.health?.version,
+        instance: runtime.health?.instance,
+        token: runtime.token
+      }, null, 2) + "\n";
+    case "env":
+      return [
+        `export ${Env.apiUrl}=${shellQuote(runtime.url)}`,
+        `export ${Env.wsUrl}=${shellQuote(runtime.wsUrl)}`,
+        ...runtime.token === void 0 ? [] : [
+          `export ${Env.token}=${shellQuote(runtime.token)}`
+        ]
+      ].join("\n") + "\n";
+  }
+});
+var shellQuote = (function shellQuote(value) {
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+});
+var resolveFormat = (function resolveFormat(flags) {
+  const chosen = [
+    flags.format,
+    flags.json ? "json" : void 0,
+    flags.env ? "env" : void 0
+  ].filter((f) => f !== void 0);
+  if (chosen.length > 1) {
+    throw new UsageError("Conflicting formats: give one of --format, --json and --env");
+  }
+  const format = chosen[0] ?? "port";
+  if (!FORMATS.includes(format)) {
+    throw new UsageError(`Invalid format "${format}": use ${FORMATS.join(", ")}`);
+  }
+  return format;
+});
+var writeStdout = (function writeStdout(text) {
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length; ) {
+    done += Deno.stdout.writeSync(bytes.subarray(done));
+  }
+});
+// lib/errors.ts
+var ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5
+};
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+var UsageError = class extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Usage);
+  }
+};
+var StateDirError = class extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message) {
+    super(message, ExitCode.StateDir);
+  }
+};
+var NotFoundError = class extends PryxError {
+  /** @param message What was tried. */
+  constructor(message) {
+    super(message, ExitCode.NotFound);
+  }
+};
+
+// lib/args.ts
+
+// lib/config.ts
+var SERVICE = "pryx-core";
+var DEFAULT_INSTANCE = "runtime";
+var STATE_DIR_NAME = ".pryx";
+var Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS"
+};
+var HEALTH_TIMEOUT_MS = 1e3;
+var DEFAULT_WAIT_MS = 3e4;
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+// lib/port_file.ts
+var Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock"
+};
+
+// lib/discover.ts
+var WAIT_POLL_MS = 200;
+var STARTING_GRACE_MS = 2e3;
+var MAX_PROBE_PORTS = 1024;
+var ChangeSignal = class {
+  #changed = false;
+  #wake;
+  #timer;
+  notify() {
+    this.#changed = true;
+    this.#wake?.();
+  }
+  reset() {
+    this.#changed = false;
+    clearTimeout(this.#timer);
+    this.#wake = void 0;
+  }
+  wait(ms) {
+    if (this.#changed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#timer = setTimeout(resolve, ms);
+    });
+  }
+};
+
+// lib/instance_lock.ts
+
+// lib/_fs_shim.ts
+var cached;
 
 // lib/cmd_discover.ts
 var DISCOVER_USAGE = `Usage: pryx-core discover [flags]
@@ -847,93 +934,6 @@ var FORMATS = [
   "json",
   "env"
 ];
-async function discoverCommand(args) {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
-    h: "help",
-    q: "quiet"
-  });
-  if (flags.help) {
-    console.log(DISCOVER_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0 || rest !== void 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0] ?? "--"}": discover takes flags only`);
-  }
-  const format = resolveFormat(flags);
-  const waitMs = flags.wait === void 0 ? void 0 : flags.wait === true ? DEFAULT_WAIT_MS : parseDuration(flags.wait);
-  const host = await currentHost();
-  const plan = planDiscovery(host, {
-    instance: flags.instance,
-    stateDir: flags["state-dir"],
-    any: flags.any,
-    probe: flags.probe,
-    check: !flags["no-check"]
-  });
-  const stale = [];
-  const report = (message) => stale.push(message);
-  const outcome = waitMs === void 0 ? await discoverSettled(host, plan, report) : await waitForDiscovery(host, plan, waitMs, report);
-  if (outcome.runtime === void 0) throw notFound(outcome, waitMs, stale);
-  for (const message of stale) console.error(`pryx-core: ${message}`);
-  if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));
-  return 0;
-}
-function formatRuntime(runtime, format) {
-  switch (format) {
-    case "port":
-      return `${runtime.port}
-`;
-    case "url":
-      return `${runtime.url}
-`;
-    case "ws":
-      return `${runtime.wsUrl}
-`;
-    case "json":
-      return runtime.info !== void 0 ? formatRuntimeInfo(runtime.info) : JSON.stringify({
-        pid: runtime.health?.pid,
-        port: runtime.port,
-        hostname: new URL(runtime.url).hostname.replace(/^\[|\]$/g, ""),
-        url: runtime.url,
-        wsUrl: runtime.wsUrl,
-        version: runtime.health?.version,
-        instance: runtime.health?.instance,
-        token: runtime.token
-      }, null, 2) + "\n";
-    case "env":
-      return [
-        `export ${Env.apiUrl}=${shellQuote(runtime.url)}`,
-        `export ${Env.wsUrl}=${shellQuote(runtime.wsUrl)}`,
-        ...runtime.token === void 0 ? [] : [
-          `export ${Env.token}=${shellQuote(runtime.token)}`
-        ]
-      ].join("\n") + "\n";
-  }
-}
-function shellQuote(value) {
-  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-function resolveFormat(flags) {
-  const chosen = [
-    flags.format,
-    flags.json ? "json" : void 0,
-    flags.env ? "env" : void 0
-  ].filter((f) => f !== void 0);
-  if (chosen.length > 1) {
-    throw new UsageError("Conflicting formats: give one of --format, --json and --env");
-  }
-  const format = chosen[0] ?? "port";
-  if (!FORMATS.includes(format)) {
-    throw new UsageError(`Invalid format "${format}": use ${FORMATS.join(", ")}`);
-  }
-  return format;
-}
-function writeStdout(text) {
-  const bytes = new TextEncoder().encode(text);
-  for (let done = 0; done < bytes.length; ) {
-    done += Deno.stdout.writeSync(bytes.subarray(done));
-  }
-}
 export {
   DISCOVER_USAGE,
   discoverCommand,

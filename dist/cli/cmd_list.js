@@ -1,50 +1,5 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
-// lib/errors.ts
-var ExitCode = {
-  /** Success. */
-  Ok: 0,
-  /** Nothing found, nothing running. */
-  NotFound: 1,
-  /** Usage error or bad input. */
-  Usage: 2,
-  /** Could not bind the listen address. */
-  Bind: 3,
-  /** The instance is already owned by a live process. */
-  AlreadyRunning: 4,
-  /** The state directory cannot be used. */
-  StateDir: 5
-};
-var BRAND = Symbol.for("pryx-core.PryxError");
-var PryxError = class extends Error {
-  /** The process exit code for this error. */
-  exitCode;
-  /** See {@linkcode isPryxError}. */
-  [BRAND] = true;
-  /**
-   * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
-   */
-  constructor(message, exitCode) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-};
-var UsageError = class extends PryxError {
-  /** @param message What was wrong and what to do. */
-  constructor(message) {
-    super(message, ExitCode.Usage);
-  }
-};
-var StateDirError = class extends PryxError {
-  /** @param message Which directory and what to do. */
-  constructor(message) {
-    super(message, ExitCode.StateDir);
-  }
-};
-
-// lib/args.ts
-function parseFlags(args, spec, aliases = {}) {
+var parseFlags = (function parseFlags(args, spec, aliases = {}) {
   const flags = {};
   const positionals = [];
   for (let i = 0; i < args.length; i++) {
@@ -105,32 +60,14 @@ function parseFlags(args, spec, aliases = {}) {
     positionals,
     rest: void 0
   };
-}
-
-// lib/config.ts
-var SERVICE = "pryx-core";
-var STATE_DIR_NAME = ".pryx";
-var Env = {
-  home: "PRYX_HOME",
-  instance: "PRYX_INSTANCE",
-  listen: "PRYX_LISTEN_ADDR",
-  auth: "PRYX_AUTH",
-  allowOrigins: "PRYX_ALLOW_ORIGINS",
-  apiUrl: "PRYX_API_URL",
-  wsUrl: "PRYX_WS_URL",
-  token: "PRYX_TOKEN",
-  probePorts: "PRYX_PROBE_PORTS"
-};
-var HEALTH_TIMEOUT_MS = 1e3;
-var MAX_MESSAGE_BYTES = 1024 * 1024;
-var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-function parseInstanceName(name) {
+});
+var parseInstanceName = (function parseInstanceName(name) {
   if (!INSTANCE_RE.test(name)) {
     throw new UsageError(`Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
   }
   return name;
-}
-function resolveStateDir(flag, env) {
+});
+var resolveStateDir = (function resolveStateDir(flag, env) {
   const dir = flag ?? nonEmpty(env(Env.home));
   if (dir !== void 0) return dir;
   const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
@@ -138,18 +75,11 @@ function resolveStateDir(flag, env) {
     throw new UsageError("Cannot find the home directory: set HOME or PRYX_HOME");
   }
   return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
-}
-function nonEmpty(value) {
+});
+var nonEmpty = (function nonEmpty(value) {
   return value === void 0 || value === "" ? void 0 : value;
-}
-
-// lib/port_file.ts
-var Suffix = {
-  port: ".port",
-  json: ".json",
-  lock: ".lock"
-};
-function instancePaths(stateDir, instance) {
+});
+var instancePaths = (function instancePaths(stateDir, instance) {
   const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
   const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
   return {
@@ -157,8 +87,8 @@ function instancePaths(stateDir, instance) {
     json: base + Suffix.json,
     lock: base + Suffix.lock
   };
-}
-function instanceOfFile(fileName) {
+});
+var instanceOfFile = (function instanceOfFile(fileName) {
   for (const suffix of Object.values(Suffix)) {
     if (fileName.endsWith(suffix)) {
       const name = fileName.slice(0, -suffix.length);
@@ -170,14 +100,14 @@ function instanceOfFile(fileName) {
     }
   }
   return void 0;
-}
-function parsePortFile(text) {
+});
+var parsePortFile = (function parsePortFile(text) {
   const match = /^\s*(\d{1,5})\s*$/.exec(text);
   if (match === null) return void 0;
   const port = Number(match[1]);
   return port >= 1 && port <= 65535 ? port : void 0;
-}
-function parseRuntimeInfo(text) {
+});
+var parseRuntimeInfo = (function parseRuntimeInfo(text) {
   let value;
   try {
     value = JSON.parse(text);
@@ -188,8 +118,8 @@ function parseRuntimeInfo(text) {
   const v = value;
   const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) && typeof v.hostname === "string" && typeof v.url === "string" && typeof v.wsUrl === "string" && typeof v.startedAt === "string" && typeof v.version === "string" && typeof v.instance === "string" && (v.token === void 0 || typeof v.token === "string");
   return ok ? v : void 0;
-}
-function runtimeUrls(hostname, port) {
+});
+var runtimeUrls = (function runtimeUrls(hostname, port) {
   let host;
   if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
     host = "127.0.0.1";
@@ -199,10 +129,8 @@ function runtimeUrls(hostname, port) {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/ws`
   };
-}
-
-// lib/discover.ts
-async function inspectInstance(host, plan, instance) {
+});
+var inspectInstance = (async function inspectInstance(host, plan, instance) {
   const paths = instancePaths(plan.stateDir, instance);
   const [portText, jsonText] = await Promise.all([
     host.readText(paths.port),
@@ -292,8 +220,8 @@ async function inspectInstance(host, plan, instance) {
     ...s,
     health: result.health
   };
-}
-async function instanceNames(host, stateDir) {
+});
+var instanceNames = (async function instanceNames(host, stateDir) {
   const entries = await host.readDir(stateDir) ?? [];
   const names = /* @__PURE__ */ new Set();
   for (const entry of entries) {
@@ -303,12 +231,12 @@ async function instanceNames(host, stateDir) {
   return [
     ...names
   ].sort();
-}
-async function listInstances(host, plan) {
+});
+var listInstances = (async function listInstances(host, plan) {
   const names = await instanceNames(host, plan.stateDir);
   return await Promise.all(names.map((n) => inspectInstance(host, plan, n)));
-}
-async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
+});
+var checkHealth = (async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
   let res;
   try {
     res = await fetch(`${url}/health`, {
@@ -344,10 +272,8 @@ async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
     ok: true,
     health: h
   };
-}
-
-// lib/instance_lock.ts
-function isInstanceLocked(lockPath) {
+});
+var isInstanceLocked = (function isInstanceLocked(lockPath) {
   let file;
   try {
     file = Deno.openSync(lockPath, {
@@ -366,14 +292,11 @@ function isInstanceLocked(lockPath) {
   } finally {
     file.close();
   }
-}
-
-// lib/_fs_shim.ts
-var cached;
-function currentHost() {
+});
+var currentHost = (function currentHost() {
   return cached ??= "Deno" in globalThis ? Promise.resolve(denoHost()) : nodeHost();
-}
-function denoHost() {
+});
+var denoHost = (function denoHost() {
   return {
     env: (name) => {
       try {
@@ -432,8 +355,8 @@ function denoHost() {
       };
     }
   };
-}
-async function nodeHost() {
+});
+var nodeHost = (async function nodeHost() {
   const specifier = "node:fs/promises";
   const fs = await import(specifier);
   const proc = globalThis.process;
@@ -481,33 +404,14 @@ async function nodeHost() {
       };
     }
   };
-}
-function unreadable(path, err) {
+});
+var unreadable = (function unreadable(path, err) {
   if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
     return err;
   }
   return new StateDirError(`Cannot read "${path}": ${err.message.split("\n", 1)[0]}; check the permissions of the state directory or set PRYX_HOME`);
-}
-
-// lib/cmd_list.ts
-var LIST_USAGE = `Usage: pryx-core list [flags]
-
-List every instance of the state directory: live (lock held and /health
-agrees), stale (left by a process that is gone), starting, or stopped.
-
-Flags:
-  --json            print a JSON array instead of a table
-  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
-  --no-check        trust the files without checking lock and /health
-  -h, --help        show this help
-`;
-var FLAGS = {
-  json: "boolean",
-  "state-dir": "string",
-  "no-check": "boolean",
-  help: "boolean"
-};
-async function listCommand(args) {
+});
+var listCommand = (async function listCommand(args) {
   const { flags, positionals, rest } = parseFlags(args, FLAGS, {
     h: "help"
   });
@@ -534,8 +438,8 @@ async function listCommand(args) {
     console.log(formatTable(entries));
   }
   return 0;
-}
-function toEntry(s) {
+});
+var toEntry = (function toEntry(s) {
   return {
     instance: s.instance,
     status: s.state,
@@ -546,8 +450,8 @@ function toEntry(s) {
     wsUrl: s.wsUrl ?? null,
     reason: s.reason ?? null
   };
-}
-function formatTable(entries) {
+});
+var formatTable = (function formatTable(entries) {
   const rows = [
     [
       "INSTANCE",
@@ -568,7 +472,103 @@ function formatTable(entries) {
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
-}
+});
+// lib/errors.ts
+var ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5
+};
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+var UsageError = class extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Usage);
+  }
+};
+var StateDirError = class extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message) {
+    super(message, ExitCode.StateDir);
+  }
+};
+
+// lib/args.ts
+
+// lib/config.ts
+var SERVICE = "pryx-core";
+var STATE_DIR_NAME = ".pryx";
+var Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS"
+};
+var HEALTH_TIMEOUT_MS = 1e3;
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+// lib/port_file.ts
+var Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock"
+};
+
+// lib/discover.ts
+
+// lib/instance_lock.ts
+
+// lib/_fs_shim.ts
+var cached;
+
+// lib/cmd_list.ts
+var LIST_USAGE = `Usage: pryx-core list [flags]
+
+List every instance of the state directory: live (lock held and /health
+agrees), stale (left by a process that is gone), starting, or stopped.
+
+Flags:
+  --json            print a JSON array instead of a table
+  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  --no-check        trust the files without checking lock and /health
+  -h, --help        show this help
+`;
+var FLAGS = {
+  json: "boolean",
+  "state-dir": "string",
+  "no-check": "boolean",
+  help: "boolean"
+};
 export {
   LIST_USAGE,
   formatTable,

@@ -1,56 +1,5 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
-// lib/errors.ts
-var ExitCode = {
-  /** Success. */
-  Ok: 0,
-  /** Nothing found, nothing running. */
-  NotFound: 1,
-  /** Usage error or bad input. */
-  Usage: 2,
-  /** Could not bind the listen address. */
-  Bind: 3,
-  /** The instance is already owned by a live process. */
-  AlreadyRunning: 4,
-  /** The state directory cannot be used. */
-  StateDir: 5
-};
-var BRAND = Symbol.for("pryx-core.PryxError");
-var PryxError = class extends Error {
-  /** The process exit code for this error. */
-  exitCode;
-  /** See {@linkcode isPryxError}. */
-  [BRAND] = true;
-  /**
-   * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
-   */
-  constructor(message, exitCode) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-};
-var UsageError = class extends PryxError {
-  /** @param message What was wrong and what to do. */
-  constructor(message) {
-    super(message, ExitCode.Usage);
-  }
-};
-var StateDirError = class extends PryxError {
-  /** @param message Which directory and what to do. */
-  constructor(message) {
-    super(message, ExitCode.StateDir);
-  }
-};
-var NotFoundError = class extends PryxError {
-  /** @param message What was tried. */
-  constructor(message) {
-    super(message, ExitCode.NotFound);
-  }
-};
-
-// lib/args.ts
-function parseFlags(args, spec, aliases = {}) {
+var parseFlags = (function parseFlags(args, spec, aliases = {}) {
   const flags = {};
   const positionals = [];
   for (let i = 0; i < args.length; i++) {
@@ -111,8 +60,8 @@ function parseFlags(args, spec, aliases = {}) {
     positionals,
     rest: void 0
   };
-}
-function parseDuration(text) {
+});
+var parseDuration = (function parseDuration(text) {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (match === null) {
     throw new UsageError(`Invalid duration "${text}": use a number of seconds or a value like 500ms, 15s, 2m`);
@@ -124,43 +73,17 @@ function parseDuration(text) {
     h: 36e5
   }[match[2] ?? "s"];
   return Math.round(Number(match[1]) * unit);
-}
-
-// lib/config.ts
-var SERVICE = "pryx-core";
-var DEFAULT_INSTANCE = "runtime";
-var STATE_DIR_NAME = ".pryx";
-var Env = {
-  home: "PRYX_HOME",
-  instance: "PRYX_INSTANCE",
-  listen: "PRYX_LISTEN_ADDR",
-  auth: "PRYX_AUTH",
-  allowOrigins: "PRYX_ALLOW_ORIGINS",
-  apiUrl: "PRYX_API_URL",
-  wsUrl: "PRYX_WS_URL",
-  token: "PRYX_TOKEN",
-  probePorts: "PRYX_PROBE_PORTS"
-};
-var HEALTH_TIMEOUT_MS = 1e3;
-var MAX_MESSAGE_BYTES = 1024 * 1024;
-var RUNTIME_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run"
-];
-var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-function parseInstanceName(name) {
+});
+var parseInstanceName = (function parseInstanceName(name) {
   if (!INSTANCE_RE.test(name)) {
     throw new UsageError(`Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
   }
   return name;
-}
-function resolveInstance(flag, env) {
+});
+var resolveInstance = (function resolveInstance(flag, env) {
   return parseInstanceName(flag ?? env(Env.instance) ?? DEFAULT_INSTANCE);
-}
-function resolveStateDir(flag, env) {
+});
+var resolveStateDir = (function resolveStateDir(flag, env) {
   const dir = flag ?? nonEmpty(env(Env.home));
   if (dir !== void 0) return dir;
   const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
@@ -168,18 +91,11 @@ function resolveStateDir(flag, env) {
     throw new UsageError("Cannot find the home directory: set HOME or PRYX_HOME");
   }
   return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
-}
-function nonEmpty(value) {
+});
+var nonEmpty = (function nonEmpty(value) {
   return value === void 0 || value === "" ? void 0 : value;
-}
-
-// lib/port_file.ts
-var Suffix = {
-  port: ".port",
-  json: ".json",
-  lock: ".lock"
-};
-function instancePaths(stateDir, instance) {
+});
+var instancePaths = (function instancePaths(stateDir, instance) {
   const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
   const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
   return {
@@ -187,8 +103,8 @@ function instancePaths(stateDir, instance) {
     json: base + Suffix.json,
     lock: base + Suffix.lock
   };
-}
-function instanceOfFile(fileName) {
+});
+var instanceOfFile = (function instanceOfFile(fileName) {
   for (const suffix of Object.values(Suffix)) {
     if (fileName.endsWith(suffix)) {
       const name = fileName.slice(0, -suffix.length);
@@ -200,14 +116,14 @@ function instanceOfFile(fileName) {
     }
   }
   return void 0;
-}
-function parsePortFile(text) {
+});
+var parsePortFile = (function parsePortFile(text) {
   const match = /^\s*(\d{1,5})\s*$/.exec(text);
   if (match === null) return void 0;
   const port = Number(match[1]);
   return port >= 1 && port <= 65535 ? port : void 0;
-}
-function parseRuntimeInfo(text) {
+});
+var parseRuntimeInfo = (function parseRuntimeInfo(text) {
   let value;
   try {
     value = JSON.parse(text);
@@ -218,8 +134,8 @@ function parseRuntimeInfo(text) {
   const v = value;
   const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) && typeof v.hostname === "string" && typeof v.url === "string" && typeof v.wsUrl === "string" && typeof v.startedAt === "string" && typeof v.version === "string" && typeof v.instance === "string" && (v.token === void 0 || typeof v.token === "string");
   return ok ? v : void 0;
-}
-function runtimeUrls(hostname, port) {
+});
+var runtimeUrls = (function runtimeUrls(hostname, port) {
   let host;
   if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
     host = "127.0.0.1";
@@ -229,11 +145,8 @@ function runtimeUrls(hostname, port) {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/ws`
   };
-}
-
-// lib/discover.ts
-var WAIT_POLL_MS = 200;
-async function discoverOnce(host, plan, onStale = () => {
+});
+var discoverOnce = (async function discoverOnce(host, plan, onStale = () => {
 }) {
   if (plan.override !== void 0) {
     const o = plan.override;
@@ -295,8 +208,8 @@ async function discoverOnce(host, plan, onStale = () => {
     tried,
     ...starting
   };
-}
-async function waitForDiscovery(host, plan, timeoutMs, onStale = () => {
+});
+var waitForDiscovery = (async function waitForDiscovery(host, plan, timeoutMs, onStale = () => {
 }, signal) {
   const deadline = Date.now() + timeoutMs;
   const seen = /* @__PURE__ */ new Set();
@@ -338,8 +251,8 @@ async function waitForDiscovery(host, plan, timeoutMs, onStale = () => {
     watcher?.close();
     change.reset();
   }
-}
-async function inspectInstance(host, plan, instance) {
+});
+var inspectInstance = (async function inspectInstance(host, plan, instance) {
   const paths = instancePaths(plan.stateDir, instance);
   const [portText, jsonText] = await Promise.all([
     host.readText(paths.port),
@@ -429,8 +342,8 @@ async function inspectInstance(host, plan, instance) {
     ...s,
     health: result.health
   };
-}
-async function instanceNames(host, stateDir) {
+});
+var instanceNames = (async function instanceNames(host, stateDir) {
   const entries = await host.readDir(stateDir) ?? [];
   const names = /* @__PURE__ */ new Set();
   for (const entry of entries) {
@@ -440,8 +353,8 @@ async function instanceNames(host, stateDir) {
   return [
     ...names
   ].sort();
-}
-async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
+});
+var checkHealth = (async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
   let res;
   try {
     res = await fetch(`${url}/health`, {
@@ -477,17 +390,17 @@ async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
     ok: true,
     health: h
   };
-}
-function staleMessage(s) {
+});
+var staleMessage = (function staleMessage(s) {
   return `Skipping stale "${s.path}": ${s.reason}`;
-}
-function notFound(outcome, waitedMs, stale = []) {
+});
+var notFound = (function notFound(outcome, waitedMs, stale = []) {
   const what = waitedMs === void 0 ? "No live runtime found" : `No live runtime within ${formatMs(waitedMs)}`;
   const hint = outcome.starting ? "its owner holds the lock but is not ready; retry with --wait, or stop it" : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
   const skipped = stale.map((m) => `; ${m[0].toLowerCase()}${m.slice(1)}`);
   return new NotFoundError(`${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`);
-}
-function toRuntime(s) {
+});
+var toRuntime = (function toRuntime(s) {
   return {
     source: "file",
     url: s.url,
@@ -503,8 +416,8 @@ function toRuntime(s) {
       health: s.health
     }
   };
-}
-async function probePorts(host, plan) {
+});
+var probePorts = (async function probePorts(host, plan) {
   const checks = plan.probePorts.map((port) => {
     const url = `http://127.0.0.1:${port}`;
     return checkHealth(url, plan.healthTimeoutMs).then((r) => ({
@@ -535,15 +448,15 @@ async function probePorts(host, plan) {
     return runtime;
   }
   return void 0;
-}
-function isHeld(host, lockPath) {
+});
+var isHeld = (function isHeld(host, lockPath) {
   try {
     return host.isLocked?.(lockPath) ?? false;
   } catch {
     return false;
   }
-}
-async function nearestExisting(host, dir) {
+});
+var nearestExisting = (async function nearestExisting(host, dir) {
   let current = dir;
   for (; ; ) {
     if (await host.exists(current)) return current;
@@ -552,34 +465,11 @@ async function nearestExisting(host, dir) {
     if (cut === 0) return "/";
     current = current.slice(0, cut);
   }
-}
-var ChangeSignal = class {
-  #changed = false;
-  #wake;
-  #timer;
-  notify() {
-    this.#changed = true;
-    this.#wake?.();
-  }
-  reset() {
-    this.#changed = false;
-    clearTimeout(this.#timer);
-    this.#wake = void 0;
-  }
-  wait(ms) {
-    if (this.#changed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-      this.#timer = setTimeout(resolve, ms);
-    });
-  }
-};
-function formatMs(ms) {
+});
+var formatMs = (function formatMs(ms) {
   return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${ms} ms`;
-}
-
-// lib/instance_lock.ts
-function isInstanceLocked(lockPath) {
+});
+var isInstanceLocked = (function isInstanceLocked(lockPath) {
   let file;
   try {
     file = Deno.openSync(lockPath, {
@@ -598,10 +488,8 @@ function isInstanceLocked(lockPath) {
   } finally {
     file.close();
   }
-}
-
-// lib/_fs_shim.ts
-function denoHost() {
+});
+var denoHost = (function denoHost() {
   return {
     env: (name) => {
       try {
@@ -660,42 +548,14 @@ function denoHost() {
       };
     }
   };
-}
-function unreadable(path, err) {
+});
+var unreadable = (function unreadable(path, err) {
   if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
     return err;
   }
   return new StateDirError(`Cannot read "${path}": ${err.message.split("\n", 1)[0]}; check the permissions of the state directory or set PRYX_HOME`);
-}
-
-// lib/cmd_run.ts
-var START_TIMEOUT_MS = 15e3;
-var STOP_TIMEOUT_MS = 1e4;
-var FORWARDED = [
-  "SIGINT",
-  "SIGTERM",
-  "SIGHUP"
-];
-var RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
-
-Reuse the live runtime of the instance or start one, wait until it is ready,
-then run CMD with ${Env.apiUrl} and ${Env.wsUrl} (and ${Env.token} with
-token auth) set. When CMD exits, the runtime is stopped if run started it,
-and run exits with CMD's code (127: CMD not found, 128+N: signal N).
-
-Flags:
-  --instance NAME    instance name (env ${Env.instance}; default runtime)
-  --state-dir DIR    state directory (env ${Env.home}; default ~/.pryx)
-  --timeout DURATION how long to wait for a new runtime (default ${START_TIMEOUT_MS / 1e3}s)
-  -h, --help         show this help
-`;
-var FLAGS = {
-  instance: "string",
-  "state-dir": "string",
-  timeout: "string",
-  help: "boolean"
-};
-async function runCommand(args) {
+});
+var runCommand = (async function runCommand(args) {
   const { flags, positionals, rest } = parseFlags(args, FLAGS, {
     h: "help"
   });
@@ -734,8 +594,8 @@ async function runCommand(args) {
   } finally {
     if (server !== void 0) await stopChild(server);
   }
-}
-async function startRuntime(plan, timeoutMs) {
+});
+var startRuntime = (async function startRuntime(plan, timeoutMs) {
   const host = denoHost();
   const [cmd, args] = serveCommandLine(plan.instance, plan.stateDir);
   const server = new Deno.Command(cmd, {
@@ -773,8 +633,8 @@ async function startRuntime(plan, timeoutMs) {
     throw new PryxError(`The runtime did not become ready within ${timeoutMs / 1e3} s; see its messages above, or raise --timeout`, ExitCode.NotFound);
   }
   throw new PryxError(`The runtime exited with code ${exitCode} before it was ready; see its message above`, exitCode === 0 ? ExitCode.NotFound : exitCode);
-}
-function serveCommandLine(instance, stateDir) {
+});
+var serveCommandLine = (function serveCommandLine(instance, stateDir) {
   const serveArgs = [
     "serve",
     "--instance",
@@ -798,8 +658,8 @@ function serveCommandLine(instance, stateDir) {
       ...serveArgs
     ]
   ];
-}
-async function runChild(command, runtime) {
+});
+var runChild = (async function runChild(command, runtime) {
   const [cmd, ...args] = command;
   const env = {
     [Env.apiUrl]: runtime.url,
@@ -844,8 +704,8 @@ async function runChild(command, runtime) {
       Deno.removeSignalListener(signal, forward);
     }
   }
-}
-async function stopChild(child) {
+});
+var stopChild = (async function stopChild(child) {
   try {
     child.kill("SIGTERM");
   } catch {
@@ -863,8 +723,8 @@ async function stopChild(child) {
     }
     await child.status;
   }
-}
-function commandExists(cmd, path) {
+});
+var commandExists = (function commandExists(cmd, path) {
   const candidates = cmd.includes("/") ? [
     cmd
   ] : (path ?? "").split(":").map((dir) => `${dir || "."}/${cmd}`);
@@ -875,14 +735,154 @@ function commandExists(cmd, path) {
       return false;
     }
   });
-}
-function notFoundCmd(cmd) {
+});
+var notFoundCmd = (function notFoundCmd(cmd) {
   console.error(`pryx-core: Command not found: "${cmd}"; check the name and your PATH`);
   return 127;
-}
-function report(message) {
+});
+var report = (function report(message) {
   console.error(`pryx-core: ${message}`);
-}
+});
+// lib/errors.ts
+var ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5
+};
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+var UsageError = class extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Usage);
+  }
+};
+var StateDirError = class extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message) {
+    super(message, ExitCode.StateDir);
+  }
+};
+var NotFoundError = class extends PryxError {
+  /** @param message What was tried. */
+  constructor(message) {
+    super(message, ExitCode.NotFound);
+  }
+};
+
+// lib/args.ts
+
+// lib/config.ts
+var SERVICE = "pryx-core";
+var DEFAULT_INSTANCE = "runtime";
+var STATE_DIR_NAME = ".pryx";
+var Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS"
+};
+var HEALTH_TIMEOUT_MS = 1e3;
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+var RUNTIME_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run"
+];
+var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+// lib/port_file.ts
+var Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock"
+};
+
+// lib/discover.ts
+var WAIT_POLL_MS = 200;
+var ChangeSignal = class {
+  #changed = false;
+  #wake;
+  #timer;
+  notify() {
+    this.#changed = true;
+    this.#wake?.();
+  }
+  reset() {
+    this.#changed = false;
+    clearTimeout(this.#timer);
+    this.#wake = void 0;
+  }
+  wait(ms) {
+    if (this.#changed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#timer = setTimeout(resolve, ms);
+    });
+  }
+};
+
+// lib/instance_lock.ts
+
+// lib/_fs_shim.ts
+
+// lib/cmd_run.ts
+var START_TIMEOUT_MS = 15e3;
+var STOP_TIMEOUT_MS = 1e4;
+var FORWARDED = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP"
+];
+var RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
+
+Reuse the live runtime of the instance or start one, wait until it is ready,
+then run CMD with ${Env.apiUrl} and ${Env.wsUrl} (and ${Env.token} with
+token auth) set. When CMD exits, the runtime is stopped if run started it,
+and run exits with CMD's code (127: CMD not found, 128+N: signal N).
+
+Flags:
+  --instance NAME    instance name (env ${Env.instance}; default runtime)
+  --state-dir DIR    state directory (env ${Env.home}; default ~/.pryx)
+  --timeout DURATION how long to wait for a new runtime (default ${START_TIMEOUT_MS / 1e3}s)
+  -h, --help         show this help
+`;
+var FLAGS = {
+  instance: "string",
+  "state-dir": "string",
+  timeout: "string",
+  help: "boolean"
+};
 export {
   RUN_USAGE,
   START_TIMEOUT_MS,

@@ -1,62 +1,5 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
-// lib/errors.ts
-var ExitCode = {
-  /** Success. */
-  Ok: 0,
-  /** Nothing found, nothing running. */
-  NotFound: 1,
-  /** Usage error or bad input. */
-  Usage: 2,
-  /** Could not bind the listen address. */
-  Bind: 3,
-  /** The instance is already owned by a live process. */
-  AlreadyRunning: 4,
-  /** The state directory cannot be used. */
-  StateDir: 5
-};
-var BRAND = Symbol.for("pryx-core.PryxError");
-var PryxError = class extends Error {
-  /** The process exit code for this error. */
-  exitCode;
-  /** See {@linkcode isPryxError}. */
-  [BRAND] = true;
-  /**
-   * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
-   */
-  constructor(message, exitCode) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-};
-var UsageError = class extends PryxError {
-  /** @param message What was wrong and what to do. */
-  constructor(message) {
-    super(message, ExitCode.Usage);
-  }
-};
-var BindError = class extends PryxError {
-  /** @param message Which address and what to do. */
-  constructor(message) {
-    super(message, ExitCode.Bind);
-  }
-};
-var AlreadyRunningError = class extends PryxError {
-  /** @param message Which pid and URL own it. */
-  constructor(message) {
-    super(message, ExitCode.AlreadyRunning);
-  }
-};
-var StateDirError = class extends PryxError {
-  /** @param message Which directory and what to do. */
-  constructor(message) {
-    super(message, ExitCode.StateDir);
-  }
-};
-
-// lib/args.ts
-function parseFlags(args, spec, aliases = {}) {
+var parseFlags = (function parseFlags(args, spec, aliases = {}) {
   const flags = {};
   const positionals = [];
   for (let i = 0; i < args.length; i++) {
@@ -117,37 +60,17 @@ function parseFlags(args, spec, aliases = {}) {
     positionals,
     rest: void 0
   };
-}
-
-// lib/config.ts
-var VERSION = "0.1.0";
-var DEFAULT_INSTANCE = "runtime";
-var DEFAULT_LISTEN = "127.0.0.1:0";
-var STATE_DIR_NAME = ".pryx";
-var Env = {
-  home: "PRYX_HOME",
-  instance: "PRYX_INSTANCE",
-  listen: "PRYX_LISTEN_ADDR",
-  auth: "PRYX_AUTH",
-  allowOrigins: "PRYX_ALLOW_ORIGINS",
-  apiUrl: "PRYX_API_URL",
-  wsUrl: "PRYX_WS_URL",
-  token: "PRYX_TOKEN",
-  probePorts: "PRYX_PROBE_PORTS"
-};
-var MAX_MESSAGE_BYTES = 1024 * 1024;
-var DRAIN_TIMEOUT_MS = 5e3;
-var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-function parseInstanceName(name) {
+});
+var parseInstanceName = (function parseInstanceName(name) {
   if (!INSTANCE_RE.test(name)) {
     throw new UsageError(`Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
   }
   return name;
-}
-function resolveInstance(flag, env) {
+});
+var resolveInstance = (function resolveInstance(flag, env) {
   return parseInstanceName(flag ?? env(Env.instance) ?? DEFAULT_INSTANCE);
-}
-function resolveStateDir(flag, env) {
+});
+var resolveStateDir = (function resolveStateDir(flag, env) {
   const dir = flag ?? nonEmpty(env(Env.home));
   if (dir !== void 0) return dir;
   const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
@@ -155,14 +78,11 @@ function resolveStateDir(flag, env) {
     throw new UsageError("Cannot find the home directory: set HOME or PRYX_HOME");
   }
   return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
-}
-function nonEmpty(value) {
+});
+var nonEmpty = (function nonEmpty(value) {
   return value === void 0 || value === "" ? void 0 : value;
-}
-
-// lib/listen_addr.ts
-var LEGACY_PORT = 3e3;
-function parseListenAddr(text) {
+});
+var parseListenAddr = (function parseListenAddr(text) {
   const bad = (why) => new UsageError(`Cannot parse listen address "${text}": ${why}`);
   let host;
   let portText;
@@ -205,11 +125,11 @@ function parseListenAddr(text) {
     allInterfaces,
     text
   };
-}
-function isLoopbackIp(ip) {
+});
+var isLoopbackIp = (function isLoopbackIp(ip) {
   return ip.startsWith("127.") || ip === "::1";
-}
-function parsePorts(text, bad) {
+});
+var parsePorts = (function parsePorts(text, bad) {
   const dash = text.indexOf("-");
   if (dash !== -1 && isDigits(text.slice(0, dash), 5)) {
     const from = Number(text.slice(0, dash));
@@ -233,20 +153,20 @@ function parsePorts(text, bad) {
     ],
     isRange: false
   };
-}
-function isDigits(text, max) {
+});
+var isDigits = (function isDigits(text, max) {
   if (text.length === 0 || text.length > max) return false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
   return true;
-}
-function isIpv4(host) {
+});
+var isIpv4 = (function isIpv4(host) {
   const parts = host.split(".");
   return parts.length === 4 && parts.every((p) => isDigits(p, 3) && (p.length === 1 || p[0] !== "0") && Number(p) <= 255);
-}
-function isIpv6(host) {
+});
+var isIpv6 = (function isIpv6(host) {
   if (!/^[0-9a-fA-F:.]+$/.test(host) || !host.includes(":")) return false;
   try {
     new URL(`http://[${host}]/`);
@@ -254,11 +174,8 @@ function isIpv6(host) {
   } catch {
     return false;
   }
-}
-
-// lib/iso_time.ts
-var MS_PER_DAY = 864e5;
-function isoTime(ms = Date.now()) {
+});
+var isoTime = (function isoTime(ms = Date.now()) {
   const days = Math.floor(ms / MS_PER_DAY);
   let rest = ms - days * MS_PER_DAY;
   const z = days + 719468;
@@ -277,13 +194,11 @@ function isoTime(ms = Date.now()) {
   const seconds = Math.floor(rest / 1e3);
   const millis = rest - seconds * 1e3;
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
-}
-function pad(n, width) {
+});
+var pad = (function pad(n, width) {
   return String(n).padStart(width, "0");
-}
-
-// lib/log.ts
-function createLogger(format = "text", quiet = false) {
+});
+var createLogger = (function createLogger(format = "text", quiet = false) {
   const encoder = new TextEncoder();
   return {
     log(level, msg, fields = {}) {
@@ -297,10 +212,8 @@ function createLogger(format = "text", quiet = false) {
       Deno.stderr.writeSync(encoder.encode(line + "\n"));
     }
   };
-}
-
-// lib/security.ts
-function normaliseOrigin(value) {
+});
+var normaliseOrigin = (function normaliseOrigin(value) {
   try {
     const url = new URL(value);
     if (url.protocol !== "http:" && url.protocol !== "https:") return void 0;
@@ -311,16 +224,14 @@ function normaliseOrigin(value) {
   } catch {
     return void 0;
   }
-}
-function generateToken() {
+});
+var generateToken = (function generateToken() {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   let text = "";
   for (const b of bytes) text += String.fromCharCode(b);
   return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-// lib/atomic_write.ts
-function stageFile(path, data, options = {}) {
+});
+var stageFile = (function stageFile(path, data, options = {}) {
   const mode = options.mode ?? 384;
   const slash = path.lastIndexOf("/");
   const suffix = Math.random().toString(36).slice(2, 8);
@@ -384,21 +295,18 @@ function stageFile(path, data, options = {}) {
     },
     discard
   };
-}
-function octal(mode) {
+});
+var octal = (function octal(mode) {
   return "0" + (mode & 511).toString(8);
-}
-function asStateDirError(err, path) {
+});
+var asStateDirError = (function asStateDirError(err, path) {
   if (err instanceof StateDirError) return err;
   if (err instanceof Error && err.name in Deno.errors) {
     return new StateDirError(`Cannot write "${path}": ${err.message.split("\n", 1)[0]}; check that the state directory is writable or set PRYX_HOME`);
   }
   return err;
-}
-
-// lib/instance_lock.ts
-var LOCK_RETRY_MS = 250;
-async function acquireInstanceLock(lockPath, options = {}) {
+});
+var acquireInstanceLock = (async function acquireInstanceLock(lockPath, options = {}) {
   const { exists = true, retryMs = LOCK_RETRY_MS } = options;
   if (exists) refuseSymlink(lockPath);
   let file;
@@ -420,8 +328,8 @@ async function acquireInstanceLock(lockPath, options = {}) {
   }
   file.close();
   return void 0;
-}
-function refuseSymlink(path) {
+});
+var refuseSymlink = (function refuseSymlink(path) {
   try {
     if (Deno.lstatSync(path).isSymlink) {
       throw new StateDirError(`Refusing to use "${path}": it is a symbolic link; remove it and start again`);
@@ -429,11 +337,8 @@ function refuseSymlink(path) {
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-}
-
-// lib/listen.ts
-var COMPANION_ATTEMPTS = 5;
-function bind(addr, handler, warn = () => {
+});
+var bind = (function bind(addr, handler, warn = () => {
 }) {
   for (const port of addr.ports) {
     const tries = port === 0 ? COMPANION_ATTEMPTS : 1;
@@ -484,8 +389,8 @@ function bind(addr, handler, warn = () => {
     throw new BindError(`Cannot listen on ${addr.text}: every port of the range is in use; free one or choose another range`);
   }
   throw new BindError(`Cannot listen on ${addr.text}: port ${addr.ports[0]} is in use; stop what uses it or listen on :0`);
-}
-function listenOn(hostname, port, handler, required) {
+});
+var listenOn = (function listenOn(hostname, port, handler, required) {
   try {
     return Deno.serve({
       hostname,
@@ -500,15 +405,8 @@ function listenOn(hostname, port, handler, required) {
     const why = err instanceof Deno.errors.PermissionDenied ? "permission denied (ports below 1024 need privileges)" : err instanceof Deno.errors.AddrNotAvailable ? "no interface has this address" : err.message.split("\n", 1)[0];
     throw new BindError(`Cannot listen on ${hostname}:${port}: ${why}`);
   }
-}
-
-// lib/port_file.ts
-var Suffix = {
-  port: ".port",
-  json: ".json",
-  lock: ".lock"
-};
-function instancePaths(stateDir, instance) {
+});
+var instancePaths = (function instancePaths(stateDir, instance) {
   const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
   const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
   return {
@@ -516,21 +414,21 @@ function instancePaths(stateDir, instance) {
     json: base + Suffix.json,
     lock: base + Suffix.lock
   };
-}
-function formatPortFile(port) {
+});
+var formatPortFile = (function formatPortFile(port) {
   return `${port}
 `;
-}
-function parsePortFile(text) {
+});
+var parsePortFile = (function parsePortFile(text) {
   const match = /^\s*(\d{1,5})\s*$/.exec(text);
   if (match === null) return void 0;
   const port = Number(match[1]);
   return port >= 1 && port <= 65535 ? port : void 0;
-}
-function formatRuntimeInfo(info) {
+});
+var formatRuntimeInfo = (function formatRuntimeInfo(info) {
   return JSON.stringify(info, null, 2) + "\n";
-}
-function parseRuntimeInfo(text) {
+});
+var parseRuntimeInfo = (function parseRuntimeInfo(text) {
   let value;
   try {
     value = JSON.parse(text);
@@ -541,8 +439,8 @@ function parseRuntimeInfo(text) {
   const v = value;
   const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) && typeof v.hostname === "string" && typeof v.url === "string" && typeof v.wsUrl === "string" && typeof v.startedAt === "string" && typeof v.version === "string" && typeof v.instance === "string" && (v.token === void 0 || typeof v.token === "string");
   return ok ? v : void 0;
-}
-function runtimeUrls(hostname, port) {
+});
+var runtimeUrls = (function runtimeUrls(hostname, port) {
   let host;
   if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
     host = "127.0.0.1";
@@ -552,44 +450,8 @@ function runtimeUrls(hostname, port) {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/ws`
   };
-}
-
-// lib/in_flight.ts
-var InFlight = class {
-  #count = 0;
-  #idle;
-  /** Requests answered asynchronously and not settled yet. */
-  get count() {
-    return this.#count;
-  }
-  /**
-   * Wraps `handler`. A synchronous answer (the `/health` fast path, a
-   * WebSocket upgrade) is passed through untouched: only promises are
-   * counted, so the hot path pays one type check.
-   */
-  wrap(handler) {
-    return (req, info) => {
-      const res = handler(req, info);
-      if (!(res instanceof Promise)) return res;
-      this.#count++;
-      return res.finally(() => {
-        if (--this.#count === 0) this.#idle?.resolve();
-      });
-    };
-  }
-  /** Resolves once no request is pending (at once when none is). */
-  idle() {
-    if (this.#count === 0) return Promise.resolve();
-    this.#idle ??= Promise.withResolvers();
-    const idle = this.#idle;
-    return idle.promise.finally(() => {
-      if (this.#idle === idle) this.#idle = void 0;
-    });
-  }
-};
-
-// lib/state_dir.ts
-function ensureStateDir(dir) {
+});
+var ensureStateDir = (function ensureStateDir(dir) {
   try {
     Deno.mkdirSync(dir, {
       recursive: true,
@@ -600,8 +462,8 @@ function ensureStateDir(dir) {
     const why = err instanceof Deno.errors.AlreadyExists ? "it exists and is not a directory" : err.message.split("\n", 1)[0];
     throw new StateDirError(`Cannot use state directory "${dir}": ${why}; set PRYX_HOME or --state-dir to a writable directory`);
   }
-}
-function removeInstanceFile(path) {
+});
+var removeInstanceFile = (function removeInstanceFile(path) {
   try {
     if (Deno.lstatSync(path).isDirectory) {
       throw new StateDirError(`Cannot use "${path}": it is a directory, not an instance file; remove it and start again`);
@@ -612,10 +474,8 @@ function removeInstanceFile(path) {
     if (err instanceof StateDirError) throw err;
     throw new StateDirError(`Cannot remove "${path}": ${err.message.split("\n", 1)[0]}; check the state directory's permissions`);
   }
-}
-
-// lib/serve.ts
-async function serve(options, log) {
+});
+var serve = (async function serve(options, log) {
   const present = ensureStateDir(options.stateDir);
   const has = (path) => present.has(path.slice(path.lastIndexOf("/") + 1));
   const paths = instancePaths(options.stateDir, options.instance);
@@ -740,8 +600,8 @@ async function serve(options, log) {
   }
   for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
   lock.close();
-}
-function isTempOf(name, instance) {
+});
+var isTempOf = (function isTempOf(name, instance) {
   for (const kind of [
     "port",
     "json"
@@ -752,9 +612,8 @@ function isTempOf(name, instance) {
     }
   }
   return false;
-}
-var TEMP_TAIL = /^\d+\.[a-z0-9]+\.tmp$/;
-function removeOwnFiles(paths, info) {
+});
+var removeOwnFiles = (function removeOwnFiles(paths, info) {
   const current = readText(paths.json);
   if (current === void 0 || parseRuntimeInfo(current)?.pid !== info.pid) {
     return;
@@ -763,9 +622,8 @@ function removeOwnFiles(paths, info) {
     removeInstanceFile(paths.port);
   }
   removeInstanceFile(paths.json);
-}
-var OWNER_WAIT_MS = 3e3;
-async function alreadyRunning(instance, paths) {
+});
+var alreadyRunning = (async function alreadyRunning(instance, paths) {
   const deadline = Date.now() + OWNER_WAIT_MS;
   let owner = parseRuntimeInfo(readText(paths.json) ?? "");
   while (owner === void 0 && Date.now() < deadline) {
@@ -774,14 +632,224 @@ async function alreadyRunning(instance, paths) {
   }
   const who = owner === void 0 ? "by a process that is still starting" : `by pid ${owner.pid} at ${owner.url}`;
   return new AlreadyRunningError(`Instance "${instance}" is already running ${who}; stop it with "pryx-core stop --instance ${instance}" or choose another --instance`);
-}
-function readText(path) {
+});
+var readText = (function readText(path) {
   try {
     return Deno.readTextFileSync(path);
   } catch {
     return void 0;
   }
-}
+});
+var serveCommand = (async function serveCommand(args) {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
+    h: "help",
+    V: "version"
+  });
+  if (flags.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
+  if (flags.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== void 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0] ?? "--"}": serve takes flags only`);
+  }
+  const format = flags["log-format"] ?? "text";
+  if (format !== "text" && format !== "json") {
+    throw new UsageError(`Invalid --log-format "${format}": use text or json`);
+  }
+  const log = createLogger(format, flags.quiet ?? false);
+  if (format === "text") return await serveWith(flags, log);
+  try {
+    return await serveWith(flags, log);
+  } catch (err) {
+    if (!(err instanceof PryxError)) throw err;
+    log.log("error", err.message, {
+      exitCode: err.exitCode
+    });
+    return err.exitCode;
+  }
+});
+var serveWith = (async function serveWith(flags, log) {
+  const env = (name) => Deno.env.get(name);
+  const addr = parseListenAddr(flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN);
+  const authText = flags.auth ?? env(Env.auth);
+  if (authText !== void 0 && authText !== "none" && authText !== "token") {
+    throw new UsageError(`Invalid auth mode "${authText}": use none or token`);
+  }
+  const exposed = !addr.loopback;
+  const auth = authText ?? (exposed ? "token" : "none");
+  if (exposed && auth === "none") {
+    log.log("warn", `Listening on ${addr.text} without a token: anyone who can reach this port can use the event bus`);
+  }
+  const options = {
+    addr,
+    instance: resolveInstance(flags.instance, env),
+    stateDir: resolveStateDir(flags["state-dir"], env),
+    auth,
+    allowedOrigins: parseOrigins([
+      ...env(Env.allowOrigins)?.split(",").map((s) => s.trim()).filter(Boolean) ?? [],
+      ...flags["allow-origin"] ?? []
+    ])
+  };
+  await serve(options, log);
+  return 0;
+});
+var parseOrigins = (function parseOrigins(values) {
+  const origins = /* @__PURE__ */ new Set();
+  for (const value of values) {
+    const origin = normaliseOrigin(value);
+    if (origin === void 0) {
+      throw new UsageError(`Invalid origin "${value}": use scheme://host[:port], e.g. http://localhost:5173`);
+    }
+    origins.add(origin);
+  }
+  return origins;
+});
+// lib/errors.ts
+var ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5
+};
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+var UsageError = class extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Usage);
+  }
+};
+var BindError = class extends PryxError {
+  /** @param message Which address and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Bind);
+  }
+};
+var AlreadyRunningError = class extends PryxError {
+  /** @param message Which pid and URL own it. */
+  constructor(message) {
+    super(message, ExitCode.AlreadyRunning);
+  }
+};
+var StateDirError = class extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message) {
+    super(message, ExitCode.StateDir);
+  }
+};
+
+// lib/args.ts
+
+// lib/config.ts
+var VERSION = "0.1.0";
+var DEFAULT_INSTANCE = "runtime";
+var DEFAULT_LISTEN = "127.0.0.1:0";
+var STATE_DIR_NAME = ".pryx";
+var Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS"
+};
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+var DRAIN_TIMEOUT_MS = 5e3;
+var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+// lib/listen_addr.ts
+var LEGACY_PORT = 3e3;
+
+// lib/iso_time.ts
+var MS_PER_DAY = 864e5;
+
+// lib/log.ts
+
+// lib/security.ts
+
+// lib/atomic_write.ts
+
+// lib/instance_lock.ts
+var LOCK_RETRY_MS = 250;
+
+// lib/listen.ts
+var COMPANION_ATTEMPTS = 5;
+
+// lib/port_file.ts
+var Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock"
+};
+
+// lib/in_flight.ts
+var InFlight = class {
+  #count = 0;
+  #idle;
+  /** Requests answered asynchronously and not settled yet. */
+  get count() {
+    return this.#count;
+  }
+  /**
+   * Wraps `handler`. A synchronous answer (the `/health` fast path, a
+   * WebSocket upgrade) is passed through untouched: only promises are
+   * counted, so the hot path pays one type check.
+   */
+  wrap(handler) {
+    return (req, info) => {
+      const res = handler(req, info);
+      if (!(res instanceof Promise)) return res;
+      this.#count++;
+      return res.finally(() => {
+        if (--this.#count === 0) this.#idle?.resolve();
+      });
+    };
+  }
+  /** Resolves once no request is pending (at once when none is). */
+  idle() {
+    if (this.#count === 0) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers();
+    const idle = this.#idle;
+    return idle.promise.finally(() => {
+      if (this.#idle === idle) this.#idle = void 0;
+    });
+  }
+};
+
+// lib/state_dir.ts
+
+// lib/serve.ts
+var TEMP_TAIL = /^\d+\.[a-z0-9]+\.tmp$/;
+var OWNER_WAIT_MS = 3e3;
 
 // lib/cmd_serve.ts
 var SERVE_USAGE = `Usage: pryx-core serve [flags]
@@ -814,74 +882,6 @@ var FLAGS = {
   help: "boolean",
   version: "boolean"
 };
-async function serveCommand(args) {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
-    h: "help",
-    V: "version"
-  });
-  if (flags.help) {
-    console.log(SERVE_USAGE);
-    return 0;
-  }
-  if (flags.version) {
-    console.log(VERSION);
-    return 0;
-  }
-  if (positionals.length > 0 || rest !== void 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0] ?? "--"}": serve takes flags only`);
-  }
-  const format = flags["log-format"] ?? "text";
-  if (format !== "text" && format !== "json") {
-    throw new UsageError(`Invalid --log-format "${format}": use text or json`);
-  }
-  const log = createLogger(format, flags.quiet ?? false);
-  if (format === "text") return await serveWith(flags, log);
-  try {
-    return await serveWith(flags, log);
-  } catch (err) {
-    if (!(err instanceof PryxError)) throw err;
-    log.log("error", err.message, {
-      exitCode: err.exitCode
-    });
-    return err.exitCode;
-  }
-}
-async function serveWith(flags, log) {
-  const env = (name) => Deno.env.get(name);
-  const addr = parseListenAddr(flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN);
-  const authText = flags.auth ?? env(Env.auth);
-  if (authText !== void 0 && authText !== "none" && authText !== "token") {
-    throw new UsageError(`Invalid auth mode "${authText}": use none or token`);
-  }
-  const exposed = !addr.loopback;
-  const auth = authText ?? (exposed ? "token" : "none");
-  if (exposed && auth === "none") {
-    log.log("warn", `Listening on ${addr.text} without a token: anyone who can reach this port can use the event bus`);
-  }
-  const options = {
-    addr,
-    instance: resolveInstance(flags.instance, env),
-    stateDir: resolveStateDir(flags["state-dir"], env),
-    auth,
-    allowedOrigins: parseOrigins([
-      ...env(Env.allowOrigins)?.split(",").map((s) => s.trim()).filter(Boolean) ?? [],
-      ...flags["allow-origin"] ?? []
-    ])
-  };
-  await serve(options, log);
-  return 0;
-}
-function parseOrigins(values) {
-  const origins = /* @__PURE__ */ new Set();
-  for (const value of values) {
-    const origin = normaliseOrigin(value);
-    if (origin === void 0) {
-      throw new UsageError(`Invalid origin "${value}": use scheme://host[:port], e.g. http://localhost:5173`);
-    }
-    origins.add(origin);
-  }
-  return origins;
-}
 export {
   SERVE_USAGE,
   serveCommand

@@ -1,56 +1,5 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
-// lib/errors.ts
-var ExitCode = {
-  /** Success. */
-  Ok: 0,
-  /** Nothing found, nothing running. */
-  NotFound: 1,
-  /** Usage error or bad input. */
-  Usage: 2,
-  /** Could not bind the listen address. */
-  Bind: 3,
-  /** The instance is already owned by a live process. */
-  AlreadyRunning: 4,
-  /** The state directory cannot be used. */
-  StateDir: 5
-};
-var BRAND = Symbol.for("pryx-core.PryxError");
-var PryxError = class extends Error {
-  /** The process exit code for this error. */
-  exitCode;
-  /** See {@linkcode isPryxError}. */
-  [BRAND] = true;
-  /**
-   * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
-   */
-  constructor(message, exitCode) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-};
-var UsageError = class extends PryxError {
-  /** @param message What was wrong and what to do. */
-  constructor(message) {
-    super(message, ExitCode.Usage);
-  }
-};
-var StateDirError = class extends PryxError {
-  /** @param message Which directory and what to do. */
-  constructor(message) {
-    super(message, ExitCode.StateDir);
-  }
-};
-var NotFoundError = class extends PryxError {
-  /** @param message What was tried. */
-  constructor(message) {
-    super(message, ExitCode.NotFound);
-  }
-};
-
-// lib/args.ts
-function parseFlags(args, spec, aliases = {}) {
+var parseFlags = (function parseFlags(args, spec, aliases = {}) {
   const flags = {};
   const positionals = [];
   for (let i = 0; i < args.length; i++) {
@@ -111,36 +60,17 @@ function parseFlags(args, spec, aliases = {}) {
     positionals,
     rest: void 0
   };
-}
-
-// lib/config.ts
-var SERVICE = "pryx-core";
-var DEFAULT_INSTANCE = "runtime";
-var STATE_DIR_NAME = ".pryx";
-var Env = {
-  home: "PRYX_HOME",
-  instance: "PRYX_INSTANCE",
-  listen: "PRYX_LISTEN_ADDR",
-  auth: "PRYX_AUTH",
-  allowOrigins: "PRYX_ALLOW_ORIGINS",
-  apiUrl: "PRYX_API_URL",
-  wsUrl: "PRYX_WS_URL",
-  token: "PRYX_TOKEN",
-  probePorts: "PRYX_PROBE_PORTS"
-};
-var HEALTH_TIMEOUT_MS = 1e3;
-var MAX_MESSAGE_BYTES = 1024 * 1024;
-var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-function parseInstanceName(name) {
+});
+var parseInstanceName = (function parseInstanceName(name) {
   if (!INSTANCE_RE.test(name)) {
     throw new UsageError(`Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
   }
   return name;
-}
-function resolveInstance(flag, env) {
+});
+var resolveInstance = (function resolveInstance(flag, env) {
   return parseInstanceName(flag ?? env(Env.instance) ?? DEFAULT_INSTANCE);
-}
-function resolveStateDir(flag, env) {
+});
+var resolveStateDir = (function resolveStateDir(flag, env) {
   const dir = flag ?? nonEmpty(env(Env.home));
   if (dir !== void 0) return dir;
   const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
@@ -148,18 +78,11 @@ function resolveStateDir(flag, env) {
     throw new UsageError("Cannot find the home directory: set HOME or PRYX_HOME");
   }
   return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
-}
-function nonEmpty(value) {
+});
+var nonEmpty = (function nonEmpty(value) {
   return value === void 0 || value === "" ? void 0 : value;
-}
-
-// lib/port_file.ts
-var Suffix = {
-  port: ".port",
-  json: ".json",
-  lock: ".lock"
-};
-function instancePaths(stateDir, instance) {
+});
+var instancePaths = (function instancePaths(stateDir, instance) {
   const dir = stateDir.length > 1 ? stateDir.replace(/\/+$/, "") : stateDir;
   const base = dir === "/" ? `/${instance}` : `${dir}/${instance}`;
   return {
@@ -167,14 +90,14 @@ function instancePaths(stateDir, instance) {
     json: base + Suffix.json,
     lock: base + Suffix.lock
   };
-}
-function parsePortFile(text) {
+});
+var parsePortFile = (function parsePortFile(text) {
   const match = /^\s*(\d{1,5})\s*$/.exec(text);
   if (match === null) return void 0;
   const port = Number(match[1]);
   return port >= 1 && port <= 65535 ? port : void 0;
-}
-function parseRuntimeInfo(text) {
+});
+var parseRuntimeInfo = (function parseRuntimeInfo(text) {
   let value;
   try {
     value = JSON.parse(text);
@@ -185,8 +108,8 @@ function parseRuntimeInfo(text) {
   const v = value;
   const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) && typeof v.hostname === "string" && typeof v.url === "string" && typeof v.wsUrl === "string" && typeof v.startedAt === "string" && typeof v.version === "string" && typeof v.instance === "string" && (v.token === void 0 || typeof v.token === "string");
   return ok ? v : void 0;
-}
-function runtimeUrls(hostname, port) {
+});
+var runtimeUrls = (function runtimeUrls(hostname, port) {
   let host;
   if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
     host = "127.0.0.1";
@@ -196,10 +119,8 @@ function runtimeUrls(hostname, port) {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/ws`
   };
-}
-
-// lib/discover.ts
-async function inspectInstance(host, plan, instance) {
+});
+var inspectInstance = (async function inspectInstance(host, plan, instance) {
   const paths = instancePaths(plan.stateDir, instance);
   const [portText, jsonText] = await Promise.all([
     host.readText(paths.port),
@@ -289,8 +210,8 @@ async function inspectInstance(host, plan, instance) {
     ...s,
     health: result.health
   };
-}
-async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
+});
+var checkHealth = (async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
   let res;
   try {
     res = await fetch(`${url}/health`, {
@@ -326,13 +247,11 @@ async function checkHealth(url, timeoutMs = HEALTH_TIMEOUT_MS) {
     ok: true,
     health: h
   };
-}
-function staleMessage(s) {
+});
+var staleMessage = (function staleMessage(s) {
   return `Skipping stale "${s.path}": ${s.reason}`;
-}
-
-// lib/instance_lock.ts
-function isInstanceLocked(lockPath) {
+});
+var isInstanceLocked = (function isInstanceLocked(lockPath) {
   let file;
   try {
     file = Deno.openSync(lockPath, {
@@ -351,14 +270,11 @@ function isInstanceLocked(lockPath) {
   } finally {
     file.close();
   }
-}
-
-// lib/_fs_shim.ts
-var cached;
-function currentHost() {
+});
+var currentHost = (function currentHost() {
   return cached ??= "Deno" in globalThis ? Promise.resolve(denoHost()) : nodeHost();
-}
-function denoHost() {
+});
+var denoHost = (function denoHost() {
   return {
     env: (name) => {
       try {
@@ -417,8 +333,8 @@ function denoHost() {
       };
     }
   };
-}
-async function nodeHost() {
+});
+var nodeHost = (async function nodeHost() {
   const specifier = "node:fs/promises";
   const fs = await import(specifier);
   const proc = globalThis.process;
@@ -466,34 +382,14 @@ async function nodeHost() {
       };
     }
   };
-}
-function unreadable(path, err) {
+});
+var unreadable = (function unreadable(path, err) {
   if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
     return err;
   }
   return new StateDirError(`Cannot read "${path}": ${err.message.split("\n", 1)[0]}; check the permissions of the state directory or set PRYX_HOME`);
-}
-
-// lib/cmd_stop.ts
-var STOP_TIMEOUT_MS = 1e4;
-var STOP_USAGE = `Usage: pryx-core stop [flags]
-
-Send SIGTERM to the live owner of an instance (verified by its lock and
-/health) and wait until it is gone (at most ${STOP_TIMEOUT_MS / 1e3} s).
-
-Flags:
-  --instance NAME   instance name (env ${Env.instance}; default runtime)
-  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
-  -h, --help        show this help
-
-Exit codes: 0 stopped, 1 nothing live to stop or it did not stop in time.
-`;
-var FLAGS = {
-  instance: "string",
-  "state-dir": "string",
-  help: "boolean"
-};
-async function stopCommand(args) {
+});
+var stopCommand = (async function stopCommand(args) {
   const { flags, positionals, rest } = parseFlags(args, FLAGS, {
     h: "help"
   });
@@ -519,8 +415,8 @@ async function stopCommand(args) {
   await stopOwner(status.pid, instancePaths(stateDir, instance).lock);
   console.error(`pryx-core: Stopped instance "${instance}" (pid ${status.pid})`);
   return 0;
-}
-async function stopOwner(pid, lockPath, timeoutMs = STOP_TIMEOUT_MS) {
+});
+var stopOwner = (async function stopOwner(pid, lockPath, timeoutMs = STOP_TIMEOUT_MS) {
   try {
     Deno.kill(pid, "SIGTERM");
   } catch (err) {
@@ -534,7 +430,111 @@ async function stopOwner(pid, lockPath, timeoutMs = STOP_TIMEOUT_MS) {
     }
     await new Promise((r) => setTimeout(r, delay));
   }
-}
+});
+// lib/errors.ts
+var ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5
+};
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+var UsageError = class extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message) {
+    super(message, ExitCode.Usage);
+  }
+};
+var StateDirError = class extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message) {
+    super(message, ExitCode.StateDir);
+  }
+};
+var NotFoundError = class extends PryxError {
+  /** @param message What was tried. */
+  constructor(message) {
+    super(message, ExitCode.NotFound);
+  }
+};
+
+// lib/args.ts
+
+// lib/config.ts
+var SERVICE = "pryx-core";
+var DEFAULT_INSTANCE = "runtime";
+var STATE_DIR_NAME = ".pryx";
+var Env = {
+  home: "PRYX_HOME",
+  instance: "PRYX_INSTANCE",
+  listen: "PRYX_LISTEN_ADDR",
+  auth: "PRYX_AUTH",
+  allowOrigins: "PRYX_ALLOW_ORIGINS",
+  apiUrl: "PRYX_API_URL",
+  wsUrl: "PRYX_WS_URL",
+  token: "PRYX_TOKEN",
+  probePorts: "PRYX_PROBE_PORTS"
+};
+var HEALTH_TIMEOUT_MS = 1e3;
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+var INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+// lib/port_file.ts
+var Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock"
+};
+
+// lib/discover.ts
+
+// lib/instance_lock.ts
+
+// lib/_fs_shim.ts
+var cached;
+
+// lib/cmd_stop.ts
+var STOP_TIMEOUT_MS = 1e4;
+var STOP_USAGE = `Usage: pryx-core stop [flags]
+
+Send SIGTERM to the live owner of an instance (verified by its lock and
+/health) and wait until it is gone (at most ${STOP_TIMEOUT_MS / 1e3} s).
+
+Flags:
+  --instance NAME   instance name (env ${Env.instance}; default runtime)
+  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  -h, --help        show this help
+
+Exit codes: 0 stopped, 1 nothing live to stop or it did not stop in time.
+`;
+var FLAGS = {
+  instance: "string",
+  "state-dir": "string",
+  help: "boolean"
+};
 export {
   STOP_TIMEOUT_MS,
   STOP_USAGE,

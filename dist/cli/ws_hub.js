@@ -1,29 +1,5 @@
 // Generated from lib/ by `deno task build` (scripts/build_cli.ts): do not edit.
-// lib/errors.ts
-var BRAND = Symbol.for("pryx-core.PryxError");
-var PryxError = class extends Error {
-  /** The process exit code for this error. */
-  exitCode;
-  /** See {@linkcode isPryxError}. */
-  [BRAND] = true;
-  /**
-   * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
-   */
-  constructor(message, exitCode) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-};
-
-// lib/config.ts
-var MAX_MESSAGE_BYTES = 1024 * 1024;
-
-// lib/protocol.ts
-var SHUTDOWN_TOPIC = "runtime.shutdown";
-var MAX_TOPIC_LENGTH = 256;
-function parseClientMessage(text) {
+var parseClientMessage = (function parseClientMessage(text) {
   let value;
   try {
     value = JSON.parse(text);
@@ -71,8 +47,8 @@ function parseClientMessage(text) {
     default:
       return fail("unknown_type", `Unknown message type ${JSON.stringify(msg.type).slice(0, 64)}`, id);
   }
-}
-function fail(code, message, id) {
+});
+var fail = (function fail(code, message, id) {
   return id === void 0 ? {
     type: "error",
     code,
@@ -83,7 +59,35 @@ function fail(code, message, id) {
     message,
     id
   };
-}
+});
+var utf8Length = (function utf8Length(text) {
+  if (text.length * 3 <= MAX_MESSAGE_BYTES) return text.length;
+  return new TextEncoder().encode(text).byteLength;
+});
+// lib/errors.ts
+var BRAND = Symbol.for("pryx-core.PryxError");
+var PryxError = class extends Error {
+  /** The process exit code for this error. */
+  exitCode;
+  /** See {@linkcode isPryxError}. */
+  [BRAND] = true;
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message, exitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+};
+
+// lib/config.ts
+var MAX_MESSAGE_BYTES = 1024 * 1024;
+
+// lib/protocol.ts
+var SHUTDOWN_TOPIC = "runtime.shutdown";
+var MAX_TOPIC_LENGTH = 256;
 
 // lib/ws_hub.ts
 var MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
@@ -280,10 +284,6 @@ var WsHub = class {
     }
   }
 };
-function utf8Length(text) {
-  if (text.length * 3 <= MAX_MESSAGE_BYTES) return text.length;
-  return new TextEncoder().encode(text).byteLength;
-}
 export {
   BACKLOG_CHECK_CHARS,
   CloseCode,
