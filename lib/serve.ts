@@ -11,7 +11,7 @@
 
 import { DRAIN_TIMEOUT_MS, VERSION } from "./config.ts";
 import { AlreadyRunningError } from "./errors.ts";
-import { stageFile } from "./atomic_write.ts";
+import { type StagedFile, stageFile } from "./atomic_write.ts";
 import { acquireInstanceLock } from "./instance_lock.ts";
 import { bind, type Handler } from "./listen.ts";
 import type { ListenAddr } from "./listen_addr.ts";
@@ -82,59 +82,23 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     (msg) => log.log("warn", msg),
   );
 
-  // The port file's flush runs on a worker thread while the metadata is
-  // written and the signal listeners go in; then both files are published,
-  // the metadata first.
-  const portFile = stageFile(paths.port, formatPortFile(bound.port), {
-    flush: false,
-  });
-  const flushed = portFile.flush();
-  let info: RuntimeInfo;
-  let token: string | undefined;
-  let jsonFile;
-  try {
-    token = options.auth === "token" ? generateToken() : undefined;
-    info = {
-      pid: Deno.pid,
-      port: bound.port,
-      hostname: options.addr.hostname,
-      ...runtimeUrls(options.addr.hostname, bound.port),
-      startedAt: isoTime(),
-      version: VERSION,
-      instance: options.instance,
-      ...(token === undefined ? {} : { token }),
-    };
-    // Not flushed: it describes a live process, so after a crash it is stale
-    // whatever it holds, and the rename already keeps it whole for readers.
-    // Its mode is checked when it holds a token.
-    jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
-      flush: false,
-      verifyMode: token !== undefined,
-    });
-  } catch (err) {
-    await flushed.catch(() => {});
-    portFile.discard();
-    throw err;
-  }
-  // From here on, SIGINT and SIGTERM stop the server (with a drain) rather
-  // than kill it: before the files are published, so none is left behind.
-  // Earlier, the default action ends the process (as PID 1 the kernel drops
-  // the signal), which leaves nothing a reader would trust: the lock goes
-  // with the process.
-  const stopped = Promise.withResolvers<string>();
-  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const listeners = signals.map((s) => [s, onSignal(s)] as const);
-  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
-  try {
-    await flushed;
-  } catch (err) {
-    jsonFile.discard();
-    portFile.discard();
-    throw err;
-  }
-  jsonFile.commit();
-  portFile.commit();
+  const token = options.auth === "token" ? generateToken() : undefined;
+  const info: RuntimeInfo = {
+    pid: Deno.pid,
+    port: bound.port,
+    hostname: options.addr.hostname,
+    ...runtimeUrls(options.addr.hostname, bound.port),
+    startedAt: isoTime(),
+    version: VERSION,
+    instance: options.instance,
+    ...(token === undefined ? {} : { token }),
+  };
+  // From the moment the files are published, SIGINT and SIGTERM must stop
+  // the server (with a drain) rather than kill it: the listeners go in
+  // while the port file is flushed. Before that the default action ends the
+  // process (as PID 1 the kernel drops the signal), which leaves nothing a
+  // reader would trust: the lock goes with the process.
+  const stopping = await publishFiles(paths, info, listenForSignals);
   log.log("info", `Starting server on ${info.url}`, {
     url: info.url,
     wsUrl: info.wsUrl,
@@ -167,7 +131,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   handle = (req, connInfo) => health(req) ?? hono.fetch(req, connInfo);
   app.resolve(handle);
 
-  const signal = await stopped.promise;
+  const signal = await stopping.stopped;
   draining = true;
   log.log("info", `Received ${signal}, shutting down`, { signal });
   try {
@@ -199,8 +163,72 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       "In-flight requests did not finish within 5 s; stopping anyway",
     );
   }
-  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  stopping.remove();
   lock.close();
+}
+
+/**
+ * Publishes the instance files: `<instance>.json`, then `<instance>.port`,
+ * each renamed into place whole. The port file is flushed to disk (SPEC
+ * section 2) on a worker thread, and `whileFlushing` runs meanwhile. The
+ * metadata is not flushed: it describes a live process, so after a crash it
+ * is stale whatever it holds, and the rename already keeps it whole for
+ * readers. Its mode is checked when it holds a token.
+ *
+ * @returns What `whileFlushing` returned.
+ * @throws {StateDirError} When a file cannot be written; none is published.
+ */
+async function publishFiles<T>(
+  paths: InstancePaths,
+  info: RuntimeInfo,
+  whileFlushing: () => T,
+): Promise<T> {
+  const portFile = stageFile(paths.port, formatPortFile(info.port), {
+    flush: false,
+  });
+  const flushed = portFile.flush();
+  let jsonFile: StagedFile | undefined;
+  let result: T;
+  try {
+    jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
+      flush: false,
+      verifyMode: info.token !== undefined,
+    });
+    result = whileFlushing();
+    await flushed;
+  } catch (err) {
+    await flushed.catch(() => {});
+    jsonFile?.discard();
+    portFile.discard();
+    throw err;
+  }
+  jsonFile.commit();
+  portFile.commit();
+  return result;
+}
+
+/** SIGINT and SIGTERM listeners: which came first, and how to remove them. */
+interface SignalListeners {
+  /** Resolves with the name of the first signal. */
+  stopped: Promise<Deno.Signal>;
+  /** Removes the listeners. */
+  remove(): void;
+}
+
+function listenForSignals(): SignalListeners {
+  const stopped = Promise.withResolvers<Deno.Signal>();
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) =>
+    [signal, () => stopped.resolve(signal)] as const
+  );
+  for (const [signal, fn] of listeners) Deno.addSignalListener(signal, fn);
+  return {
+    stopped: stopped.promise,
+    remove() {
+      for (const [signal, fn] of listeners) {
+        Deno.removeSignalListener(signal, fn);
+      }
+    },
+  };
 }
 
 /**

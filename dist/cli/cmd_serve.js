@@ -494,57 +494,20 @@ var serve = (async function serve(options, log) {
   let handle = void 0;
   const inFlight = new InFlight();
   const bound = bind(options.addr, inFlight.wrap((req, info2) => handle ? handle(req, info2) : app.promise.then((h) => h(req, info2))), (msg) => log.log("warn", msg));
-  const portFile = stageFile(paths.port, formatPortFile(bound.port), {
-    flush: false
-  });
-  const flushed = portFile.flush();
-  let info;
-  let token;
-  let jsonFile;
-  try {
-    token = options.auth === "token" ? generateToken() : void 0;
-    info = {
-      pid: Deno.pid,
-      port: bound.port,
-      hostname: options.addr.hostname,
-      ...runtimeUrls(options.addr.hostname, bound.port),
-      startedAt: isoTime(),
-      version: VERSION,
-      instance: options.instance,
-      ...token === void 0 ? {} : {
-        token
-      }
-    };
-    jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
-      flush: false,
-      verifyMode: token !== void 0
-    });
-  } catch (err) {
-    await flushed.catch(() => {
-    });
-    portFile.discard();
-    throw err;
-  }
-  const stopped = Promise.withResolvers();
-  const onSignal = (signal2) => () => stopped.resolve(signal2);
-  const signals = [
-    "SIGINT",
-    "SIGTERM"
-  ];
-  const listeners = signals.map((s) => [
-    s,
-    onSignal(s)
-  ]);
-  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
-  try {
-    await flushed;
-  } catch (err) {
-    jsonFile.discard();
-    portFile.discard();
-    throw err;
-  }
-  jsonFile.commit();
-  portFile.commit();
+  const token = options.auth === "token" ? generateToken() : void 0;
+  const info = {
+    pid: Deno.pid,
+    port: bound.port,
+    hostname: options.addr.hostname,
+    ...runtimeUrls(options.addr.hostname, bound.port),
+    startedAt: isoTime(),
+    version: VERSION,
+    instance: options.instance,
+    ...token === void 0 ? {} : {
+      token
+    }
+  };
+  const stopping = await publishFiles(paths, info, listenForSignals);
   log.log("info", `Starting server on ${info.url}`, {
     url: info.url,
     wsUrl: info.wsUrl,
@@ -575,7 +538,7 @@ var serve = (async function serve(options, log) {
   const health = healthFastPath(state);
   handle = (req, connInfo) => health(req) ?? hono.fetch(req, connInfo);
   app.resolve(handle);
-  const signal = await stopped.promise;
+  const signal = await stopping.stopped;
   draining = true;
   log.log("info", `Received ${signal}, shutting down`, {
     signal
@@ -598,8 +561,52 @@ var serve = (async function serve(options, log) {
   if (timedOut) {
     log.log("warn", "In-flight requests did not finish within 5 s; stopping anyway");
   }
-  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  stopping.remove();
   lock.close();
+});
+var publishFiles = (async function publishFiles(paths, info, whileFlushing) {
+  const portFile = stageFile(paths.port, formatPortFile(info.port), {
+    flush: false
+  });
+  const flushed = portFile.flush();
+  let jsonFile;
+  let result;
+  try {
+    jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
+      flush: false,
+      verifyMode: info.token !== void 0
+    });
+    result = whileFlushing();
+    await flushed;
+  } catch (err) {
+    await flushed.catch(() => {
+    });
+    jsonFile?.discard();
+    portFile.discard();
+    throw err;
+  }
+  jsonFile.commit();
+  portFile.commit();
+  return result;
+});
+var listenForSignals = (function listenForSignals() {
+  const stopped = Promise.withResolvers();
+  const listeners = [
+    "SIGINT",
+    "SIGTERM"
+  ].map((signal) => [
+    signal,
+    () => stopped.resolve(signal)
+  ]);
+  for (const [signal, fn] of listeners) Deno.addSignalListener(signal, fn);
+  return {
+    stopped: stopped.promise,
+    remove() {
+      for (const [signal, fn] of listeners) {
+        Deno.removeSignalListener(signal, fn);
+      }
+    }
+  };
 });
 var isTempOf = (function isTempOf(name, instance) {
   for (const kind of [
