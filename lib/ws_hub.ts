@@ -26,6 +26,13 @@ export const BACKLOG_CHECK_CHARS = 64 * 1024;
 
 const OPEN = WebSocket.OPEN;
 
+/** A topic's subscribers, and how much was sent to them since the last backlog check. */
+interface Topic {
+  subscribers: Set<WebSocket>;
+  /** Characters sent since the subscribers' backlogs were checked. */
+  unchecked: number;
+}
+
 /** Close codes used by the hub (RFC 6455). */
 export const CloseCode = {
   goingAway: 1001,
@@ -42,10 +49,8 @@ export interface HubIdentity {
 
 /** Tracks WebSocket clients and routes events between them. */
 export class WsHub {
-  readonly #topics = new Map<string, Set<WebSocket>>();
+  readonly #topics = new Map<string, Topic>();
   readonly #subscriptions = new Map<WebSocket, Set<string>>();
-  /** Per topic: characters sent since its subscribers' backlogs were checked. */
-  readonly #unchecked = new Map<string, number>();
   readonly #hello: string;
   #closing = false;
 
@@ -86,16 +91,16 @@ export class WsHub {
    * @returns How many clients it was sent to.
    */
   publish(topic: string, data: unknown, except?: WebSocket): number {
-    const subscribers = this.#topics.get(topic);
-    if (subscribers === undefined) return 0;
+    const state = this.#topics.get(topic);
+    if (state === undefined) return 0;
     const frame = JSON.stringify(
       { type: "event", topic, data } satisfies ServerMessage,
     );
-    const unchecked = (this.#unchecked.get(topic) ?? 0) + frame.length;
-    const check = unchecked >= BACKLOG_CHECK_CHARS;
-    this.#unchecked.set(topic, check ? 0 : unchecked);
+    state.unchecked += frame.length;
+    const check = state.unchecked >= BACKLOG_CHECK_CHARS;
+    if (check) state.unchecked = 0;
     let delivered = 0;
-    for (const ws of subscribers) {
+    for (const ws of state.subscribers) {
       if (ws === except) continue;
       if (check) {
         if (this.#sendRaw(ws, frame)) delivered++;
@@ -181,23 +186,20 @@ export class WsHub {
     const mine = this.#subscriptions.get(ws);
     if (mine === undefined) return;
     mine.add(topic);
-    let subscribers = this.#topics.get(topic);
-    if (subscribers === undefined) {
-      subscribers = new Set();
-      this.#topics.set(topic, subscribers);
+    let state = this.#topics.get(topic);
+    if (state === undefined) {
+      state = { subscribers: new Set(), unchecked: 0 };
+      this.#topics.set(topic, state);
     }
-    subscribers.add(ws);
+    state.subscribers.add(ws);
   }
 
   #unsubscribe(ws: WebSocket, topic: string): void {
     this.#subscriptions.get(ws)?.delete(topic);
-    const subscribers = this.#topics.get(topic);
-    if (subscribers === undefined) return;
-    subscribers.delete(ws);
-    if (subscribers.size === 0) {
-      this.#topics.delete(topic);
-      this.#unchecked.delete(topic);
-    }
+    const state = this.#topics.get(topic);
+    if (state === undefined) return;
+    state.subscribers.delete(ws);
+    if (state.subscribers.size === 0) this.#topics.delete(topic);
   }
 
   #forget(ws: WebSocket): void {

@@ -101,8 +101,6 @@ var CloseCode = {
 var WsHub = class {
   #topics = /* @__PURE__ */ new Map();
   #subscriptions = /* @__PURE__ */ new Map();
-  /** Per topic: characters sent since its subscribers' backlogs were checked. */
-  #unchecked = /* @__PURE__ */ new Map();
   #hello;
   #closing = false;
   /** @param identity What the `hello` frame reports. */
@@ -140,18 +138,18 @@ var WsHub = class {
    * @returns How many clients it was sent to.
    */
   publish(topic, data, except) {
-    const subscribers = this.#topics.get(topic);
-    if (subscribers === void 0) return 0;
+    const state = this.#topics.get(topic);
+    if (state === void 0) return 0;
     const frame = JSON.stringify({
       type: "event",
       topic,
       data
     });
-    const unchecked = (this.#unchecked.get(topic) ?? 0) + frame.length;
-    const check = unchecked >= BACKLOG_CHECK_CHARS;
-    this.#unchecked.set(topic, check ? 0 : unchecked);
+    state.unchecked += frame.length;
+    const check = state.unchecked >= BACKLOG_CHECK_CHARS;
+    if (check) state.unchecked = 0;
     let delivered = 0;
-    for (const ws of subscribers) {
+    for (const ws of state.subscribers) {
       if (ws === except) continue;
       if (check) {
         if (this.#sendRaw(ws, frame)) delivered++;
@@ -240,22 +238,22 @@ var WsHub = class {
     const mine = this.#subscriptions.get(ws);
     if (mine === void 0) return;
     mine.add(topic);
-    let subscribers = this.#topics.get(topic);
-    if (subscribers === void 0) {
-      subscribers = /* @__PURE__ */ new Set();
-      this.#topics.set(topic, subscribers);
+    let state = this.#topics.get(topic);
+    if (state === void 0) {
+      state = {
+        subscribers: /* @__PURE__ */ new Set(),
+        unchecked: 0
+      };
+      this.#topics.set(topic, state);
     }
-    subscribers.add(ws);
+    state.subscribers.add(ws);
   }
   #unsubscribe(ws, topic) {
     this.#subscriptions.get(ws)?.delete(topic);
-    const subscribers = this.#topics.get(topic);
-    if (subscribers === void 0) return;
-    subscribers.delete(ws);
-    if (subscribers.size === 0) {
-      this.#topics.delete(topic);
-      this.#unchecked.delete(topic);
-    }
+    const state = this.#topics.get(topic);
+    if (state === void 0) return;
+    state.subscribers.delete(ws);
+    if (state.subscribers.size === 0) this.#topics.delete(topic);
   }
   #forget(ws) {
     const mine = this.#subscriptions.get(ws);
