@@ -71,14 +71,18 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     }
   }
 
+  // Requests that come before the app is loaded wait for it. Once it is,
+  // the /health fast path is tried first, in as few calls as possible.
   const app = Promise.withResolvers<Handler>();
   let handle: Handler | undefined = undefined;
+  let fast: ((req: Request) => Response | undefined) | undefined = undefined;
   const inFlight = new InFlight();
+  const routed = inFlight.wrap((req, info) =>
+    handle ? handle(req, info) : app.promise.then((h) => h(req, info))
+  );
   const bound = bind(
     options.addr,
-    inFlight.wrap((req, info) =>
-      handle ? handle(req, info) : app.promise.then((h) => h(req, info))
-    ),
+    (req, info) => fast?.(req) ?? routed(req, info),
     (msg) => log.log("warn", msg),
   );
 
@@ -127,8 +131,8 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     log,
   };
   const hono = createApp(state);
-  const health = healthFastPath(state);
-  handle = (req, connInfo) => health(req) ?? hono.fetch(req, connInfo);
+  handle = (req, connInfo) => hono.fetch(req, connInfo);
+  fast = healthFastPath(state);
   app.resolve(handle);
 
   const signal = await stopping.stopped;

@@ -492,8 +492,10 @@ var serve = (async function serve(options, log) {
   }
   const app = Promise.withResolvers();
   let handle = void 0;
+  let fast = void 0;
   const inFlight = new InFlight();
-  const bound = bind(options.addr, inFlight.wrap((req, info2) => handle ? handle(req, info2) : app.promise.then((h) => h(req, info2))), (msg) => log.log("warn", msg));
+  const routed = inFlight.wrap((req, info2) => handle ? handle(req, info2) : app.promise.then((h) => h(req, info2)));
+  const bound = bind(options.addr, (req, info2) => fast?.(req) ?? routed(req, info2), (msg) => log.log("warn", msg));
   const token = options.auth === "token" ? generateToken() : void 0;
   const info = {
     pid: Deno.pid,
@@ -535,8 +537,8 @@ var serve = (async function serve(options, log) {
     log
   };
   const hono = createApp(state);
-  const health = healthFastPath(state);
-  handle = (req, connInfo) => health(req) ?? hono.fetch(req, connInfo);
+  handle = (req, connInfo) => hono.fetch(req, connInfo);
+  fast = healthFastPath(state);
   app.resolve(handle);
   const signal = await stopping.stopped;
   draining = true;
