@@ -131,7 +131,9 @@ async function startRuntime(
   const [cmd, args] = serveCommandLine(plan.instance, plan.stateDir);
   const server = new Deno.Command(cmd, {
     args,
-    stdin: "null",
+    // Never written, never closed by us: when this process dies, even by
+    // SIGKILL, the kernel closes it and the runtime (--stop-on-eof) stops.
+    stdin: "piped",
     stdout: "null",
     stderr: "inherit",
     // Its own process group: a Ctrl-C in the terminal reaches CMD, and run
@@ -194,6 +196,7 @@ export function serveCommandLine(
     "--state-dir",
     stateDir,
     "--quiet",
+    "--stop-on-eof",
   ];
   if (Deno.build.standalone) return [Deno.execPath(), serveArgs];
   // The entry this process was started with (main.ts, or lib/cli.ts when

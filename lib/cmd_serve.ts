@@ -36,6 +36,8 @@ Flags:
                          env ${Env.allowOrigins}, comma-separated)
   --log-format text|json log format on stderr (default text)
   --quiet                log warnings and errors only
+  --stop-on-eof          also stop when standard input closes (what
+                         "pryx-core run" uses, so its runtime never outlives it)
   -h, --help             show this help
   -V, --version          print the version
 `;
@@ -48,6 +50,7 @@ const FLAGS = {
   "allow-origin": "list",
   "log-format": "string",
   quiet: "boolean",
+  "stop-on-eof": "boolean",
   help: "boolean",
   version: "boolean",
 } as const;
@@ -123,6 +126,7 @@ async function serveWith(
       ) ?? []),
       ...(flags["allow-origin"] ?? []),
     ]),
+    stopOnEof: flags["stop-on-eof"] ?? false,
   };
   await serve(options, log);
   return 0;

@@ -43,6 +43,12 @@ export interface ServeOptions {
   auth: "none" | "token";
   /** Extra allowed origins (`--allow-origin`). */
   allowedOrigins: ReadonlySet<string>;
+  /**
+   * Also stop, as on SIGTERM, when standard input reaches end of file
+   * (`--stop-on-eof`). `pryx-core run` keeps a pipe open to the runtime it
+   * starts, so the runtime goes when run goes, even on SIGKILL.
+   */
+  stopOnEof?: boolean;
 }
 
 /**
@@ -135,9 +141,18 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   fast = healthFastPath(state);
   app.resolve(handle);
 
-  const signal = await stopping.stopped;
+  const reason =
+    await (options.stopOnEof
+      ? Promise.race([stopping.stopped, endOfInput()])
+      : stopping.stopped);
   draining = true;
-  log.log("info", `Received ${signal}, shutting down`, { signal });
+  log.log(
+    "info",
+    reason === "EOF"
+      ? "Standard input closed (--stop-on-eof), shutting down"
+      : `Received ${reason}, shutting down`,
+    { reason },
+  );
   try {
     removeOwnFiles(paths, info);
   } catch (err) {
@@ -147,7 +162,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       `Could not remove the instance files: ${(err as Error).message}`,
     );
   }
-  hub.shutdown(signal);
+  hub.shutdown(reason);
   // Answer what is in flight first (a body may still be arriving), then
   // close the listeners.
   const drained = inFlight.idle().then(() =>
@@ -209,6 +224,19 @@ async function publishFiles<T>(
   jsonFile.commit();
   portFile.commit();
   return result;
+}
+
+/** Resolves with `"EOF"` once standard input is at its end (or unreadable). */
+async function endOfInput(): Promise<"EOF"> {
+  const buf = new Uint8Array(4096);
+  try {
+    while (await Deno.stdin.read(buf) !== null) {
+      // Nothing is expected on it: only its end matters.
+    }
+  } catch {
+    // An unreadable input cannot keep the server alive either.
+  }
+  return "EOF";
 }
 
 /** SIGINT and SIGTERM listeners: which came first, and how to remove them. */

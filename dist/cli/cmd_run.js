@@ -600,7 +600,9 @@ var startRuntime = (async function startRuntime(plan, timeoutMs) {
   const [cmd, args] = serveCommandLine(plan.instance, plan.stateDir);
   const server = new Deno.Command(cmd, {
     args,
-    stdin: "null",
+    // Never written, never closed by us: when this process dies, even by
+    // SIGKILL, the kernel closes it and the runtime (--stop-on-eof) stops.
+    stdin: "piped",
     stdout: "null",
     stderr: "inherit",
     // Its own process group: a Ctrl-C in the terminal reaches CMD, and run
@@ -641,7 +643,8 @@ var serveCommandLine = (function serveCommandLine(instance, stateDir) {
     instance,
     "--state-dir",
     stateDir,
-    "--quiet"
+    "--quiet",
+    "--stop-on-eof"
   ];
   if (Deno.build.standalone) return [
     Deno.execPath(),

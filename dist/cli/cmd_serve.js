@@ -540,17 +540,20 @@ var serve = (async function serve(options, log) {
   handle = (req, connInfo) => hono.fetch(req, connInfo);
   fast = healthFastPath(state);
   app.resolve(handle);
-  const signal = await stopping.stopped;
+  const reason = await (options.stopOnEof ? Promise.race([
+    stopping.stopped,
+    endOfInput()
+  ]) : stopping.stopped);
   draining = true;
-  log.log("info", `Received ${signal}, shutting down`, {
-    signal
+  log.log("info", reason === "EOF" ? "Standard input closed (--stop-on-eof), shutting down" : `Received ${reason}, shutting down`, {
+    reason
   });
   try {
     removeOwnFiles(paths, info);
   } catch (err) {
     log.log("warn", `Could not remove the instance files: ${err.message}`);
   }
-  hub.shutdown(signal);
+  hub.shutdown(reason);
   const drained = inFlight.idle().then(() => Promise.all(bound.servers.map((s) => s.shutdown())));
   let timer;
   const timedOut = await Promise.race([
@@ -590,6 +593,15 @@ var publishFiles = (async function publishFiles(paths, info, whileFlushing) {
   jsonFile.commit();
   portFile.commit();
   return result;
+});
+var endOfInput = (async function endOfInput() {
+  const buf = new Uint8Array(4096);
+  try {
+    while (await Deno.stdin.read(buf) !== null) {
+    }
+  } catch {
+  }
+  return "EOF";
 });
 var listenForSignals = (function listenForSignals() {
   const stopped = Promise.withResolvers();
@@ -701,7 +713,8 @@ var serveWith = (async function serveWith(flags, log) {
     allowedOrigins: parseOrigins([
       ...env(Env.allowOrigins)?.split(",").map((s) => s.trim()).filter(Boolean) ?? [],
       ...flags["allow-origin"] ?? []
-    ])
+    ]),
+    stopOnEof: flags["stop-on-eof"] ?? false
   };
   await serve(options, log);
   return 0;
@@ -877,6 +890,8 @@ Flags:
                          env ${Env.allowOrigins}, comma-separated)
   --log-format text|json log format on stderr (default text)
   --quiet                log warnings and errors only
+  --stop-on-eof          also stop when standard input closes (what
+                         "pryx-core run" uses, so its runtime never outlives it)
   -h, --help             show this help
   -V, --version          print the version
 `;
@@ -888,6 +903,7 @@ var FLAGS = {
   "allow-origin": "list",
   "log-format": "string",
   quiet: "boolean",
+  "stop-on-eof": "boolean",
   help: "boolean",
   version: "boolean"
 };

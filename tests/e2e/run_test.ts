@@ -113,6 +113,67 @@ Deno.test("run forwards SIGTERM to CMD", () =>
     assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
   }));
 
+Deno.test("the runtime run started stops when run is SIGKILLed", () =>
+  withHome(async (home) => {
+    const [cmd, args] = cliCommand([
+      "run",
+      "--",
+      "sh",
+      "-c",
+      'echo "$$ $PRYX_API_URL"; exec sleep 30',
+    ]);
+    const run = new Deno.Command(cmd, {
+      args,
+      env: { PRYX_HOME: home, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    let cmdPid: number | undefined;
+    let runtimePid: number | undefined;
+    try {
+      const reader = run.stdout.getReader();
+      let out = "";
+      while (!out.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      reader.releaseLock();
+      const [pid, url] = out.trim().split(" ");
+      cmdPid = Number(pid);
+      const runtime = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
+      runtimePid = runtime.pid;
+      assertEquals(runtime.url, url);
+      run.kill("SIGKILL");
+      await run.status;
+      const deadline = Date.now() + 10_000;
+      while (
+        (exists(`/proc/${runtime.pid}`) || exists(`${home}/runtime.port`)) &&
+        Date.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert(!exists(`${home}/runtime.port`), "the port file is gone");
+      assert(!exists(`/proc/${runtime.pid}`), "the runtime has exited");
+    } finally {
+      for (const pid of [cmdPid, runtimePid]) {
+        if (pid === undefined) continue;
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+      try {
+        run.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await run.status;
+      await run.stdout.cancel().catch(() => {});
+    }
+  }));
+
 Deno.test("run without a command is a usage error", () =>
   withHome(async (home) => {
     const r = await runCli(["run", "--"], { env: { PRYX_HOME: home } });
