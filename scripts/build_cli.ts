@@ -33,6 +33,8 @@
  * @module
  */
 
+import { denoBundle } from "./_bundle.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The CLI's source entry, relative to the repository root. */
 export const CLI_ENTRY = "lib/cli.ts";
@@ -67,16 +69,18 @@ export async function buildCli(
   }
   const lazy = lazyModules();
   const entries = ["cli", ...lazy];
-  await Promise.all(entries.map((name) =>
-    bundle(
-      `lib/${name}.ts`,
-      `${outDir}/${name}.js`,
-      lazy.filter((other) => other !== name).flatMap((other) => [
-        "--external",
-        `./${other}.ts`,
-      ]),
-    )
-  ));
+  await Promise.all(
+    entries.map((name) =>
+      denoBundle(`lib/${name}.ts`, `${outDir}/${name}.js`, [
+        "--platform",
+        "deno",
+        ...lazy.filter((other) => other !== name).flatMap((other) => [
+          "--external",
+          `./${other}.ts`,
+        ]),
+      ])
+    ),
+  );
   const names = listJs(outDir);
   for (const name of names) {
     const path = `${outDir}/${name}`;
@@ -156,39 +160,6 @@ function lazyModules(): string[] {
     for (const [, lazy] of text.matchAll(LAZY_IMPORT)) names.add(lazy);
   }
   return [...names].sort();
-}
-
-/** Runs `deno bundle` of `entry` (relative to the root) into `out`. */
-async function bundle(
-  entry: string,
-  out: string,
-  extra: string[] = [],
-): Promise<void> {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform",
-      "deno",
-      "--format",
-      "esm",
-      ...extra,
-      "--output",
-      out,
-      entry,
-    ],
-    // From the root, so the bundle's "// lib/x.ts" markers are relative.
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!result.success) {
-    const why = new TextDecoder().decode(result.stderr).trim();
-    throw new Error(
-      `deno bundle of ${entry} failed (exit ${result.code}): ${why}`,
-    );
-  }
 }
 
 /**

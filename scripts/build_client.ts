@@ -19,6 +19,8 @@
  * @module
  */
 
+import { denoBundle } from "./_bundle.ts";
+
 const ENTRY = new URL("../lib/client.ts", import.meta.url).pathname;
 const DEFAULT_OUT = new URL("../dist/client.mjs", import.meta.url).pathname;
 
@@ -29,29 +31,7 @@ const DEFAULT_OUT = new URL("../dist/client.mjs", import.meta.url).pathname;
  * @throws {Error} With `deno bundle`'s own message when it fails.
  */
 export async function buildClient(out: string = DEFAULT_OUT): Promise<string> {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform",
-      "browser",
-      "--format",
-      "esm",
-      "--declaration",
-      "--output",
-      out,
-      ENTRY,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!result.success) {
-    const why = new TextDecoder().decode(result.stderr).trim();
-    throw new Error(
-      `deno bundle of ${ENTRY} failed (exit ${result.code}): ${why}`,
-    );
-  }
+  await denoBundle(ENTRY, out, ["--platform", "browser", "--declaration"]);
   return out;
 }
 

@@ -78,36 +78,52 @@ Deno.test("run exits 128+N when signal N ends CMD", () =>
     assertEquals(r.code, 128 + 15);
   }));
 
+/** `pryx-core run -- sh -c SCRIPT` with its stdout read as it comes. */
+function spawnRun(home: string, script: string) {
+  const [cmd, args] = cliCommand(["run", "--", "sh", "-c", script]);
+  const child = new Deno.Command(cmd, {
+    args,
+    env: { PRYX_HOME: home, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const dec = new TextDecoder();
+  let out = "";
+  return {
+    child,
+    /** Reads until stdout holds `marker` (or ends); returns all read so far. */
+    async readUntil(marker: string | null): Promise<string> {
+      while (marker === null || !out.includes(marker)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += dec.decode(value);
+      }
+      return out;
+    },
+    /** Kills what is left and waits for it. */
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
 Deno.test("run forwards SIGTERM to CMD", () =>
   withHome(async (home) => {
-    const [cmd, args] = cliCommand([
-      "run",
-      "--",
-      "sh",
-      "-c",
+    await using run = spawnRun(
+      home,
       'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done',
-    ]);
-    const child = new Deno.Command(cmd, {
-      args,
-      env: { PRYX_HOME: home, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    let out = "";
-    const dec = new TextDecoder();
-    while (!out.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += dec.decode(value);
-    }
-    child.kill("SIGTERM");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += dec.decode(value);
-    }
-    const status = await child.status;
+    );
+    await run.readUntil("ready");
+    run.child.kill("SIGTERM");
+    const out = await run.readUntil(null);
+    const status = await run.child.status;
     assertEquals(status.code, 3, out);
     assertMatch(out, /got-term/);
     assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
@@ -115,37 +131,16 @@ Deno.test("run forwards SIGTERM to CMD", () =>
 
 Deno.test("the runtime run started stops when run is SIGKILLed", () =>
   withHome(async (home) => {
-    const [cmd, args] = cliCommand([
-      "run",
-      "--",
-      "sh",
-      "-c",
-      'echo "$$ $PRYX_API_URL"; exec sleep 30',
-    ]);
-    const run = new Deno.Command(cmd, {
-      args,
-      env: { PRYX_HOME: home, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    let cmdPid: number | undefined;
-    let runtimePid: number | undefined;
+    await using run = spawnRun(home, 'echo "$$ $PRYX_API_URL"; exec sleep 30');
+    const stragglers: number[] = [];
     try {
-      const reader = run.stdout.getReader();
-      let out = "";
-      while (!out.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += new TextDecoder().decode(value);
-      }
-      reader.releaseLock();
-      const [pid, url] = out.trim().split(" ");
-      cmdPid = Number(pid);
+      const [pid, url] = (await run.readUntil("\n")).trim().split(" ");
+      stragglers.push(Number(pid));
       const runtime = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
-      runtimePid = runtime.pid;
+      stragglers.push(runtime.pid);
       assertEquals(runtime.url, url);
-      run.kill("SIGKILL");
-      await run.status;
+      run.child.kill("SIGKILL");
+      await run.child.status;
       const deadline = Date.now() + 10_000;
       while (
         (exists(`/proc/${runtime.pid}`) || exists(`${home}/runtime.port`)) &&
@@ -156,21 +151,15 @@ Deno.test("the runtime run started stops when run is SIGKILLed", () =>
       assert(!exists(`${home}/runtime.port`), "the port file is gone");
       assert(!exists(`/proc/${runtime.pid}`), "the runtime has exited");
     } finally {
-      for (const pid of [cmdPid, runtimePid]) {
-        if (pid === undefined) continue;
+      // CMD (sleep) outlives a SIGKILLed run; so would the runtime without
+      // the fix under test.
+      for (const pid of stragglers) {
         try {
           Deno.kill(pid, "SIGKILL");
         } catch {
           // Already gone.
         }
       }
-      try {
-        run.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await run.status;
-      await run.stdout.cancel().catch(() => {});
     }
   }));
 
