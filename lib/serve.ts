@@ -135,6 +135,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     },
     draining: () => draining,
     log,
+    loopback: options.addr.loopback,
   };
   const hono = createApp(state);
   handle = (req, connInfo) => hono.fetch(req, connInfo);

@@ -184,7 +184,9 @@ var createApp = (function createApp(state) {
         Upgrade: "websocket"
       });
     }
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, state.loopback ? {
+      idleTimeout: 0
+    } : {});
     hub.attach(socket);
     return response;
   });

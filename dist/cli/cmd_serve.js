@@ -534,7 +534,8 @@ var serve = (async function serve(options, log) {
       token
     },
     draining: () => draining,
-    log
+    log,
+    loopback: options.addr.loopback
   };
   const hono = createApp(state);
   handle = (req, connInfo) => hono.fetch(req, connInfo);
