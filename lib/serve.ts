@@ -147,13 +147,13 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       ? Promise.race([stopping.stopped, endOfInput()])
       : stopping.stopped);
   draining = true;
-  log.log(
-    "info",
-    reason === "EOF"
-      ? "Standard input closed (--stop-on-eof), shutting down"
-      : `Received ${reason}, shutting down`,
-    { reason },
-  );
+  if (reason === "EOF") {
+    log.log("info", "Standard input closed (--stop-on-eof), shutting down", {
+      reason: "stdin closed",
+    });
+  } else {
+    log.log("info", `Received ${reason}, shutting down`, { signal: reason });
+  }
   try {
     removeOwnFiles(paths, info);
   } catch (err) {

@@ -546,9 +546,15 @@ var serve = (async function serve(options, log) {
     endOfInput()
   ]) : stopping.stopped);
   draining = true;
-  log.log("info", reason === "EOF" ? "Standard input closed (--stop-on-eof), shutting down" : `Received ${reason}, shutting down`, {
-    reason
-  });
+  if (reason === "EOF") {
+    log.log("info", "Standard input closed (--stop-on-eof), shutting down", {
+      reason: "stdin closed"
+    });
+  } else {
+    log.log("info", `Received ${reason}, shutting down`, {
+      signal: reason
+    });
+  }
   try {
     removeOwnFiles(paths, info);
   } catch (err) {
