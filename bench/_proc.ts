@@ -181,6 +181,17 @@ export async function startServer(cmd: Cmd, home: string): Promise<Server> {
   };
 }
 
+/**
+ * CPU time process `pid` has used so far, user plus system, in seconds
+ * (`/proc/PID/stat`, in clock ticks of 1/100 s, the Linux default).
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resident set size of process `pid` in MiB (VmRSS of /proc/PID/status). */
 export function rssMiB(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);

@@ -7,7 +7,9 @@
  * runtime), `/health` throughput under 32 keep-alive connections (`wrk`, or
  * a Deno load generator when `wrk` is missing), WebSocket pub/sub 1 to 1 and
  * fan-out 1 to 1,000 (events per second delivered), idle RSS, and RSS with
- * 10,000 idle WebSocket clients.
+ * 10,000 idle WebSocket clients. With the throughput figures goes the server's
+ * CPU time per request or delivered event (`/proc/PID/stat`), which varies
+ * less from run to run than throughput on a shared machine.
  *
  * Flags: `--quick` (fewer rounds, shorter runs, 1,000 idle clients: the
  * smoke test), `--rounds N`, `--only ready,discover,health,pubsub,fanout,
@@ -29,6 +31,7 @@ import {
   baselineCommand,
   childEnv,
   type Cmd,
+  cpuSeconds,
   pryxCommand,
   rssMiB,
   scriptCommand,
@@ -55,6 +58,8 @@ export interface Figure {
   absGoal?: number;
   /** Why the figure could not be measured. */
   error?: string;
+  /** The `--only` section it belongs to, when not its key. */
+  section?: Section;
 }
 
 /** Sizes of a run: `--quick` or full. */
@@ -132,6 +137,25 @@ function withServer<T>(
 }
 
 const PRYX_SERVE = () => pryxCommand(["serve"]);
+
+/**
+ * Runs `load` (which returns operations per second over `seconds`) and adds
+ * the CPU time process `pid` spent per operation, in microseconds, to
+ * `cpu` for `side`.
+ */
+async function withCpu(
+  pid: number,
+  seconds: number,
+  cpu: Figure | undefined,
+  side: Side,
+  load: () => Promise<number>,
+): Promise<number> {
+  const before = cpuSeconds(pid);
+  const rate = await load();
+  const used = cpuSeconds(pid) - before;
+  cpu?.[side].push(used * 1e6 / (rate * seconds));
+  return rate;
+}
 
 // ready ---------------------------------------------------------------------
 
@@ -259,20 +283,27 @@ async function loadHealth(
   return result.rate;
 }
 
-async function benchHealth(plan: Plan, fig: Figure): Promise<void> {
+async function benchHealth(
+  plan: Plan,
+  fig: Figure,
+  cpu?: Figure,
+): Promise<void> {
   await withServer(
     PRYX_SERVE(),
     (pryx) =>
       withServer(baselineCommand("ready.ts"), async (baseline) => {
-        const ports = { pryx: pryx.port, baseline: baseline.port };
+        const servers = { pryx, baseline };
         const warm = Math.min(1, plan.httpSeconds);
-        await loadHealth(plan, ports.pryx, warm);
-        await loadHealth(plan, ports.baseline, warm);
-        await alternate(
-          plan.rounds,
-          fig,
-          (side) => loadHealth(plan, ports[side], plan.httpSeconds),
-        );
+        await loadHealth(plan, pryx.port, warm);
+        await loadHealth(plan, baseline.port, warm);
+        await alternate(plan.rounds, fig, (side) =>
+          withCpu(
+            servers[side].pid,
+            plan.httpSeconds,
+            cpu,
+            side,
+            () => loadHealth(plan, servers[side].port, plan.httpSeconds),
+          ));
       }),
   );
 }
@@ -321,30 +352,43 @@ async function loadPubSub(
 
 async function benchWs(
   plan: Plan,
-  figs: { pubsub?: Figure; fanout?: Figure },
+  figs: {
+    pubsub?: Figure;
+    fanout?: Figure;
+    pubsubCpu?: Figure;
+    fanoutCpu?: Figure;
+  },
 ): Promise<void> {
   await withServer(
     withFdLimit(PRYX_SERVE()),
     (pryx) =>
       withServer(withFdLimit(baselineCommand("ws_relay.ts")), async (base) => {
-        const ports = { pryx: pryx.port, baseline: base.port };
+        const servers = { pryx, baseline: base };
         for (
-          const [fig, subs] of [[figs.pubsub, 1], [
-            figs.fanout,
-            plan.fanout,
-          ]] as const
+          const [fig, cpu, subs] of [
+            [figs.pubsub, figs.pubsubCpu, 1],
+            [figs.fanout, figs.fanoutCpu, plan.fanout],
+          ] as const
         ) {
           if (fig === undefined) continue;
           try {
             for (const side of ["pryx", "baseline"] as const) {
-              await loadPubSub(ports[side], subs, 0.5, 0.2);
+              await loadPubSub(servers[side].port, subs, 0.5, 0.2);
             }
-            await alternate(
-              plan.rounds,
-              fig,
-              (side) =>
-                loadPubSub(ports[side], subs, plan.wsSeconds, plan.wsWarmup),
-            );
+            await alternate(plan.rounds, fig, (side) =>
+              withCpu(
+                servers[side].pid,
+                plan.wsSeconds,
+                cpu,
+                side,
+                () =>
+                  loadPubSub(
+                    servers[side].port,
+                    subs,
+                    plan.wsSeconds,
+                    plan.wsWarmup,
+                  ),
+              ));
           } catch (err) {
             fig.error = (err as Error).message;
           }
@@ -589,6 +633,15 @@ export async function main(args: string[]): Promise<number> {
     ratioGoal: goal.ratio,
     absGoal: goal.abs,
   });
+  /** Server CPU per operation of `section`'s throughput figure: no goal. */
+  const cpuFigure = (section: Section, label: string): Figure => ({
+    key: `${section}_cpu`,
+    label,
+    lowerIsBetter: true,
+    pryx: [],
+    baseline: [],
+    section,
+  });
   const figs = {
     ready: figure("ready", "ready: spawn to port file (ms)", true, {
       ratio: 1.15,
@@ -599,14 +652,20 @@ export async function main(args: string[]): Promise<number> {
     health: figure("health", `/health (req/s, 32 conns, ${plan.load})`, false, {
       ratio: 0.90,
     }),
+    healthCpu: cpuFigure("health", "  server CPU per request (us)"),
     pubsub: figure("pubsub", "pub/sub 1 to 1 (events/s)", false, {
       ratio: 0.95,
     }),
+    pubsubCpu: cpuFigure("pubsub", "  server CPU per event, 1 to 1 (us)"),
     fanout: figure(
       "fanout",
       `fan-out 1 to ${plan.fanout} (events/s)`,
       false,
       { ratio: 1.00 },
+    ),
+    fanoutCpu: cpuFigure(
+      "fanout",
+      `  server CPU per event, 1 to ${plan.fanout} (us)`,
     ),
     idle: figure("idle", "idle RSS (MiB)", true, { ratio: 1.30 }),
     clients: figure(
@@ -627,11 +686,16 @@ export async function main(args: string[]): Promise<number> {
   };
   await run(figs.ready, () => benchReady(plan, figs.ready));
   await run(figs.discover, () => benchDiscover(plan, figs.discover));
-  await run(figs.health, () => benchHealth(plan, figs.health));
+  await run(
+    figs.health,
+    () => benchHealth(plan, figs.health, figs.healthCpu),
+  );
   if (only.has("pubsub") || only.has("fanout")) {
     await benchWs(plan, {
       pubsub: only.has("pubsub") ? figs.pubsub : undefined,
       fanout: only.has("fanout") ? figs.fanout : undefined,
+      pubsubCpu: figs.pubsubCpu,
+      fanoutCpu: figs.fanoutCpu,
     }).catch((err) => {
       figs.pubsub.error ??= (err as Error).message;
       figs.fanout.error ??= (err as Error).message;
@@ -639,7 +703,9 @@ export async function main(args: string[]): Promise<number> {
   }
   await run(figs.idle, () => benchIdle(plan, figs.idle));
   await run(figs.clients, () => benchClients(plan, figs.clients));
-  const shown = Object.values(figs).filter((f) => only.has(f.key as Section));
+  const shown = Object.values(figs).filter((f) =>
+    only.has(f.section ?? f.key as Section)
+  );
   console.log(formatReport(shown, plan));
   if (flags.json) {
     console.log(JSON.stringify(shown.map((f) => ({

@@ -15,8 +15,11 @@ const FIGURES = [
   "ready: spawn to port file (ms)",
   "discover: wall time (ms)",
   "/health (req/s, 32 conns",
+  "  server CPU per request (us)",
   "pub/sub 1 to 1 (events/s)",
+  "  server CPU per event, 1 to 1 (us)",
   "fan-out 1 to 1000 (events/s)",
+  "  server CPU per event, 1 to 1000 (us)",
   "idle RSS (MiB)",
   "RSS, 1000 idle WS clients (MiB)",
 ];
