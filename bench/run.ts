@@ -139,9 +139,9 @@ function withServer<T>(
 const PRYX_SERVE = () => pryxCommand(["serve"]);
 
 /**
- * Runs `load` (which returns operations per second over `seconds`) and adds
- * the CPU time process `pid` spent per operation, in microseconds, to
- * `cpu` for `side`.
+ * Runs `load`, which returns operations per second, and adds the CPU time
+ * process `pid` spent per operation, in microseconds, to `cpu` for `side`.
+ * `seconds` is how long `load` keeps the server busy.
  */
 async function withCpu(
   pid: number,
@@ -378,7 +378,8 @@ async function benchWs(
             await alternate(plan.rounds, fig, (side) =>
               withCpu(
                 servers[side].pid,
-                plan.wsSeconds,
+                // The CPU time covers the warm-up too, at about the same rate.
+                plan.wsSeconds + plan.wsWarmup,
                 cpu,
                 side,
                 () =>
