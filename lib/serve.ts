@@ -52,7 +52,8 @@ export interface ServeOptions {
 }
 
 /**
- * Runs the server until SIGINT or SIGTERM, then drains and resolves.
+ * Runs the server until SIGINT or SIGTERM (or, with `stopOnEof`, the end of
+ * standard input), then drains and resolves.
  *
  * @throws {AlreadyRunningError} When a live process owns the instance.
  * @throws {BindError} When the address cannot be bound.

@@ -36,8 +36,8 @@
 import { denoBundle } from "./_bundle.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-/** The CLI's source entry, relative to the repository root. */
-export const CLI_ENTRY = "lib/cli.ts";
+/** The CLI's source entry, `lib/<name>.ts`: the dispatcher, `cli.js`. */
+const CLI_ENTRY = "cli";
 /** Where the bundle goes, relative to the repository root. */
 export const CLI_OUT_DIR = "dist/cli";
 /** First line of every generated file. */
@@ -68,7 +68,7 @@ export async function buildCli(
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   const lazy = lazyModules();
-  const entries = ["cli", ...lazy];
+  const entries = [CLI_ENTRY, ...lazy];
   await Promise.all(
     entries.map((name) =>
       denoBundle(`lib/${name}.ts`, `${outDir}/${name}.js`, [
