@@ -17,7 +17,6 @@ WORKDIR /src
 COPY deno.json deno.lock ./
 RUN deno install --frozen
 COPY main.ts ./
-COPY dist/cli/ dist/cli/
 COPY lib/ lib/
 COPY scripts/ scripts/
 # Type-checks, verifies that every subcommand is embedded, compiles with the

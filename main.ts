@@ -1,7 +1,6 @@
 /**
- * The `pryx-core` command. Runs the bundle of `lib/cli.ts` in `dist/cli/`
- * (`deno task build` regenerates it; see scripts/build_cli.ts for why), so
- * the CLI starts from a handful of files instead of two dozen modules.
+ * The `pryx-core` command: runs the CLI dispatcher of `lib/cli/main.ts` with
+ * the process arguments and exits with its code. Nothing else lives here.
  *
  * @example
  * ```sh
@@ -12,7 +11,7 @@
  * @module
  */
 
-import { main } from "./dist/cli/cli.js";
+import { main } from "./lib/cli/main.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

@@ -6,20 +6,27 @@
  * @module
  */
 
-import { cliCommand, RUNTIME_PERMISSIONS } from "../tests/e2e/_cli.ts";
+import { fileURLToPath } from "node:url";
+import {
+  childEnv,
+  cliCommand,
+  RUNTIME_PERMISSIONS,
+} from "../tests/_harness/cli.ts";
+
+export { childEnv };
 
 /** A program and its arguments. */
 export type Cmd = [string, string[]];
 
 /** The command that runs `bench/baselines/<file>` like `deno task start` runs pryx-core. */
 export function baselineCommand(file: string): Cmd {
-  const path = new URL(`./baselines/${file}`, import.meta.url).pathname;
+  const path = fileURLToPath(new URL(`./baselines/${file}`, import.meta.url));
   return [Deno.execPath(), ["run", ...RUNTIME_PERMISSIONS, path]];
 }
 
 /** The command that runs a bench script (a load generator) with `args`. */
 export function scriptCommand(file: string, args: string[]): Cmd {
-  const path = new URL(`./${file}`, import.meta.url).pathname;
+  const path = fileURLToPath(new URL(`./${file}`, import.meta.url));
   return [Deno.execPath(), ["run", "-A", path, ...args]];
 }
 
@@ -41,17 +48,6 @@ export function withFdLimit([cmd, args]: Cmd): Cmd {
     cmd,
     ...args,
   ]];
-}
-
-/** Environment of every child: the harness's, minus `PRYX_*` overrides. */
-export function childEnv(
-  extra: Record<string, string>,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (!k.startsWith("PRYX_") || k === "PRYX_CORE_BIN") env[k] = v;
-  }
-  return { ...env, NO_COLOR: "1", ...extra };
 }
 
 /** Watches for a file to appear (inotify, with a slow poll as a safety net). */

@@ -21,7 +21,7 @@ import {
   RUNTIME_PERMISSIONS,
   startServer,
   tempHome,
-} from "../tests/e2e/_cli.ts";
+} from "../tests/_harness/cli.ts";
 
 const BARE = `const home = Deno.env.get("PRYX_HOME");
 const port = Number(Deno.readTextFileSync(home + "/runtime.port"));

@@ -13,8 +13,8 @@
  * @module
  */
 
-import { parseFlags } from "../lib/args.ts";
-import { writeAll } from "./_ws_raw.ts";
+import { parseFlags } from "../lib/cli/args.ts";
+import { writeAll } from "../tests/_harness/ws_raw.ts";
 
 const HOST = "127.0.0.1";
 const decoder = new TextDecoder();

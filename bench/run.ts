@@ -26,7 +26,7 @@
  * @module
  */
 
-import { parseFlags } from "../lib/args.ts";
+import { parseFlags } from "../lib/cli/args.ts";
 import {
   baselineCommand,
   childEnv,

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { parseFlags } from "../lib/args.ts";
+import { parseFlags } from "../lib/cli/args.ts";
 import {
   clientFrame,
   FrameParser,
@@ -28,7 +28,7 @@ import {
   type RawWs,
   repeatFrame,
   writeAll,
-} from "./_ws_raw.ts";
+} from "../tests/_harness/ws_raw.ts";
 
 const HOST = "127.0.0.1";
 const TOPIC = "bench";

@@ -1,181 +1,19 @@
 /**
- * The client module (SPEC section 6): find a live pryx-core runtime from
- * Deno, Node or Bun with the same precedence and checks as
- * `pryx-core discover`.
- *
- * Precedence: `PRYX_API_URL` / `PRYX_WS_URL` (final when set), then the
- * instance files in the state directory (`PRYX_HOME`, else `~/.pryx`), then
- * the probe ports (`PRYX_PROBE_PORTS`). A file candidate is accepted when
- * `/health` answers as `pryx-core` with the pid of its `<instance>.json`;
- * on Deno its lock must be held too (Node and Bun have no flock, so the
- * health pid decides there).
- *
- * One file for every runtime: web-standard `fetch`, `URL` and
- * `AbortSignal.timeout`, plus a tiny file-system shim (Deno APIs, else
- * `node:fs/promises` loaded with a dynamic `import()`). For Node, build it
- * with `deno task build:client` and import `dist/client.mjs`.
+ * The client module's public entry point, for Deno, Node and Bun: what an
+ * application imports to find a live pryx-core runtime and talk to it. The
+ * code lives on the discovery side (`lib/discovery/client.ts`); this file
+ * only names what is public, so the package build and imports from a
+ * checkout have one stable path.
  *
  * @example
  * ```ts
- * import { getApiUrl, getRuntimeUrl } from "./lib/client.ts";
+ * import { getApiUrl } from "./lib/client.ts";
  *
  * const api = await getApiUrl();
  * console.log(await (await fetch(`${api}/health`)).json());
- * const ws = new WebSocket(await getRuntimeUrl());
  * ```
  *
  * @module
  */
 
-import { DEFAULT_WAIT_MS, type EnvGetter } from "./config.ts";
-import {
-  type DiscoverHost,
-  type DiscoverOptions,
-  discoverSettled,
-  type FoundRuntime,
-  notFound,
-  planDiscovery,
-  waitForDiscovery,
-} from "./discover.ts";
-import { currentHost } from "./_fs_shim.ts";
-
-export { NotFoundError, PryxError, UsageError } from "./errors.ts";
-export type { RuntimeInfo } from "./port_file.ts";
-
-/** Options of every function here; each falls back to the environment. */
-export interface ClientOptions extends DiscoverOptions {
-  /**
-   * Environment to read instead of the process's: a record or a getter.
-   * Handy to point at a test state directory.
-   */
-  env?: Record<string, string | undefined> | EnvGetter;
-}
-
-/** Options of {@linkcode waitForRuntime}. */
-export interface WaitOptions extends ClientOptions {
-  /** How long to wait, in ms (default 30 000). */
-  timeoutMs?: number;
-  /** Stops the wait early; it then rejects with `NotFoundError`. */
-  signal?: AbortSignal;
-}
-
-/** A live runtime: where it is and how to talk to it. */
-export interface Runtime {
-  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`. */
-  url: string;
-  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`. */
-  wsUrl: string;
-  /** The port. */
-  port: number;
-  /** The bearer token for `/ws`, `/publish` and `/info`, when auth is on. */
-  token?: string;
-  /** The server's pid, when known. */
-  pid?: number;
-  /** The instance name, when known. */
-  instance?: string;
-  /** Where it was found: the env override, an instance file, or a probe. */
-  source: "env" | "file" | "probe";
-}
-
-/**
- * Finds a live runtime once.
- *
- * @returns The runtime, or `undefined` when nothing live was found.
- * @throws {UsageError} For a bad instance name, URL override or port list.
- *
- * @example
- * ```ts
- * const rt = await discover({ instance: "runtime" });
- * if (rt) console.log(rt.url);
- * ```
- */
-export async function discover(
-  options: ClientOptions = {},
-): Promise<Runtime | undefined> {
-  const host = await hostFor(options);
-  const plan = planDiscovery(host, options);
-  const outcome = await discoverSettled(host, plan, options.onStale);
-  return outcome.runtime === undefined ? undefined : toRuntime(outcome.runtime);
-}
-
-/**
- * Waits until a runtime is live: reacts to the port file appearing (a
- * directory watch, with polling as the fallback) and resolves at once when
- * one is already live.
- *
- * @throws {NotFoundError} When none is live within `timeoutMs` or the wait
- * is aborted.
- *
- * @example
- * ```ts
- * const rt = await waitForRuntime({ timeoutMs: 10_000 });
- * ```
- */
-export async function waitForRuntime(
-  options: WaitOptions = {},
-): Promise<Runtime> {
-  const host = await hostFor(options);
-  const plan = planDiscovery(host, options);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
-  const outcome = await waitForDiscovery(
-    host,
-    plan,
-    timeoutMs,
-    options.onStale,
-    options.signal,
-  );
-  if (outcome.runtime === undefined) throw notFound(outcome, timeoutMs);
-  return toRuntime(outcome.runtime);
-}
-
-/**
- * The HTTP base URL of the live runtime, e.g. `http://127.0.0.1:38124`.
- *
- * @throws {NotFoundError} When nothing live is found.
- */
-export async function getApiUrl(options: ClientOptions = {}): Promise<string> {
-  return (await discoverOrThrow(options)).url;
-}
-
-/**
- * The WebSocket URL of the live runtime, e.g. `ws://127.0.0.1:38124/ws`.
- *
- * @throws {NotFoundError} When nothing live is found.
- */
-export async function getRuntimeUrl(
-  options: ClientOptions = {},
-): Promise<string> {
-  return (await discoverOrThrow(options)).wsUrl;
-}
-
-async function discoverOrThrow(options: ClientOptions): Promise<Runtime> {
-  const host = await hostFor(options);
-  const plan = planDiscovery(host, options);
-  const outcome = await discoverSettled(host, plan, options.onStale);
-  if (outcome.runtime === undefined) throw notFound(outcome);
-  return toRuntime(outcome.runtime);
-}
-
-async function hostFor(options: ClientOptions): Promise<DiscoverHost> {
-  const host = await currentHost();
-  const env = options.env;
-  if (env === undefined) return host;
-  return {
-    ...host,
-    env: typeof env === "function" ? env : (name) => env[name],
-  };
-}
-
-function toRuntime(found: FoundRuntime): Runtime {
-  const pid = found.info?.pid ?? found.health?.pid;
-  const instance = found.info?.instance ?? found.health?.instance;
-  return {
-    url: found.url,
-    wsUrl: found.wsUrl,
-    port: found.port,
-    ...(found.token === undefined ? {} : { token: found.token }),
-    ...(pid === undefined ? {} : { pid }),
-    ...(instance === undefined ? {} : { instance }),
-    source: found.source,
-  };
-}
+export * from "./discovery/client.ts";

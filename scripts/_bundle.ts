@@ -5,7 +5,11 @@
  * @module
  */
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+import { fileURLToPath } from "node:url";
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
+  /[\\/]$/,
+  "",
+);
 
 /**
  * Bundles `entry` (relative to the repository root, or absolute) into the

@@ -19,10 +19,13 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { denoBundle } from "./_bundle.ts";
 
-const ENTRY = new URL("../lib/client.ts", import.meta.url).pathname;
-const DEFAULT_OUT = new URL("../dist/client.mjs", import.meta.url).pathname;
+const ENTRY = fileURLToPath(new URL("../lib/client.ts", import.meta.url));
+const DEFAULT_OUT = fileURLToPath(
+  new URL("../dist/client.mjs", import.meta.url),
+);
 
 /**
  * Bundles the client to `out`.

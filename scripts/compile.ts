@@ -7,11 +7,10 @@
  *    Deno's download cache, else a short probe of the download URL, so an
  *    offline machine is told what to do in seconds rather than after a
  *    network timeout;
- * 2. check that the CLI bundle `dist/cli/` is up to date with `lib/`, and
- *    `deno check main.ts`;
- * 3. verify the module graph with `deno info --json`: every file of the
- *    bundle (subcommands and the app are loaded by literal dynamic imports)
- *    must be in it, so `deno compile` embeds it;
+ * 2. `deno check main.ts`;
+ * 3. verify the module graph with `deno info --json`: every module of
+ *    `lib/cli/` and `lib/server/` (subcommands and the app are loaded by
+ *    literal dynamic imports) must be in it, so `deno compile` embeds it;
  * 4. `deno compile` with the permissions of `deno task start` (read from
  *    `deno.json`, never `-A`);
  * 5. for the host target, run `<binary> --version` as a smoke test, which
@@ -27,8 +26,8 @@
  * @module
  */
 
-import { VERSION } from "../lib/config.ts";
-import { CLI_OUT_DIR, staleCliFiles } from "./build_cli.ts";
+import { fileURLToPath } from "node:url";
+import { VERSION } from "../lib/shared/config.ts";
 
 /** The targets `deno compile` can build for. */
 export const TARGETS = [
@@ -54,7 +53,10 @@ Environment:
   DENORT_BIN  path to a denort of Deno ${Deno.version.deno} for TARGET (offline builds)
 `;
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
+  /[\\/]$/,
+  "",
+);
 const DENO = Deno.execPath();
 /** How long the reachability probe of the denort download may take. */
 const PROBE_TIMEOUT_MS = 5000;
@@ -115,14 +117,6 @@ export async function compile(args: string[]): Promise<number> {
 
   const denort = await findDenort(effective);
   log(`Base binary: ${denort}`);
-  const stale = await staleCliFiles();
-  if (stale.length > 0) {
-    throw new CompileError(
-      `${CLI_OUT_DIR}/ is out of date with lib/ (first ${
-        stale[0]
-      }): run "deno task build" first`,
-    );
-  }
   await run(["check", "main.ts"], "Type check of main.ts failed", true);
   verifyGraph(await moduleGraph());
 
@@ -320,8 +314,11 @@ async function moduleGraph(): Promise<GraphModule[]> {
   return graph.modules;
 }
 
+/** Folders whose every module the CLI may load with a dynamic `import()`. */
+const LAZY_DIRS = ["lib/cli", "lib/server"];
+
 /**
- * Checks that every file of the CLI bundle is in the graph of `main.ts` (so
+ * Checks that every module of {@linkcode LAZY_DIRS} is in the graph of `main.ts` (so
  * `deno compile` embeds it) and that no module failed to resolve.
  */
 function verifyGraph(modules: GraphModule[]): void {
@@ -334,18 +331,17 @@ function verifyGraph(modules: GraphModule[]): void {
     );
   }
   const specifiers = new Set(modules.map((m) => m.specifier));
-  const bundle = [...Deno.readDirSync(`${ROOT}/${CLI_OUT_DIR}`)]
-    .map((e) => e.name)
-    .filter((n) => n.endsWith(".js"))
-    .sort();
-  const missing = bundle.filter((name) =>
-    !specifiers.has(
-      new URL(`../${CLI_OUT_DIR}/${name}`, import.meta.url).href,
-    )
+  const lazy = LAZY_DIRS.flatMap((dir) =>
+    [...Deno.readDirSync(`${ROOT}/${dir}`)]
+      .map((e) => `${dir}/${e.name}`)
+      .filter((path) => path.endsWith(".ts"))
+  ).sort();
+  const missing = lazy.filter((path) =>
+    !specifiers.has(new URL(`../${path}`, import.meta.url).href)
   );
   if (missing.length > 0) {
     throw new CompileError(
-      `${CLI_OUT_DIR}/${
+      `${
         missing[0]
       } is not in the module graph of main.ts, so the binary would not embed it: load it with a literal import() or add --include`,
     );
@@ -353,9 +349,7 @@ function verifyGraph(modules: GraphModule[]): void {
   const local = modules.filter((m) => m.specifier.startsWith("file:")).length;
   const npm = modules.filter((m) => m.specifier.startsWith("npm:")).length;
   log(
-    `Module graph: ${local} local modules and ${npm} npm package(s) to embed, bundle ${
-      bundle.join(", ")
-    }`,
+    `Module graph: ${local} local modules and ${npm} npm package(s) to embed`,
   );
 }
 

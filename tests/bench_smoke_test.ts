@@ -6,9 +6,10 @@
  * @module
  */
 
-import { assert, assertEquals } from "./_assert.ts";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The figures the report must contain, by the start of their label. */
 const FIGURES = [
@@ -37,7 +38,7 @@ Deno.test("deno task bench --quick prints a median and a ratio for every figure"
   }).output();
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, `bench failed:\n${stdout}\n${stderr}`);
+  assert.deepStrictEqual(out.code, 0, `bench failed:\n${stdout}\n${stderr}`);
   for (const label of FIGURES) {
     const line = stdout.split("\n").find((l) => l.startsWith(label));
     assert(line !== undefined, `no line for "${label}" in:\n${stdout}`);
@@ -54,5 +55,5 @@ Deno.test("deno task bench --quick prints a median and a ratio for every figure"
     );
   }
   const json = JSON.parse(stdout.trim().split("\n").at(-1)!);
-  assertEquals(json.length, FIGURES.length);
+  assert.deepStrictEqual(json.length, FIGURES.length);
 });

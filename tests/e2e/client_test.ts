@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import assert from "node:assert/strict";
 import {
   discover,
   getApiUrl,
@@ -15,28 +15,31 @@ import {
   waitForRuntime,
 } from "../../lib/client.ts";
 import { buildClient } from "../../scripts/build_client.ts";
-import { startServer, tempHome, withHome } from "./_cli.ts";
+import { startServer, tempHome, withHome } from "../_harness/cli.ts";
 
 Deno.test("the client finds the runtime on Deno: getApiUrl, getRuntimeUrl, discover", () =>
   withHome(async (home) => {
     await using server = await startServer(home);
     const env = { PRYX_HOME: home };
-    assertEquals(await getApiUrl({ env }), `http://127.0.0.1:${server.port}`);
-    assertEquals(
+    assert.deepStrictEqual(
+      await getApiUrl({ env }),
+      `http://127.0.0.1:${server.port}`,
+    );
+    assert.deepStrictEqual(
       await getRuntimeUrl({ env }),
       `ws://127.0.0.1:${server.port}/ws`,
     );
     const rt = await discover({ env });
-    assertEquals(rt?.port, server.port);
-    assertEquals(rt?.pid, server.child.pid);
-    assertEquals(rt?.source, "file");
+    assert.deepStrictEqual(rt?.port, server.port);
+    assert.deepStrictEqual(rt?.pid, server.child.pid);
+    assert.deepStrictEqual(rt?.source, "file");
   }));
 
 Deno.test("the client answers undefined, or NotFoundError, when nothing is live", () =>
   withHome(async (home) => {
     const env = { PRYX_HOME: home };
-    assertEquals(await discover({ env }), undefined);
-    await assertRejects(() => getApiUrl({ env }), NotFoundError);
+    assert.deepStrictEqual(await discover({ env }), undefined);
+    await assert.rejects(() => getApiUrl({ env }), NotFoundError);
   }));
 
 Deno.test("the client skips a stale instance and honours PRYX_API_URL like the CLI", () =>
@@ -45,7 +48,7 @@ Deno.test("the client skips a stale instance and honours PRYX_API_URL like the C
     await dead.stop("SIGKILL");
     const stale: string[] = [];
     const env = { PRYX_HOME: home };
-    assertEquals(
+    assert.deepStrictEqual(
       await discover({ env, onStale: (m) => stale.push(m) }),
       undefined,
     );
@@ -53,7 +56,7 @@ Deno.test("the client skips a stale instance and honours PRYX_API_URL like the C
 
     await using other = await startServer(`${home}/other`);
     const url = `http://127.0.0.1:${other.port}`;
-    assertEquals(
+    assert.deepStrictEqual(
       await getRuntimeUrl({ env: { ...env, PRYX_API_URL: url } }),
       `ws://127.0.0.1:${other.port}/ws`,
     );
@@ -66,8 +69,8 @@ Deno.test("waitForRuntime resolves once a runtime comes up", () =>
     await new Promise((r) => setTimeout(r, 100));
     await using server = await startServer(home);
     const rt = await waiting;
-    assertEquals(rt.url, `http://127.0.0.1:${server.port}`);
-    await assertRejects(
+    assert.deepStrictEqual(rt.url, `http://127.0.0.1:${server.port}`);
+    await assert.rejects(
       () => waitForRuntime({ env: { PRYX_HOME: `${home}/x` }, timeoutMs: 200 }),
       NotFoundError,
     );
@@ -101,7 +104,7 @@ async function runNode(
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
-  assertEquals(out.code, 0, dec.decode(out.stderr));
+  assert.deepStrictEqual(out.code, 0, dec.decode(out.stderr));
   return JSON.parse(dec.decode(out.stdout));
 }
 
@@ -113,18 +116,18 @@ Deno.test("the bundled client runs on Node.js with the same precedence and check
     assert(!/^\s*import\s[^(]*["']node:/m.test(text), "no static node: import");
     await withHome(async (home) => {
       const none = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
-      assertEquals(none.discovered, null);
+      assert.deepStrictEqual(none.discovered, null);
       assert(String(none.error).startsWith("NotFoundError"), `${none.error}`);
 
       const server = await startServer(home);
       try {
         const live = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
-        assertEquals(live.error, null);
-        assertEquals(live.api, `http://127.0.0.1:${server.port}`);
-        assertEquals(live.ws, `ws://127.0.0.1:${server.port}/ws`);
-        assertEquals(live.waited, `http://127.0.0.1:${server.port}`);
+        assert.deepStrictEqual(live.error, null);
+        assert.deepStrictEqual(live.api, `http://127.0.0.1:${server.port}`);
+        assert.deepStrictEqual(live.ws, `ws://127.0.0.1:${server.port}/ws`);
+        assert.deepStrictEqual(live.waited, `http://127.0.0.1:${server.port}`);
         const d = live.discovered as Record<string, unknown>;
-        assertEquals([d.port, d.pid, d.source], [
+        assert.deepStrictEqual([d.port, d.pid, d.source], [
           server.port,
           server.child.pid,
           "file",
@@ -134,14 +137,14 @@ Deno.test("the bundled client runs on Node.js with the same precedence and check
       }
       // Node has no flock: the dead pid's silence on /health decides.
       const stale = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
-      assertEquals(stale.discovered, null);
+      assert.deepStrictEqual(stale.discovered, null);
 
       await using other = await startServer(`${home}/other`);
       const viaEnv = await runNode(bundle, NODE_SCRIPT, {
         PRYX_HOME: home,
         PRYX_WS_URL: `ws://127.0.0.1:${other.port}/ws`,
       });
-      assertEquals(viaEnv.api, `http://127.0.0.1:${other.port}`);
+      assert.deepStrictEqual(viaEnv.api, `http://127.0.0.1:${other.port}`);
     });
   } finally {
     await Deno.remove(build, { recursive: true });
@@ -162,7 +165,7 @@ console.log(JSON.stringify(rt));`;
       await new Promise((r) => setTimeout(r, 300));
       await using server = await startServer(state);
       const rt = await waiting;
-      assertEquals(rt.port, server.port);
+      assert.deepStrictEqual(rt.port, server.port);
     });
   } finally {
     await Deno.remove(build, { recursive: true });

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { cliCommand, startServer, withHome } from "./_cli.ts";
+import assert from "node:assert/strict";
+import { cliCommand, startServer, withHome } from "../_harness/cli.ts";
 
 Deno.test("of 8 simultaneous starts exactly one owns the instance and 7 exit 4", () =>
   withHome(async (home) => {
@@ -34,16 +34,16 @@ Deno.test("of 8 simultaneous starts exactly one owns the instance and 7 exit 4",
         pending.delete(results[children.indexOf(done.c)]);
         losers.push(done);
       }
-      assertEquals(losers.length, 7, "seven starts gave up");
+      assert.deepStrictEqual(losers.length, 7, "seven starts gave up");
       const owner = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
       for (const { o } of losers) {
         const err = new TextDecoder().decode(o.stderr);
-        assertEquals(o.code, 4, err);
-        assertMatch(err, new RegExp(`already running .*pid ${owner.pid}`));
+        assert.deepStrictEqual(o.code, 4, err);
+        assert.match(err, new RegExp(`already running .*pid ${owner.pid}`));
       }
       const health =
         await (await fetch(`http://127.0.0.1:${owner.port}/health`)).json();
-      assertEquals(health.pid, owner.pid);
+      assert.deepStrictEqual(health.pid, owner.pid);
     } finally {
       for (const c of children) {
         try {
@@ -83,13 +83,13 @@ Deno.test("25 restarts, some by SIGKILL, never show a reader a torn file", () =>
       for (let i = 0; i < 25; i++) {
         const server = await startServer(home);
         const { code } = await server.stop(i % 3 === 0 ? "SIGKILL" : "SIGTERM");
-        if (i % 3 !== 0) assertEquals(code, 0);
+        if (i % 3 !== 0) assert.deepStrictEqual(code, 0);
       }
     } finally {
       running = false;
       await reader;
     }
-    assertEquals(torn, []);
+    assert.deepStrictEqual(torn, []);
     assert(reads > 25, `the reader read ${reads} files`);
   }));
 

@@ -7,15 +7,15 @@
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import {
   connectWs,
   runCli,
   type RunningServer,
   startServer,
   tempHome,
-} from "./_cli.ts";
-import { exists } from "../_fs.ts";
+} from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
 
 /** `docker stop` waits this long before SIGKILL. */
 const GRACE_PERIOD_MS = 10_000;
@@ -56,7 +56,7 @@ function pidOne(unsharePid: number): number {
   const children = Deno.readTextFileSync(
     `/proc/${unsharePid}/task/${unsharePid}/children`,
   ).trim().split(/\s+/).filter(Boolean).map(Number);
-  assertEquals(children.length, 1, "unshare has one child");
+  assert.deepStrictEqual(children.length, 1, "unshare has one child");
   return children[0];
 }
 
@@ -82,7 +82,11 @@ async function exitWithinGrace(
 
 function readToken(home: string): string {
   const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
-  assertEquals(typeof info.token, "string", "0.0.0.0 turns token auth on");
+  assert.deepStrictEqual(
+    typeof info.token,
+    "string",
+    "0.0.0.0 turns token auth on",
+  );
   return info.token;
 }
 
@@ -102,7 +106,11 @@ Deno.test({
       );
       const res = await fetch(`http://127.0.0.1:${server.port}/health`);
       const health = await res.json();
-      assertEquals(health.pid, 1, "the server is PID 1 of its namespace");
+      assert.deepStrictEqual(
+        health.pid,
+        1,
+        "the server is PID 1 of its namespace",
+      );
       const { ws, next } = await connectWs(
         `ws://127.0.0.1:${server.port}/ws?token=${readToken(home)}`,
       );
@@ -112,12 +120,12 @@ Deno.test({
 
       Deno.kill(pidOne(server.child.pid), "SIGTERM");
       const event = await next();
-      assertEquals(event.type, "event");
-      assertEquals(event.topic, "runtime.shutdown");
-      assertEquals(await closed, 1001);
+      assert.deepStrictEqual(event.type, "event");
+      assert.deepStrictEqual(event.topic, "runtime.shutdown");
+      assert.deepStrictEqual(await closed, 1001);
       const { code, stderr } = await exitWithinGrace(server);
-      assertEquals(code, 0, `PID 1 and unshare exit 0: ${stderr}`);
-      assertMatch(stderr, /Received SIGTERM/);
+      assert.deepStrictEqual(code, 0, `PID 1 and unshare exit 0: ${stderr}`);
+      assert.match(stderr, /Received SIGTERM/);
       assert(!exists(`${home}/runtime.port`), "port file removed");
     } finally {
       await Deno.remove(home, { recursive: true });
@@ -138,8 +146,8 @@ Deno.test({
       );
       Deno.kill(pidOne(server.child.pid), "SIGINT");
       const { code, stderr } = await exitWithinGrace(server);
-      assertEquals(code, 0, stderr);
-      assertMatch(stderr, /Received SIGINT/);
+      assert.deepStrictEqual(code, 0, stderr);
+      assert.match(stderr, /Received SIGINT/);
       assert(!exists(`${home}/runtime.port`), "port file removed");
     } finally {
       await Deno.remove(home, { recursive: true });
@@ -159,7 +167,7 @@ Deno.test("serve --log-format json writes every stderr line as one JSON object",
       "json",
     ]);
     const { code, stderr } = await server.stop("SIGTERM");
-    assertEquals(code, 0, stderr);
+    assert.deepStrictEqual(code, 0, stderr);
     const lines = stderr.split("\n").filter((l) => l !== "");
     assert(lines.length >= 3, `start, warning and shutdown lines: ${stderr}`);
     const records = lines.map((line) => {
@@ -168,14 +176,14 @@ Deno.test("serve --log-format json writes every stderr line as one JSON object",
         record !== null && typeof record === "object" && !Array.isArray(record),
         `one object per line: ${line}`,
       );
-      assertEquals(typeof record.time, "string", line);
-      assertMatch(record.level, /^(info|warn|error)$/, line);
-      assertEquals(typeof record.msg, "string", line);
+      assert.deepStrictEqual(typeof record.time, "string", line);
+      assert.match(record.level, /^(info|warn|error)$/, line);
+      assert.deepStrictEqual(typeof record.msg, "string", line);
       return record;
     });
     const start = records.find((r) => r.msg.startsWith("Starting server on"));
     assert(start !== undefined, "the start line is there");
-    assertEquals(start.url, `http://127.0.0.1:${server.port}`);
+    assert.deepStrictEqual(start.url, `http://127.0.0.1:${server.port}`);
     assert(records.some((r) => r.level === "warn"), "the warning is JSON too");
   } finally {
     await Deno.remove(home, { recursive: true });
@@ -196,12 +204,12 @@ Deno.test("serve --log-format json reports a startup failure as one JSON line", 
       ],
       { env: { PRYX_HOME: home } },
     );
-    assertEquals(code, 3, stderr);
+    assert.deepStrictEqual(code, 3, stderr);
     const lines = stderr.split("\n").filter((l) => l !== "");
-    assertEquals(lines.length, 1, stderr);
+    assert.deepStrictEqual(lines.length, 1, stderr);
     const record = JSON.parse(lines[0]);
-    assertEquals(record.level, "error");
-    assertMatch(record.msg, new RegExp(`${busy.addr.port}.*in use`));
+    assert.deepStrictEqual(record.level, "error");
+    assert.match(record.msg, new RegExp(`${busy.addr.port}.*in use`));
   } finally {
     busy.close();
     await Deno.remove(home, { recursive: true });
@@ -216,17 +224,21 @@ Deno.test("discover --quiet as a HEALTHCHECK exits 0 while the runtime is live a
       const live = await runCli(["discover", "--quiet"], {
         env: { PRYX_HOME: home },
       });
-      assertEquals(live.code, 0, live.stderr);
-      assertEquals(live.stdout, "", "--quiet prints nothing on stdout");
+      assert.deepStrictEqual(live.code, 0, live.stderr);
+      assert.deepStrictEqual(
+        live.stdout,
+        "",
+        "--quiet prints nothing on stdout",
+      );
     } finally {
       const { code } = await server.stop("SIGTERM");
-      assertEquals(code, 0);
+      assert.deepStrictEqual(code, 0);
     }
     const gone = await runCli(["discover", "--quiet"], {
       env: { PRYX_HOME: home },
     });
-    assertEquals(gone.code, 1, gone.stderr);
-    assertEquals(gone.stdout, "");
+    assert.deepStrictEqual(gone.code, 1, gone.stderr);
+    assert.deepStrictEqual(gone.stdout, "");
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { cliCommand, runCli, startServer, withHome } from "./_cli.ts";
+import assert from "node:assert/strict";
+import { cliCommand, runCli, startServer, withHome } from "../_harness/cli.ts";
 
 const EXITS_ONE_LINE = /^pryx-core: No live runtime/m;
 
@@ -15,9 +15,9 @@ Deno.test("discover prints exactly the port and a newline by default", () =>
   withHome(async (home) => {
     await using server = await startServer(home);
     const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, `${server.port}\n`);
-    assertEquals(r.stderr, "");
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, `${server.port}\n`);
+    assert.deepStrictEqual(r.stderr, "");
   }));
 
 Deno.test("discover prints the url, ws, json and env formats exactly", () =>
@@ -27,19 +27,25 @@ Deno.test("discover prints the url, ws, json and env formats exactly", () =>
     const p = server.port;
     const out = async (args: string[]) => {
       const r = await runCli(["discover", ...args], { env });
-      assertEquals(r.code, 0, r.stderr);
+      assert.deepStrictEqual(r.code, 0, r.stderr);
       return r.stdout;
     };
-    assertEquals(await out(["--format", "port"]), `${p}\n`);
-    assertEquals(await out(["--format", "url"]), `http://127.0.0.1:${p}\n`);
-    assertEquals(await out(["--format=ws"]), `ws://127.0.0.1:${p}/ws\n`);
+    assert.deepStrictEqual(await out(["--format", "port"]), `${p}\n`);
+    assert.deepStrictEqual(
+      await out(["--format", "url"]),
+      `http://127.0.0.1:${p}\n`,
+    );
+    assert.deepStrictEqual(
+      await out(["--format=ws"]),
+      `ws://127.0.0.1:${p}/ws\n`,
+    );
     const file = Deno.readTextFileSync(`${home}/runtime.json`);
-    assertEquals(await out(["--format", "json"]), file);
-    assertEquals(await out(["--json"]), file);
+    assert.deepStrictEqual(await out(["--format", "json"]), file);
+    assert.deepStrictEqual(await out(["--json"]), file);
     const envText = `export PRYX_API_URL=http://127.0.0.1:${p}\n` +
       `export PRYX_WS_URL=ws://127.0.0.1:${p}/ws\n`;
-    assertEquals(await out(["--format", "env"]), envText);
-    assertEquals(await out(["--env"]), envText);
+    assert.deepStrictEqual(await out(["--format", "env"]), envText);
+    assert.deepStrictEqual(await out(["--env"]), envText);
   }));
 
 Deno.test("the env format can be eval'd by a POSIX shell", () =>
@@ -53,8 +59,8 @@ Deno.test("the env format can be eval'd by a POSIX shell", () =>
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    assertEquals(
+    assert.deepStrictEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.deepStrictEqual(
       new TextDecoder().decode(out.stdout),
       `http://127.0.0.1:${server.port} ws://127.0.0.1:${server.port}/ws\n`,
     );
@@ -63,9 +69,9 @@ Deno.test("the env format can be eval'd by a POSIX shell", () =>
 Deno.test("discover exits 1 with nothing running and says what it tried", () =>
   withHome(async (home) => {
     const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 1);
-    assertEquals(r.stdout, "");
-    assertMatch(r.stderr, EXITS_ONE_LINE);
+    assert.deepStrictEqual(r.code, 1);
+    assert.deepStrictEqual(r.stdout, "");
+    assert.match(r.stderr, EXITS_ONE_LINE);
     assert(r.stderr.includes(`${home}/runtime.port`), r.stderr);
   }));
 
@@ -73,10 +79,10 @@ Deno.test("discover --quiet prints nothing and answers with the exit code", () =
   withHome(async (home) => {
     const env = { PRYX_HOME: home };
     const none = await runCli(["discover", "--quiet"], { env });
-    assertEquals([none.code, none.stdout], [1, ""]);
+    assert.deepStrictEqual([none.code, none.stdout], [1, ""]);
     await using _server = await startServer(home);
     const live = await runCli(["discover", "-q"], { env });
-    assertEquals([live.code, live.stdout, live.stderr], [0, "", ""]);
+    assert.deepStrictEqual([live.code, live.stdout, live.stderr], [0, "", ""]);
   }));
 
 Deno.test("discover skips and names the stale file after kill -9, then finds the restarted runtime", () =>
@@ -85,23 +91,23 @@ Deno.test("discover skips and names the stale file after kill -9, then finds the
     const first = await startServer(home);
     await first.stop("SIGKILL");
     const stale = await runCli(["discover"], { env });
-    assertEquals(stale.code, 1);
-    assertEquals(stale.stdout, "");
-    assertMatch(stale.stderr, /stale/i);
+    assert.deepStrictEqual(stale.code, 1);
+    assert.deepStrictEqual(stale.stdout, "");
+    assert.match(stale.stderr, /stale/i);
     assert(stale.stderr.includes(`${home}/runtime.port`), stale.stderr);
-    assertEquals(
+    assert.deepStrictEqual(
       stale.stderr.trim().split("\n").length,
       1,
       "one line on exit 1",
     );
 
     const unchecked = await runCli(["discover", "--no-check"], { env });
-    assertEquals(unchecked.stdout, `${first.port}\n`);
+    assert.deepStrictEqual(unchecked.stdout, `${first.port}\n`);
 
     await using second = await startServer(home);
     const live = await runCli(["discover"], { env });
-    assertEquals(live.code, 0, live.stderr);
-    assertEquals(live.stdout, `${second.port}\n`);
+    assert.deepStrictEqual(live.code, 0, live.stderr);
+    assert.deepStrictEqual(live.stdout, `${second.port}\n`);
   }));
 
 Deno.test("discover does not trust a port file whose pid disagrees with /health", () =>
@@ -111,8 +117,8 @@ Deno.test("discover does not trust a port file whose pid disagrees with /health"
     const info = JSON.parse(Deno.readTextFileSync(path));
     Deno.writeTextFileSync(path, JSON.stringify({ ...info, pid: 1 }));
     const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 1);
-    assertMatch(r.stderr, /stale.*runtime\.port.*pid/i);
+    assert.deepStrictEqual(r.code, 1);
+    assert.match(r.stderr, /stale.*runtime\.port.*pid/i);
     assert(server.port > 0);
   }));
 
@@ -126,8 +132,8 @@ Deno.test("a live PRYX_API_URL wins over the instance files", () =>
         PRYX_API_URL: `http://127.0.0.1:${other.port}`,
       },
     });
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(
       r.stdout,
       `export PRYX_API_URL=http://127.0.0.1:${other.port}\n` +
         `export PRYX_WS_URL=ws://127.0.0.1:${other.port}/ws\n`,
@@ -143,8 +149,8 @@ Deno.test("PRYX_WS_URL alone derives the API URL", () =>
         PRYX_WS_URL: `ws://127.0.0.1:${server.port}/ws`,
       },
     });
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, `http://127.0.0.1:${server.port}\n`);
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, `http://127.0.0.1:${server.port}\n`);
   }));
 
 Deno.test("a dead PRYX_API_URL is final: exit 1 even with a live instance", () =>
@@ -156,8 +162,8 @@ Deno.test("a dead PRYX_API_URL is final: exit 1 even with a live instance", () =
     const r = await runCli(["discover"], {
       env: { PRYX_HOME: home, PRYX_API_URL: `http://127.0.0.1:${dead}` },
     });
-    assertEquals(r.code, 1);
-    assertEquals(r.stdout, "");
+    assert.deepStrictEqual(r.code, 1);
+    assert.deepStrictEqual(r.stdout, "");
     assert(r.stderr.includes("PRYX_API_URL"), r.stderr);
   }));
 
@@ -166,8 +172,8 @@ Deno.test("an invalid PRYX_API_URL is a usage error", () =>
     const r = await runCli(["discover"], {
       env: { PRYX_HOME: home, PRYX_API_URL: "localhost:3000" },
     });
-    assertEquals(r.code, 2);
-    assertMatch(r.stderr, /^pryx-core: Invalid PRYX_API_URL/);
+    assert.deepStrictEqual(r.code, 2);
+    assert.match(r.stderr, /^pryx-core: Invalid PRYX_API_URL/);
   }));
 
 Deno.test("discover --wait started before the runtime returns once it is up", () =>
@@ -179,8 +185,8 @@ Deno.test("discover --wait started before the runtime returns once it is up", ()
     await new Promise((r) => setTimeout(r, 300));
     await using server = await startServer(state);
     const r = await waiting;
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, `http://127.0.0.1:${server.port}\n`);
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, `http://127.0.0.1:${server.port}\n`);
   }));
 
 Deno.test("discover --wait exits 1 when nothing comes up in time", () =>
@@ -188,9 +194,9 @@ Deno.test("discover --wait exits 1 when nothing comes up in time", () =>
     const r = await runCli(["discover", "--wait", "300ms"], {
       env: { PRYX_HOME: home },
     });
-    assertEquals(r.code, 1);
-    assertEquals(r.stdout, "");
-    assertMatch(r.stderr, /No live runtime within 300 ms/);
+    assert.deepStrictEqual(r.code, 1);
+    assert.deepStrictEqual(r.stdout, "");
+    assert.match(r.stderr, /No live runtime within 300 ms/);
   }));
 
 Deno.test("discover --probe ignores another HTTP server and finds the runtime in the range", () =>
@@ -209,14 +215,14 @@ Deno.test("discover --probe ignores another HTTP server and finds the runtime in
     const r = await runCli(["discover", "--probe", `${low}-${high}`], {
       env: { PRYX_HOME: home },
     });
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, `${server.port}\n`);
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, `${server.port}\n`);
 
     const only = await runCli(["discover"], {
       env: { PRYX_HOME: home, PRYX_PROBE_PORTS: `${low}` },
     });
-    assertEquals(only.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(only.code, 1);
+    assert.match(
       only.stderr,
       new RegExp(`tried .*ports ${low} on 127\\.0\\.0\\.1`),
     );
@@ -229,12 +235,12 @@ Deno.test("discover --any takes the first live instance when the named one is no
     });
     const env = { PRYX_HOME: home };
     const strict = await runCli(["discover"], { env });
-    assertEquals(strict.code, 1);
+    assert.deepStrictEqual(strict.code, 1);
     const any = await runCli(["discover", "--any"], { env });
-    assertEquals(any.code, 0, any.stderr);
-    assertEquals(any.stdout, `${b.port}\n`);
+    assert.deepStrictEqual(any.code, 0, any.stderr);
+    assert.deepStrictEqual(any.stdout, `${b.port}\n`);
     const named = await runCli(["discover", "--instance", "b"], { env });
-    assertEquals(named.stdout, `${b.port}\n`);
+    assert.deepStrictEqual(named.stdout, `${b.port}\n`);
   }));
 
 Deno.test("with token auth, json includes the token and env exports PRYX_TOKEN", () =>
@@ -245,9 +251,9 @@ Deno.test("with token auth, json includes the token and env exports PRYX_TOKEN",
       .token;
     assert(typeof token === "string" && token.length >= 32);
     const json = await runCli(["discover", "--json"], { env });
-    assertEquals(JSON.parse(json.stdout).token, token);
+    assert.deepStrictEqual(JSON.parse(json.stdout).token, token);
     const e = await runCli(["discover", "--env"], { env });
-    assertMatch(e.stdout, /^export PRYX_TOKEN=.+$/m);
+    assert.match(e.stdout, /^export PRYX_TOKEN=.+$/m);
     assert(e.stdout.includes(token), e.stdout);
   }));
 
@@ -265,8 +271,8 @@ Deno.test("discover rejects bad flags with exit 2", () =>
       ]
     ) {
       const r = await runCli(["discover", ...args], { env });
-      assertEquals(r.code, 2, args.join(" "));
-      assertEquals(r.stdout, "");
-      assertMatch(r.stderr, /^pryx-core: /);
+      assert.deepStrictEqual(r.code, 2, args.join(" "));
+      assert.deepStrictEqual(r.stdout, "");
+      assert.match(r.stderr, /^pryx-core: /);
     }
   }));

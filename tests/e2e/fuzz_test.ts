@@ -13,8 +13,8 @@
  * @module
  */
 
-import { assert, assertEquals } from "../_assert.ts";
-import { connectWs, type RunningServer, withServer } from "./_cli.ts";
+import assert from "node:assert/strict";
+import { connectWs, type RunningServer, withServer } from "../_harness/cli.ts";
 import {
   mustRequest,
   Opcode,
@@ -22,7 +22,7 @@ import {
   requestHead,
   upgradeHeaders,
   wsFrame,
-} from "./_raw_http.ts";
+} from "../_harness/raw_http.ts";
 
 const CLIENTS = 4;
 const FRAMES_PER_CLIENT = 25_000;
@@ -296,7 +296,7 @@ async function junkConnection(port: number, rand: Rand): Promise<number> {
     requestHead(port, { path: "/ws", headers: upgradeHeaders() }),
   );
   const res = await conn.readResponse();
-  assertEquals(res?.status, 101, "raw upgrade");
+  assert.deepStrictEqual(res?.status, 101, "raw upgrade");
   let frames = 0;
   for (let i = rand.int(5); i > 0; i--, frames++) {
     await conn.write(
@@ -312,17 +312,17 @@ async function junkConnection(port: number, rand: Rand): Promise<number> {
 /** `/health` answers 200 and a fresh pair of clients still gets pub/sub. */
 async function assertServing(server: RunningServer): Promise<void> {
   const health = await mustRequest(server.port);
-  assertEquals(health.status, 200, "/health after fuzzing");
+  assert.deepStrictEqual(health.status, 200, "/health after fuzzing");
   const url = `ws://127.0.0.1:${server.port}/ws`;
   const a = await connectWs(url);
   const b = await connectWs(url);
   try {
     a.ws.send(JSON.stringify({ type: "subscribe", topic: "after", id: 1 }));
-    assertEquals(await a.next(), { type: "ack", id: 1 });
+    assert.deepStrictEqual(await a.next(), { type: "ack", id: 1 });
     b.ws.send(
       JSON.stringify({ type: "publish", topic: "after", data: { ok: true } }),
     );
-    assertEquals(await a.next(), {
+    assert.deepStrictEqual(await a.next(), {
       type: "event",
       topic: "after",
       data: { ok: true },
@@ -332,8 +332,8 @@ async function assertServing(server: RunningServer): Promise<void> {
       headers: { "Content-Type": "application/json" },
       body: "[1,2]",
     });
-    assertEquals(await post.json(), { delivered: 1 });
-    assertEquals(await a.next(), {
+    assert.deepStrictEqual(await post.json(), { delivered: 1 });
+    assert.deepStrictEqual(await a.next(), {
       type: "event",
       topic: "after",
       data: [1, 2],
@@ -345,7 +345,7 @@ async function assertServing(server: RunningServer): Promise<void> {
   const failures = server.stderr().split("\n").filter((line) =>
     /Request failed|Uncaught|panicked/.test(line)
   );
-  assertEquals(failures.length, 0, `logged failures: ${failures[0]}`);
+  assert.deepStrictEqual(failures.length, 0, `logged failures: ${failures[0]}`);
 }
 
 Deno.test("100,000 random WebSocket frames from several clients leave the runtime serving", async () => {

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { assert, assertEquals, assertNotMatch } from "../_assert.ts";
-import { connectWs, type RunningServer, withServer } from "./_cli.ts";
+import assert from "node:assert/strict";
+import { connectWs, type RunningServer, withServer } from "../_harness/cli.ts";
 import {
   mustRequest,
   RawConnection,
@@ -16,7 +16,7 @@ import {
   rawRequest,
   type RawResponse,
   requestHead,
-} from "./_raw_http.ts";
+} from "../_harness/raw_http.ts";
 
 const MIB = 1024 * 1024;
 const JSON_TYPE: [string, string] = ["Content-Type", "application/json"];
@@ -32,8 +32,8 @@ function assert4xx(res: RawResponse | undefined, what: string): void {
 /** `/health` still answers and no request ended in the 500 handler. */
 async function assertStillHealthy(server: RunningServer): Promise<void> {
   const res = await mustRequest(server.port);
-  assertEquals(res.status, 200, "/health after the hostile requests");
-  assertNotMatch(server.stderr(), /Request failed|Uncaught|panicked/);
+  assert.deepStrictEqual(res.status, 200, "/health after the hostile requests");
+  assert.doesNotMatch(server.stderr(), /Request failed|Uncaught|panicked/);
 }
 
 function post(path: string, body: string | Uint8Array, type = JSON_TYPE) {
@@ -102,8 +102,8 @@ Deno.test("absurd paths and request lines get a 4xx, never a 5xx", async () => {
       port,
       post(`/publish/${"t".repeat(10_000)}`, "{}"),
     );
-    assertEquals(long.status, 400, "a 10,000-character topic");
-    assertEquals(JSON.parse(long.body).error, "bad_topic");
+    assert.deepStrictEqual(long.status, 400, "a 10,000-character topic");
+    assert.deepStrictEqual(JSON.parse(long.body).error, "bad_topic");
     await assertStillHealthy(server);
   });
 });
@@ -160,8 +160,8 @@ Deno.test("a 10 MiB body with Content-Length gets 413 before the body is sent", 
     await conn.write(" ".repeat(64 * 1024));
     const res = await conn.readResponse(5000);
     assert(res !== undefined, "no response");
-    assertEquals(res.status, 413);
-    assertEquals(JSON.parse(res.body).error, "too_large");
+    assert.deepStrictEqual(res.status, 413);
+    assert.deepStrictEqual(JSON.parse(res.body).error, "too_large");
     conn.close();
     await assertStillHealthy(server);
   });
@@ -181,8 +181,8 @@ Deno.test("a chunked body is refused with 413 as soon as it passes 1 MiB", async
     }
     const res = await conn.readResponse(5000);
     assert(res !== undefined, "no response");
-    assertEquals(res.status, 413);
-    assertEquals(JSON.parse(res.body).error, "too_large");
+    assert.deepStrictEqual(res.status, 413);
+    assert.deepStrictEqual(JSON.parse(res.body).error, "too_large");
     conn.close();
     await assertStillHealthy(server);
   });
@@ -192,14 +192,14 @@ Deno.test("a whole 10 MiB body, with or without Content-Length, gets 413", async
   await withServer([], async (server) => {
     const body = new Uint8Array(10 * MIB).fill(0x20);
     const sized = await rawRequest(server.port, post("/publish/x", body));
-    assertEquals(sized?.status, 413, "with Content-Length");
+    assert.deepStrictEqual(sized?.status, 413, "with Content-Length");
     const chunked = await rawRequest(server.port, {
       method: "POST",
       path: "/publish/x",
       headers: [JSON_TYPE, ["Transfer-Encoding", "chunked"]],
       body: [...chunks(10 * MIB), "0\r\n\r\n"].join(""),
     });
-    assertEquals(chunked?.status, 413, "chunked");
+    assert.deepStrictEqual(chunked?.status, 413, "chunked");
     await assertStillHealthy(server);
   });
 });
@@ -208,10 +208,10 @@ Deno.test("a body of exactly 1 MiB is published and one byte more gets 413", asy
   await withServer([], async (server) => {
     const exact = `"${"a".repeat(MIB - 2)}"`;
     const ok = await mustRequest(server.port, post("/publish/x", exact));
-    assertEquals(ok.status, 200, "1 MiB with Content-Length");
+    assert.deepStrictEqual(ok.status, 200, "1 MiB with Content-Length");
     const over = `"${"a".repeat(MIB - 1)}"`;
     const big = await mustRequest(server.port, post("/publish/x", over));
-    assertEquals(big.status, 413, "1 MiB + 1 with Content-Length");
+    assert.deepStrictEqual(big.status, 413, "1 MiB + 1 with Content-Length");
     const chunked = (text: string) =>
       mustRequest(server.port, {
         method: "POST",
@@ -219,8 +219,12 @@ Deno.test("a body of exactly 1 MiB is published and one byte more gets 413", asy
         headers: [JSON_TYPE, ["Transfer-Encoding", "chunked"]],
         body: `${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`,
       });
-    assertEquals((await chunked(exact)).status, 200, "1 MiB chunked");
-    assertEquals((await chunked(over)).status, 413, "1 MiB + 1 chunked");
+    assert.deepStrictEqual((await chunked(exact)).status, 200, "1 MiB chunked");
+    assert.deepStrictEqual(
+      (await chunked(over)).status,
+      413,
+      "1 MiB + 1 chunked",
+    );
     await assertStillHealthy(server);
   });
 });
@@ -240,8 +244,12 @@ Deno.test("invalid JSON on /publish gets 400", async () => {
     ];
     for (const body of bodies) {
       const res = await mustRequest(server.port, post("/publish/x", body));
-      assertEquals(res.status, 400, `body ${JSON.stringify(String(body))}`);
-      assertEquals(JSON.parse(res.body).error, "bad_json");
+      assert.deepStrictEqual(
+        res.status,
+        400,
+        `body ${JSON.stringify(String(body))}`,
+      );
+      assert.deepStrictEqual(JSON.parse(res.body).error, "bad_json");
     }
     await assertStillHealthy(server);
   });
@@ -264,21 +272,25 @@ Deno.test("a wrong or missing content type on /publish gets 415", async () => {
         server.port,
         post("/publish/x", "{}", ["Content-Type", type]),
       );
-      assertEquals(res.status, 415, `Content-Type ${JSON.stringify(type)}`);
+      assert.deepStrictEqual(
+        res.status,
+        415,
+        `Content-Type ${JSON.stringify(type)}`,
+      );
     }
     const none = await mustRequest(server.port, {
       method: "POST",
       path: "/publish/x",
       body: "{}",
     });
-    assertEquals(none.status, 415, "no Content-Type");
+    assert.deepStrictEqual(none.status, 415, "no Content-Type");
     const big = await mustRequest(server.port, {
       method: "POST",
       path: "/publish/x",
       headers: [["Content-Type", "text/plain"]],
       body: new Uint8Array(10 * MIB),
     });
-    assertEquals(big.status, 415, "10 MiB of text/plain");
+    assert.deepStrictEqual(big.status, 415, "10 MiB of text/plain");
     await assertStillHealthy(server);
   });
 });
@@ -288,7 +300,7 @@ Deno.test("deeply nested JSON on /publish is delivered, not a 5xx", async () => 
     const sub = await connectWs(`ws://127.0.0.1:${server.port}/ws`);
     try {
       sub.ws.send(JSON.stringify({ type: "subscribe", topic: "x", id: 1 }));
-      assertEquals((await sub.next()).type, "ack");
+      assert.deepStrictEqual((await sub.next()).type, "ack");
       const depth = 100_000;
       for (
         const body of [
@@ -297,9 +309,9 @@ Deno.test("deeply nested JSON on /publish is delivered, not a 5xx", async () => 
         ]
       ) {
         const res = await mustRequest(server.port, post("/publish/x", body));
-        assertEquals(res.status, 200, body.slice(0, 10));
-        assertEquals(JSON.parse(res.body), { delivered: 1 });
-        assertEquals((await sub.next()).type, "event");
+        assert.deepStrictEqual(res.status, 200, body.slice(0, 10));
+        assert.deepStrictEqual(JSON.parse(res.body), { delivered: 1 });
+        assert.deepStrictEqual((await sub.next()).type, "event");
       }
     } finally {
       sub.ws.close();

@@ -7,15 +7,15 @@
  * @module
  */
 
-import { assertEquals } from "../_assert.ts";
-import { withServer } from "./_cli.ts";
+import assert from "node:assert/strict";
+import { withServer } from "../_harness/cli.ts";
 import {
   mustRequest,
   RawConnection,
   requestHead,
   upgradeHeaders,
   wsFrame,
-} from "./_raw_http.ts";
+} from "../_harness/raw_http.ts";
 
 const CONNECTIONS = 1000;
 const CONCURRENCY = 50;
@@ -120,7 +120,7 @@ Deno.test({
       const drops = Object.values(DROPS);
       // Warm up every path once, so lazily opened resources count as baseline.
       for (const drop of drops) await dropOne(port, drop);
-      assertEquals((await mustRequest(port)).status, 200);
+      assert.deepStrictEqual((await mustRequest(port)).status, 200);
       let baseline = openFds(pid).size;
       for (let i = 0; i < 20; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -149,12 +149,20 @@ Deno.test({
         );
       }
       const health = await mustRequest(port);
-      assertEquals(health.status, 200, "/health after the churn");
-      assertEquals(JSON.parse(health.body).pid, pid, "the same process");
+      assert.deepStrictEqual(health.status, 200, "/health after the churn");
+      assert.deepStrictEqual(
+        JSON.parse(health.body).pid,
+        pid,
+        "the same process",
+      );
       const failures = server.stderr().split("\n").filter((line) =>
         /Request failed|Uncaught|panicked/.test(line)
       );
-      assertEquals(failures.length, 0, `logged failures: ${failures[0]}`);
+      assert.deepStrictEqual(
+        failures.length,
+        0,
+        `logged failures: ${failures[0]}`,
+      );
     });
   },
 });

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { runCli, startServer, withHome } from "./_cli.ts";
-import { exists } from "../_fs.ts";
+import assert from "node:assert/strict";
+import { runCli, startServer, withHome } from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
 
 Deno.test("list --json shows every instance, live and stale, with pid, port and URL", () =>
   withHome(async (home) => {
@@ -18,18 +18,18 @@ Deno.test("list --json shows every instance, live and stale, with pid, port and 
     });
     await dead.stop("SIGKILL");
     const r = await runCli(["list", "--json"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
-    assertEquals(rows.map((x) => x.instance), ["alpha", "beta"]);
-    assertEquals(rows[0].status, "live");
-    assertEquals(rows[0].live, true);
-    assertEquals(rows[0].pid, live.child.pid);
-    assertEquals(rows[0].port, live.port);
-    assertEquals(rows[0].url, `http://127.0.0.1:${live.port}`);
-    assertEquals(rows[1].status, "stale");
-    assertEquals(rows[1].live, false);
-    assertEquals(rows[1].pid, dead.child.pid);
-    assertEquals(rows[1].port, dead.port);
+    assert.deepStrictEqual(rows.map((x) => x.instance), ["alpha", "beta"]);
+    assert.deepStrictEqual(rows[0].status, "live");
+    assert.deepStrictEqual(rows[0].live, true);
+    assert.deepStrictEqual(rows[0].pid, live.child.pid);
+    assert.deepStrictEqual(rows[0].port, live.port);
+    assert.deepStrictEqual(rows[0].url, `http://127.0.0.1:${live.port}`);
+    assert.deepStrictEqual(rows[1].status, "stale");
+    assert.deepStrictEqual(rows[1].live, false);
+    assert.deepStrictEqual(rows[1].pid, dead.child.pid);
+    assert.deepStrictEqual(rows[1].port, dead.port);
   }));
 
 Deno.test("list prints a table for people and an empty JSON array for an empty directory", () =>
@@ -37,13 +37,13 @@ Deno.test("list prints a table for people and an empty JSON array for an empty d
     const empty = await runCli(["list", "--json"], {
       env: { PRYX_HOME: `${home}/none` },
     });
-    assertEquals([empty.code, JSON.parse(empty.stdout)], [0, []]);
+    assert.deepStrictEqual([empty.code, JSON.parse(empty.stdout)], [0, []]);
     await using server = await startServer(home);
     const r = await runCli(["list"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.code, 0, r.stderr);
     const [header, row] = r.stdout.trim().split("\n");
-    assertMatch(header, /^INSTANCE\s+STATUS\s+PID\s+PORT\s+URL/);
-    assertMatch(
+    assert.match(header, /^INSTANCE\s+STATUS\s+PID\s+PORT\s+URL/);
+    assert.match(
       row,
       new RegExp(
         `^runtime\\s+live\\s+${server.child.pid}\\s+${server.port}\\s+http://127\\.0\\.0\\.1:${server.port}`,
@@ -56,13 +56,13 @@ Deno.test("stop sends SIGTERM to the live owner and waits until it is gone", () 
     const server = await startServer(home);
     try {
       const r = await runCli(["stop"], { env: { PRYX_HOME: home } });
-      assertEquals(r.code, 0, r.stderr);
-      assertEquals(r.stdout, "");
+      assert.deepStrictEqual(r.code, 0, r.stderr);
+      assert.deepStrictEqual(r.stdout, "");
       assert(!exists(`${home}/runtime.port`), "port file removed");
       const after = await runCli(["discover"], { env: { PRYX_HOME: home } });
-      assertEquals(after.code, 1);
+      assert.deepStrictEqual(after.code, 1);
       const { code } = await server.stop();
-      assertEquals(code, 0, "the server exited cleanly on SIGTERM");
+      assert.deepStrictEqual(code, 0, "the server exited cleanly on SIGTERM");
     } finally {
       await server.stop("SIGKILL");
     }
@@ -78,12 +78,12 @@ Deno.test("stop --instance stops only that instance", () =>
     });
     const env = { PRYX_HOME: home };
     const r = await runCli(["stop", "--instance", "b"], { env });
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(
       (await runCli(["discover", "--instance", "a"], { env })).stdout,
       `${a.port}\n`,
     );
-    assertEquals(
+    assert.deepStrictEqual(
       (await runCli(["discover", "--instance", "b"], { env })).code,
       1,
     );
@@ -92,8 +92,8 @@ Deno.test("stop --instance stops only that instance", () =>
 Deno.test("stop exits 1 when nothing is live", () =>
   withHome(async (home) => {
     const r = await runCli(["stop"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 1);
-    assertMatch(r.stderr, /^pryx-core: Nothing to stop/m);
+    assert.deepStrictEqual(r.code, 1);
+    assert.match(r.stderr, /^pryx-core: Nothing to stop/m);
   }));
 
 Deno.test("stop never signals the pid of a stale file", () =>
@@ -111,8 +111,8 @@ Deno.test("stop never signals the pid of a stale file", () =>
         JSON.stringify({ ...info, pid: bystander.pid }),
       );
       const r = await runCli(["stop"], { env: { PRYX_HOME: home } });
-      assertEquals(r.code, 1);
-      assertMatch(r.stderr, /stale/i);
+      assert.deepStrictEqual(r.code, 1);
+      assert.match(r.stderr, /stale/i);
       const still = await Promise.race([
         bystander.status.then(() => false),
         new Promise<boolean>((res) => setTimeout(() => res(true), 100)),

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { cliCommand, runCli, startServer, withHome } from "./_cli.ts";
-import { exists } from "../_fs.ts";
+import assert from "node:assert/strict";
+import { cliCommand, runCli, startServer, withHome } from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
 
 Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code and stops the runtime", () =>
   withHome(async (home) => {
@@ -19,13 +19,13 @@ Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code a
       "-c",
       'echo "$PRYX_API_URL $PRYX_WS_URL"; exit 7',
     ], { env });
-    assertEquals(r.code, 7, r.stderr);
+    assert.deepStrictEqual(r.code, 7, r.stderr);
     const m = /^http:\/\/127\.0\.0\.1:(\d+) ws:\/\/127\.0\.0\.1:(\d+)\/ws\n$/
       .exec(r.stdout);
     assert(m !== null && m[1] === m[2], `stdout: ${r.stdout}`);
     assert(!exists(`${home}/runtime.port`), "the port file is gone");
     const after = await runCli(["discover"], { env });
-    assertEquals(after.code, 1, "the runtime is gone");
+    assert.deepStrictEqual(after.code, 1, "the runtime is gone");
   }));
 
 Deno.test("run reuses a live runtime and leaves it running", () =>
@@ -35,9 +35,9 @@ Deno.test("run reuses a live runtime and leaves it running", () =>
     const r = await runCli(["run", "--", "sh", "-c", 'echo "$PRYX_API_URL"'], {
       env,
     });
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, `http://127.0.0.1:${server.port}\n`);
-    assertEquals(
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, `http://127.0.0.1:${server.port}\n`);
+    assert.deepStrictEqual(
       (await runCli(["discover"], { env })).stdout,
       `${server.port}\n`,
     );
@@ -56,8 +56,8 @@ Deno.test("run --instance passes the token of a token-auth runtime", () =>
       ["run", "--instance", "dev", "--", "sh", "-c", 'echo "$PRYX_TOKEN"'],
       { env: { PRYX_HOME: home } },
     );
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, `${token}\n`);
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, `${token}\n`);
   }));
 
 Deno.test("run exits 127 when CMD is not found", () =>
@@ -65,8 +65,8 @@ Deno.test("run exits 127 when CMD is not found", () =>
     const r = await runCli(["run", "--", "pryx-no-such-command-xyz"], {
       env: { PRYX_HOME: home },
     });
-    assertEquals(r.code, 127);
-    assertMatch(r.stderr, /not found/i);
+    assert.deepStrictEqual(r.code, 127);
+    assert.match(r.stderr, /not found/i);
     assert(!exists(`${home}/runtime.port`), "no runtime is left behind");
   }));
 
@@ -75,7 +75,7 @@ Deno.test("run exits 128+N when signal N ends CMD", () =>
     const r = await runCli(["run", "--", "sh", "-c", "kill -TERM $$"], {
       env: { PRYX_HOME: home },
     });
-    assertEquals(r.code, 128 + 15);
+    assert.deepStrictEqual(r.code, 128 + 15);
   }));
 
 /** `pryx-core run -- sh -c SCRIPT` with its stdout read as it comes. */
@@ -124,8 +124,8 @@ Deno.test("run forwards SIGTERM to CMD", () =>
     run.child.kill("SIGTERM");
     const out = await run.readUntil(null);
     const status = await run.child.status;
-    assertEquals(status.code, 3, out);
-    assertMatch(out, /got-term/);
+    assert.deepStrictEqual(status.code, 3, out);
+    assert.match(out, /got-term/);
     assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
   }));
 
@@ -138,7 +138,7 @@ Deno.test("the runtime run started stops when run is SIGKILLed", () =>
       stragglers.push(Number(pid));
       const runtime = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
       stragglers.push(runtime.pid);
-      assertEquals(runtime.url, url);
+      assert.deepStrictEqual(runtime.url, url);
       run.child.kill("SIGKILL");
       await run.child.status;
       const deadline = Date.now() + 10_000;
@@ -166,6 +166,6 @@ Deno.test("the runtime run started stops when run is SIGKILLed", () =>
 Deno.test("run without a command is a usage error", () =>
   withHome(async (home) => {
     const r = await runCli(["run", "--"], { env: { PRYX_HOME: home } });
-    assertEquals(r.code, 2);
-    assertMatch(r.stderr, /^pryx-core: run needs a command/);
+    assert.deepStrictEqual(r.code, 2);
+    assert.match(r.stderr, /^pryx-core: run needs a command/);
   }));

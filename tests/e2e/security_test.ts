@@ -7,9 +7,13 @@
  * @module
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { connectWs, type RunningServer, withServer } from "./_cli.ts";
-import { mustRequest, type RawResponse, upgradeHeaders } from "./_raw_http.ts";
+import assert from "node:assert/strict";
+import { connectWs, type RunningServer, withServer } from "../_harness/cli.ts";
+import {
+  mustRequest,
+  type RawResponse,
+  upgradeHeaders,
+} from "../_harness/raw_http.ts";
 
 const EVIL = "http://evil.example";
 
@@ -44,8 +48,8 @@ function readToken(home: string): string | undefined {
 }
 
 function assertForbidden(res: RawResponse, error: string, what: string) {
-  assertEquals(res.status, 403, what);
-  assertEquals(JSON.parse(res.body).error, error, what);
+  assert.deepStrictEqual(res.status, 403, what);
+  assert.deepStrictEqual(JSON.parse(res.body).error, error, what);
 }
 
 // --- Host (DNS rebinding) --------------------------------------------------
@@ -64,7 +68,7 @@ Deno.test("a foreign Host gets 403 with a JSON error while bound to loopback", a
       for (const path of ["/health", "/info", "/ws", "/nowhere"]) {
         const res = await mustRequest(port, { host, path });
         assertForbidden(res, "forbidden_host", `${host} ${path}`);
-        assertMatch(res.headers.get("content-type") ?? "", /json/);
+        assert.match(res.headers.get("content-type") ?? "", /json/);
       }
     }
   });
@@ -127,22 +131,22 @@ Deno.test("Host localhost, 127.0.0.1 and [::1], with or without the port, passes
       ]
     ) {
       const res = await mustRequest(port, { host });
-      assertEquals(res.status, 200, host);
-      assertEquals(JSON.parse(res.body).service, "pryx-core", host);
+      assert.deepStrictEqual(res.status, 200, host);
+      assert.deepStrictEqual(JSON.parse(res.body).service, "pryx-core", host);
     }
     const ws = await mustRequest(port, {
       host: `localhost:${port}`,
       path: "/ws",
       headers: upgradeHeaders(),
     });
-    assertEquals(ws.status, 101, "upgrade with Host localhost");
+    assert.deepStrictEqual(ws.status, 101, "upgrade with Host localhost");
   });
 });
 
 Deno.test("the Host check is off when bound to all interfaces with token auth", async () => {
   await withServer(["--listen", "0.0.0.0:0"], async ({ port }, home) => {
     const res = await mustRequest(port, { host: `10.1.2.3:${port}` });
-    assertEquals(res.status, 200);
+    assert.deepStrictEqual(res.status, 200);
     const token = readToken(home);
     assert(token !== undefined, "token auth is on by default");
     const info = await mustRequest(port, {
@@ -150,7 +154,7 @@ Deno.test("the Host check is off when bound to all interfaces with token auth", 
       path: "/info",
       headers: [["Authorization", `Bearer ${token}`]],
     });
-    assertEquals(info.status, 200);
+    assert.deepStrictEqual(info.status, 200);
   });
 });
 
@@ -159,10 +163,14 @@ Deno.test("the Host check is off when bound to all interfaces with --auth none",
     ["--listen", "0.0.0.0:0", "--auth", "none"],
     async ({ port }) => {
       for (const host of ["evil.example", `172.17.0.2:${port}`]) {
-        assertEquals((await mustRequest(port, { host })).status, 200, host);
+        assert.deepStrictEqual(
+          (await mustRequest(port, { host })).status,
+          200,
+          host,
+        );
       }
       const info = await mustRequest(port, { host: "pryx", path: "/info" });
-      assertEquals(info.status, 200);
+      assert.deepStrictEqual(info.status, 200);
     },
   );
 });
@@ -193,7 +201,7 @@ Deno.test("a POST from a foreign Origin gets 403 and publishes nothing", async (
     const sub = await connectWs(`ws://127.0.0.1:${port}/ws`);
     try {
       sub.ws.send(JSON.stringify({ type: "subscribe", topic: "t", id: 1 }));
-      assertEquals((await sub.next()).type, "ack");
+      assert.deepStrictEqual((await sub.next()).type, "ack");
       assertForbidden(
         await publish(port, [["Origin", EVIL]]),
         "forbidden_origin",
@@ -201,8 +209,8 @@ Deno.test("a POST from a foreign Origin gets 403 and publishes nothing", async (
       );
       // A later allowed publish is the first event the subscriber sees.
       const ok = await publish(port, [], "/publish/t");
-      assertEquals(JSON.parse(ok.body), { delivered: 1 });
-      assertEquals(await sub.next(), {
+      assert.deepStrictEqual(JSON.parse(ok.body), { delivered: 1 });
+      assert.deepStrictEqual(await sub.next(), {
         type: "event",
         topic: "t",
         data: { n: 1 },
@@ -237,27 +245,33 @@ Deno.test("a WebSocket upgrade and a POST from a loopback Origin are allowed", a
         "http://[::1]:8080",
       ]
     ) {
-      assertEquals(
+      assert.deepStrictEqual(
         (await upgrade(port, [["Origin", origin]])).status,
         101,
         origin,
       );
       const post = await publish(port, [["Origin", origin]]);
-      assertEquals(post.status, 200, origin);
-      assertEquals(post.headers.get("access-control-allow-origin"), origin);
+      assert.deepStrictEqual(post.status, 200, origin);
+      assert.deepStrictEqual(
+        post.headers.get("access-control-allow-origin"),
+        origin,
+      );
     }
   });
 });
 
 Deno.test("a WebSocket upgrade and a POST without Origin are allowed", async () => {
   await withServer([], async ({ port }) => {
-    assertEquals((await upgrade(port)).status, 101);
+    assert.deepStrictEqual((await upgrade(port)).status, 101);
     const post = await publish(port);
-    assertEquals(post.status, 200);
-    assertEquals(post.headers.get("access-control-allow-origin"), null);
+    assert.deepStrictEqual(post.status, 200);
+    assert.deepStrictEqual(
+      post.headers.get("access-control-allow-origin"),
+      null,
+    );
     const { ws, hello } = await connectWs(`ws://127.0.0.1:${port}/ws`);
     ws.close();
-    assertEquals(hello.type, "hello");
+    assert.deepStrictEqual(hello.type, "hello");
   });
 });
 
@@ -273,12 +287,15 @@ Deno.test("--allow-origin adds exactly the origins it names", async () => {
       for (
         const origin of ["https://app.example", "http://tool.example:8080"]
       ) {
-        assertEquals(
+        assert.deepStrictEqual(
           (await upgrade(port, [["Origin", origin]])).status,
           101,
           origin,
         );
-        assertEquals((await publish(port, [["Origin", origin]])).status, 200);
+        assert.deepStrictEqual(
+          (await publish(port, [["Origin", origin]])).status,
+          200,
+        );
       }
       for (
         const origin of [
@@ -301,7 +318,7 @@ Deno.test("--allow-origin adds exactly the origins it names", async () => {
 Deno.test("PRYX_ALLOW_ORIGINS adds comma-separated origins", async () => {
   await withServer([], async ({ port }) => {
     for (const origin of ["https://a.example", "https://b.example"]) {
-      assertEquals(
+      assert.deepStrictEqual(
         (await upgrade(port, [["Origin", origin]])).status,
         101,
         origin,
@@ -329,17 +346,20 @@ Deno.test("a CORS preflight from an allowed origin gets 204 with that origin", a
             ["Access-Control-Request-Headers", "content-type, authorization"],
           ],
         });
-        assertEquals(res.status, 204, origin);
-        assertEquals(res.headers.get("access-control-allow-origin"), origin);
-        assertMatch(
+        assert.deepStrictEqual(res.status, 204, origin);
+        assert.deepStrictEqual(
+          res.headers.get("access-control-allow-origin"),
+          origin,
+        );
+        assert.match(
           res.headers.get("access-control-allow-methods") ?? "",
           /POST/,
         );
-        assertMatch(
+        assert.match(
           res.headers.get("access-control-allow-headers") ?? "",
           /authorization/i,
         );
-        assertMatch(res.headers.get("vary") ?? "", /origin/i);
+        assert.match(res.headers.get("vary") ?? "", /origin/i);
       }
     },
   );
@@ -357,8 +377,14 @@ Deno.test("a CORS preflight from a foreign origin gets 403 without CORS headers"
         ],
       });
       assertForbidden(res, "forbidden_origin", origin);
-      assertEquals(res.headers.get("access-control-allow-origin"), null);
-      assertEquals(res.headers.get("access-control-allow-methods"), null);
+      assert.deepStrictEqual(
+        res.headers.get("access-control-allow-origin"),
+        null,
+      );
+      assert.deepStrictEqual(
+        res.headers.get("access-control-allow-methods"),
+        null,
+      );
     }
   });
 });
@@ -416,17 +442,17 @@ Deno.test("no response carries a wildcard or a foreign Access-Control-Allow-Orig
 Deno.test("with --auth token, /ws, /publish and /info answer 401 without the token", async () => {
   await withServer(["--auth", "token"], async ({ port }) => {
     const ws = await upgrade(port);
-    assertEquals(ws.status, 401, "/ws upgrade");
-    assertEquals(JSON.parse(ws.body).error, "unauthorized");
-    assertEquals((await publish(port)).status, 401, "/publish");
-    assertEquals(
+    assert.deepStrictEqual(ws.status, 401, "/ws upgrade");
+    assert.deepStrictEqual(JSON.parse(ws.body).error, "unauthorized");
+    assert.deepStrictEqual((await publish(port)).status, 401, "/publish");
+    assert.deepStrictEqual(
       (await mustRequest(port, { path: "/info" })).status,
       401,
       "/info",
     );
     const res = await fetch(`http://127.0.0.1:${port}/info`);
     await res.body?.cancel();
-    assertEquals(res.status, 401, "/info via fetch");
+    assert.deepStrictEqual(res.status, 401, "/info via fetch");
   });
 });
 
@@ -443,14 +469,22 @@ Deno.test("with --auth token, a wrong token gets 401", async () => {
     ];
     for (const w of wrong) {
       const bearer: [string, string] = ["Authorization", `Bearer ${w}`];
-      assertEquals((await upgrade(port, [bearer])).status, 401, `ws ${w}`);
-      assertEquals(
+      assert.deepStrictEqual(
+        (await upgrade(port, [bearer])).status,
+        401,
+        `ws ${w}`,
+      );
+      assert.deepStrictEqual(
         (await upgrade(port, [], `/ws?token=${encodeURIComponent(w)}`)).status,
         401,
         `ws ?token=${w}`,
       );
-      assertEquals((await publish(port, [bearer])).status, 401, `publish ${w}`);
-      assertEquals(
+      assert.deepStrictEqual(
+        (await publish(port, [bearer])).status,
+        401,
+        `publish ${w}`,
+      );
+      assert.deepStrictEqual(
         (await mustRequest(port, { path: "/info", headers: [bearer] })).status,
         401,
         `info ${w}`,
@@ -460,7 +494,7 @@ Deno.test("with --auth token, a wrong token gets 401", async () => {
       "Authorization",
       `Basic ${btoa(`x:${token}`)}`,
     ];
-    assertEquals(
+    assert.deepStrictEqual(
       (await mustRequest(port, { path: "/info", headers: [basic] })).status,
       401,
     );
@@ -474,9 +508,9 @@ Deno.test("with --auth token, ?token= opens the WebSocket", async () => {
       `ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`,
     );
     try {
-      assertEquals(hello.type, "hello");
+      assert.deepStrictEqual(hello.type, "hello");
       ws.send(JSON.stringify({ type: "ping", id: 7 }));
-      assertEquals(await next(), { type: "pong", id: 7 });
+      assert.deepStrictEqual(await next(), { type: "pong", id: 7 });
     } finally {
       ws.close();
     }
@@ -487,25 +521,32 @@ Deno.test("with --auth token, a Bearer token opens /ws and authorizes /publish a
   await withServer(["--auth", "token"], async ({ port }, home) => {
     const token = readToken(home)!;
     const bearer: [string, string] = ["Authorization", `Bearer ${token}`];
-    assertEquals((await upgrade(port, [bearer])).status, 101);
+    assert.deepStrictEqual((await upgrade(port, [bearer])).status, 101);
     const post = await publish(port, [bearer]);
-    assertEquals(post.status, 200);
-    assertEquals(JSON.parse(post.body), { delivered: 0 });
+    assert.deepStrictEqual(post.status, 200);
+    assert.deepStrictEqual(JSON.parse(post.body), { delivered: 0 });
     const info = await fetch(`http://127.0.0.1:${port}/info`, {
       headers: { Authorization: `Bearer ${token}` },
     });
     const body = await info.json();
-    assertEquals(info.status, 200);
-    assertEquals(body.port, port);
-    assertEquals(body.token, undefined, "/info does not echo the token");
+    assert.deepStrictEqual(info.status, 200);
+    assert.deepStrictEqual(body.port, port);
+    assert.deepStrictEqual(
+      body.token,
+      undefined,
+      "/info does not echo the token",
+    );
   });
 });
 
 Deno.test("with --auth token, ?token= is not accepted on /publish and /info", async () => {
   await withServer(["--auth", "token"], async ({ port }, home) => {
     const q = `?token=${encodeURIComponent(readToken(home)!)}`;
-    assertEquals((await publish(port, [], `/publish/t${q}`)).status, 401);
-    assertEquals(
+    assert.deepStrictEqual(
+      (await publish(port, [], `/publish/t${q}`)).status,
+      401,
+    );
+    assert.deepStrictEqual(
       (await mustRequest(port, { path: `/info${q}` })).status,
       401,
     );
@@ -515,15 +556,18 @@ Deno.test("with --auth token, ?token= is not accepted on /publish and /info", as
 Deno.test("with --auth token, /health needs no token", async () => {
   await withServer(["--auth", "token"], async ({ port }) => {
     const res = await fetch(`http://127.0.0.1:${port}/health`);
-    assertEquals(res.status, 200);
-    assertEquals((await res.json()).status, "ok");
+    assert.deepStrictEqual(res.status, 200);
+    assert.deepStrictEqual((await res.json()).status, "ok");
   });
 });
 
 Deno.test("PRYX_AUTH=token turns token auth on", async () => {
   await withServer([], async ({ port }, home) => {
     assert(readToken(home) !== undefined, "token in the instance file");
-    assertEquals((await mustRequest(port, { path: "/info" })).status, 401);
+    assert.deepStrictEqual(
+      (await mustRequest(port, { path: "/info" })).status,
+      401,
+    );
   }, { env: { PRYX_AUTH: "token" } });
 });
 
@@ -535,9 +579,9 @@ Deno.test("the token is long, fresh per start, and only in the 0600 instance fil
       async (server: RunningServer, home) => {
         const token = readToken(home)!;
         assert(token.length >= 32, `token of ${token.length} characters`);
-        assertMatch(token, /^[A-Za-z0-9_-]+$/);
+        assert.match(token, /^[A-Za-z0-9_-]+$/);
         tokens.push(token);
-        assertEquals(
+        assert.deepStrictEqual(
           Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
           0o600,
         );
@@ -554,7 +598,7 @@ Deno.test("the token is long, fresh per start, and only in the 0600 instance fil
         await upgrade(server.port);
         await publish(server.port, [["Authorization", "Bearer nope"]]);
         const { stderr } = await server.stop("SIGTERM");
-        assertMatch(stderr, /Starting server on/);
+        assert.match(stderr, /Starting server on/);
         assert(!stderr.includes(token), `token in stderr: ${stderr}`);
       },
     );
@@ -566,9 +610,16 @@ Deno.test("--listen 0.0.0.0:0 turns token auth on by default", async () => {
   await withServer(["--listen", "0.0.0.0:0"], async ({ port }, home) => {
     const token = readToken(home);
     assert(token !== undefined && token.length >= 32, "token written");
-    assertEquals((await upgrade(port)).status, 401);
-    assertEquals((await mustRequest(port, { path: "/info" })).status, 401);
-    assertEquals((await mustRequest(port)).status, 200, "/health stays open");
+    assert.deepStrictEqual((await upgrade(port)).status, 401);
+    assert.deepStrictEqual(
+      (await mustRequest(port, { path: "/info" })).status,
+      401,
+    );
+    assert.deepStrictEqual(
+      (await mustRequest(port)).status,
+      200,
+      "/health stays open",
+    );
   });
 });
 
@@ -576,20 +627,20 @@ Deno.test("--auth none on all interfaces prints a warning and writes no token", 
   await withServer(
     ["--listen", "0.0.0.0:0", "--auth", "none"],
     async (server, home) => {
-      assertEquals(readToken(home), undefined);
-      assertEquals(
+      assert.deepStrictEqual(readToken(home), undefined);
+      assert.deepStrictEqual(
         (await mustRequest(server.port, { path: "/info" })).status,
         200,
       );
-      assertMatch(server.stderr(), /without a token/);
+      assert.match(server.stderr(), /without a token/);
     },
   );
 });
 
 Deno.test("token auth is off by default on loopback, without a warning", async () => {
   await withServer([], async (server, home) => {
-    assertEquals(readToken(home), undefined);
-    assertEquals(
+    assert.deepStrictEqual(readToken(home), undefined);
+    assert.deepStrictEqual(
       (await mustRequest(server.port, { path: "/info" })).status,
       200,
     );

@@ -5,21 +5,16 @@
  * @module
  */
 
-import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertNotMatch,
-} from "../_assert.ts";
+import assert from "node:assert/strict";
 import {
   cliCommand,
   connectWs,
   runCli,
   startServer,
   withHome,
-} from "./_cli.ts";
-import { exists } from "../_fs.ts";
-import { RawConnection, requestHead } from "./_raw_http.ts";
+} from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
+import { RawConnection, requestHead } from "../_harness/raw_http.ts";
 
 /** A port that was free a moment ago. */
 function freePort(): number {
@@ -32,9 +27,9 @@ function freePort(): number {
 /** Asserts a one-line error on stderr with no stack trace. */
 function assertOneLineError(stderr: string): void {
   const lines = stderr.trim().split("\n");
-  assertEquals(lines.length, 1, `one line on stderr: ${stderr}`);
-  assertMatch(lines[0], /^pryx-core: /);
-  assertNotMatch(stderr, /\n\s+at |Stack backtrace|error: Uncaught/);
+  assert.deepStrictEqual(lines.length, 1, `one line on stderr: ${stderr}`);
+  assert.match(lines[0], /^pryx-core: /);
+  assert.doesNotMatch(stderr, /\n\s+at |Stack backtrace|error: Uncaught/);
 }
 
 Deno.test("serve publishes 0600 port and metadata files in a 0700 state directory", () =>
@@ -45,24 +40,28 @@ Deno.test("serve publishes 0600 port and metadata files in a 0700 state director
     }).catch(
       async () => await startServer(state),
     );
-    assertEquals(
+    assert.deepStrictEqual(
       Deno.readTextFileSync(`${state}/runtime.port`),
       `${server.port}\n`,
     );
     const info = JSON.parse(Deno.readTextFileSync(`${state}/runtime.json`));
-    assertEquals(info.port, server.port);
-    assertEquals(info.url, `http://127.0.0.1:${server.port}`);
-    assertEquals(info.wsUrl, `ws://127.0.0.1:${server.port}/ws`);
-    assertEquals(info.instance, "runtime");
-    assertEquals(info.hostname, "127.0.0.1");
+    assert.deepStrictEqual(info.port, server.port);
+    assert.deepStrictEqual(info.url, `http://127.0.0.1:${server.port}`);
+    assert.deepStrictEqual(info.wsUrl, `ws://127.0.0.1:${server.port}/ws`);
+    assert.deepStrictEqual(info.instance, "runtime");
+    assert.deepStrictEqual(info.hostname, "127.0.0.1");
     assert(typeof info.pid === "number" && typeof info.version === "string");
     assert(!Number.isNaN(Date.parse(info.startedAt)), "startedAt is ISO 8601");
-    assertEquals(info.token, undefined);
-    assertEquals(Deno.statSync(state).mode! & 0o777, 0o700);
+    assert.deepStrictEqual(info.token, undefined);
+    assert.deepStrictEqual(Deno.statSync(state).mode! & 0o777, 0o700);
     for (const f of ["runtime.port", "runtime.json", "runtime.lock"]) {
-      assertEquals(Deno.statSync(`${state}/${f}`).mode! & 0o777, 0o600, f);
+      assert.deepStrictEqual(
+        Deno.statSync(`${state}/${f}`).mode! & 0o777,
+        0o600,
+        f,
+      );
     }
-    assertEquals(
+    assert.deepStrictEqual(
       [...Deno.readDirSync(state)].map((e) => e.name).sort(),
       ["runtime.json", "runtime.lock", "runtime.port"],
     );
@@ -71,38 +70,38 @@ Deno.test("serve publishes 0600 port and metadata files in a 0700 state director
 Deno.test("serve logs the Starting server line and answers GET and HEAD /health", () =>
   withHome(async (home) => {
     await using server = await startServer(home);
-    assertMatch(
+    assert.match(
       server.stderr(),
       new RegExp(`Starting server on http://127\\.0\\.0\\.1:${server.port}\\b`),
     );
     const res = await fetch(`http://localhost:${server.port}/health`);
     const body = await res.json();
-    assertEquals(res.status, 200);
-    assertEquals(
+    assert.deepStrictEqual(res.status, 200);
+    assert.deepStrictEqual(
       Object.keys(body).sort(),
       ["instance", "pid", "service", "status", "timestamp", "version"],
     );
-    assertEquals([body.status, body.service, body.instance], [
+    assert.deepStrictEqual([body.status, body.service, body.instance], [
       "ok",
       "pryx-core",
       "runtime",
     ]);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
-    assertEquals(body.pid, info.pid);
+    assert.deepStrictEqual(body.pid, info.pid);
     const head = await fetch(`http://127.0.0.1:${server.port}/health`, {
       method: "HEAD",
     });
-    assertEquals(head.status, 200);
-    assertEquals(await head.text(), "");
+    assert.deepStrictEqual(head.status, 200);
+    assert.deepStrictEqual(await head.text(), "");
   }));
 
 Deno.test("serve answers on [::1] at the same port when the loopback host is used", () =>
   withHome(async (home) => {
     await using server = await startServer(home);
     const res = await fetch(`http://[::1]:${server.port}/health`);
-    assertEquals((await res.json()).status, "ok");
+    assert.deepStrictEqual((await res.json()).status, "ok");
     const { ws, hello } = await connectWs(`ws://[::1]:${server.port}/ws`);
-    assertEquals(hello.type, "hello");
+    assert.deepStrictEqual(hello.type, "hello");
     ws.close();
   }));
 
@@ -110,10 +109,10 @@ Deno.test("a plain GET /ws gets 426 and unknown routes 404", () =>
   withHome(async (home) => {
     await using server = await startServer(home);
     const res = await fetch(`http://127.0.0.1:${server.port}/ws`);
-    assertEquals(res.status, 426);
+    assert.deepStrictEqual(res.status, 426);
     await res.body?.cancel();
     const missing = await fetch(`http://127.0.0.1:${server.port}/nope`);
-    assertEquals(missing.status, 404);
+    assert.deepStrictEqual(missing.status, 404);
     await missing.body?.cancel();
   }));
 
@@ -124,7 +123,7 @@ Deno.test("GET /info returns the instance metadata", () =>
     });
     const info = await (await fetch(`http://127.0.0.1:${server.port}/info`))
       .json();
-    assertEquals(
+    assert.deepStrictEqual(
       info,
       JSON.parse(Deno.readTextFileSync(`${home}/info-test.json`)),
     );
@@ -140,10 +139,13 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       );
       const stopping = server.stop(signal);
       const event = await next();
-      assertEquals([event.type, event.topic], ["event", "runtime.shutdown"]);
-      assertEquals((await closed).code, 1001);
+      assert.deepStrictEqual([event.type, event.topic], [
+        "event",
+        "runtime.shutdown",
+      ]);
+      assert.deepStrictEqual((await closed).code, 1001);
       const { code, stderr } = await stopping;
-      assertEquals(code, 0, stderr);
+      assert.deepStrictEqual(code, 0, stderr);
       assert(!exists(`${home}/runtime.port`), "port file removed");
       assert(!exists(`${home}/runtime.json`), "metadata file removed");
     }));
@@ -157,16 +159,16 @@ Deno.test("a fixed port is used strictly and a busy one exits 3", () =>
         "--listen",
         `127.0.0.1:${port}`,
       ]);
-      assertEquals(server.port, port);
+      assert.deepStrictEqual(server.port, port);
     }
     const holder = Deno.listen({ hostname: "127.0.0.1", port });
     try {
       const res = await runCli(["serve", "--listen", `:${port}`], {
         env: { PRYX_HOME: home },
       });
-      assertEquals(res.code, 3, res.stderr);
+      assert.deepStrictEqual(res.code, 3, res.stderr);
       assertOneLineError(res.stderr);
-      assertMatch(res.stderr, new RegExp(`${port}`));
+      assert.match(res.stderr, new RegExp(`${port}`));
       assert(
         !exists(`${home}/runtime.port`),
         "no port file after a failed bind",
@@ -183,12 +185,12 @@ Deno.test("PRYX_LISTEN_ADDR is used, and --listen wins over it", () =>
       await using server = await startServer(home, [], {
         env: { PRYX_LISTEN_ADDR: `:${a}` },
       });
-      assertEquals(server.port, a);
+      assert.deepStrictEqual(server.port, a);
     }
     await using server = await startServer(home, ["--listen", `:${b}`], {
       env: { PRYX_LISTEN_ADDR: `:${a}` },
     });
-    assertEquals(server.port, b);
+    assert.deepStrictEqual(server.port, b);
   }));
 
 Deno.test("a range takes its first free port and exits 3 naming the range when all are busy", () =>
@@ -205,15 +207,15 @@ Deno.test("a range takes its first free port and exits 3 naming the range when a
       const range = `127.0.0.1:${first}-${first + 2}`;
       {
         await using server = await startServer(home, ["--listen", range]);
-        assertEquals(server.port, first + 2);
+        assert.deepStrictEqual(server.port, first + 2);
       }
       const busy = `127.0.0.1:${first}-${first + 1}`;
       const res = await runCli(["serve", "--listen", busy], {
         env: { PRYX_HOME: home },
       });
-      assertEquals(res.code, 3, res.stderr);
+      assert.deepStrictEqual(res.code, 3, res.stderr);
       assertOneLineError(res.stderr);
-      assertMatch(res.stderr, new RegExp(`${first}-${first + 1}`));
+      assert.match(res.stderr, new RegExp(`${first}-${first + 1}`));
     } finally {
       held.close();
       held2?.close();
@@ -240,13 +242,13 @@ Deno.test("all interfaces serve on every address and default to token auth", () 
   withHome(async (home) => {
     await using server = await startServer(home, ["--listen", "0.0.0.0:0"]);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
-    assertEquals([info.hostname, info.url], [
+    assert.deepStrictEqual([info.hostname, info.url], [
       "0.0.0.0",
       `http://127.0.0.1:${server.port}`,
     ]);
     assert(typeof info.token === "string" && info.token.length >= 32);
     const res = await fetch(`http://127.0.0.1:${server.port}/health`);
-    assertEquals(res.status, 200);
+    assert.deepStrictEqual(res.status, 200);
     await res.body?.cancel();
   }));
 
@@ -274,14 +276,14 @@ Deno.test("bad addresses, instance names and flags exit 2 with one line and writ
       const res = await runCli(["serve", ...args], {
         env: { PRYX_HOME: state },
       });
-      assertEquals(res.code, 2, `${args.join(" ")}: ${res.stderr}`);
+      assert.deepStrictEqual(res.code, 2, `${args.join(" ")}: ${res.stderr}`);
       assertOneLineError(res.stderr);
     }
     const env = await runCli(["serve"], {
       env: { PRYX_HOME: state, PRYX_INSTANCE: "../evil" },
     });
-    assertEquals(env.code, 2, env.stderr);
-    assertEquals(
+    assert.deepStrictEqual(env.code, 2, env.stderr);
+    assert.deepStrictEqual(
       [...Deno.readDirSync(home)].map((e) => e.name),
       [],
       "nothing written",
@@ -294,7 +296,7 @@ Deno.test("an unusable state directory exits 5 with one line", () =>
     const res = await runCli(["serve"], {
       env: { PRYX_HOME: `${home}/file/state` },
     });
-    assertEquals(res.code, 5, res.stderr);
+    assert.deepStrictEqual(res.code, 5, res.stderr);
     assertOneLineError(res.stderr);
   }));
 
@@ -304,7 +306,7 @@ Deno.test("a corrupt stale port file is replaced; a directory in its place exits
     Deno.writeTextFileSync(`${home}/runtime.json`, "{not json");
     {
       await using server = await startServer(home);
-      assertEquals(
+      assert.deepStrictEqual(
         Deno.readTextFileSync(`${home}/runtime.port`),
         `${server.port}\n`,
       );
@@ -312,7 +314,7 @@ Deno.test("a corrupt stale port file is replaced; a directory in its place exits
     const other = `${home}/other`;
     Deno.mkdirSync(`${other}/runtime.port`, { recursive: true });
     const res = await runCli(["serve"], { env: { PRYX_HOME: other } });
-    assertEquals(res.code, 5, res.stderr);
+    assert.deepStrictEqual(res.code, 5, res.stderr);
     assertOneLineError(res.stderr);
   }));
 
@@ -323,8 +325,8 @@ Deno.test("a port file that is a symlink is replaced, never written through", ()
     Deno.mkdirSync(`${home}/state`);
     Deno.symlinkSync(outside, `${home}/state/runtime.port`);
     await using server = await startServer(`${home}/state`);
-    assertEquals(Deno.readTextFileSync(outside), "keep");
-    assertEquals(
+    assert.deepStrictEqual(Deno.readTextFileSync(outside), "keep");
+    assert.deepStrictEqual(
       Deno.readTextFileSync(`${home}/state/runtime.port`),
       `${server.port}\n`,
     );
@@ -336,14 +338,17 @@ Deno.test("a second start of a live instance exits 4 naming the owner and leaves
     const before = Deno.readTextFileSync(`${home}/runtime.json`);
     const pid = JSON.parse(before).pid;
     const res = await runCli(["serve"], { env: { PRYX_HOME: home } });
-    assertEquals(res.code, 4, res.stderr);
+    assert.deepStrictEqual(res.code, 4, res.stderr);
     assertOneLineError(res.stderr);
-    assertMatch(
+    assert.match(
       res.stderr,
       new RegExp(`pid ${pid}\\b.*http://127\\.0\\.0\\.1:${server.port}`),
     );
-    assertEquals(Deno.readTextFileSync(`${home}/runtime.json`), before);
-    assertEquals(
+    assert.deepStrictEqual(
+      Deno.readTextFileSync(`${home}/runtime.json`),
+      before,
+    );
+    assert.deepStrictEqual(
       Deno.readTextFileSync(`${home}/runtime.port`),
       `${server.port}\n`,
     );
@@ -359,7 +364,10 @@ Deno.test("instances are independent: two names, two ports, two sets of files", 
       env: { PRYX_INSTANCE: "b" },
     });
     assert(a.port !== b.port);
-    assertEquals(Deno.readTextFileSync(`${home}/b.port`), `${b.port}\n`);
+    assert.deepStrictEqual(
+      Deno.readTextFileSync(`${home}/b.port`),
+      `${b.port}\n`,
+    );
   }));
 
 Deno.test("shutdown leaves files alone that no longer describe this process", () =>
@@ -372,9 +380,12 @@ Deno.test("shutdown leaves files alone that no longer describe this process", ()
     Deno.writeTextFileSync(`${home}/runtime.json`, JSON.stringify(foreign));
     Deno.writeTextFileSync(`${home}/runtime.port`, "1234\n");
     const { code } = await server.stop("SIGTERM");
-    assertEquals(code, 0);
-    assertEquals(Deno.readTextFileSync(`${home}/runtime.port`), "1234\n");
-    assertEquals(
+    assert.deepStrictEqual(code, 0);
+    assert.deepStrictEqual(
+      Deno.readTextFileSync(`${home}/runtime.port`),
+      "1234\n",
+    );
+    assert.deepStrictEqual(
       JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`)).pid,
       1,
     );
@@ -392,13 +403,13 @@ Deno.test("a stale instance of a SIGKILLed process is replaced without asking", 
     await using second = await startServer(home);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
     assert(info.pid !== stale.pid, "the metadata is the new owner's");
-    assertEquals(
+    assert.deepStrictEqual(
       Deno.readTextFileSync(`${home}/runtime.port`),
       `${second.port}\n`,
     );
     const health = await (await fetch(`http://127.0.0.1:${second.port}/health`))
       .json();
-    assertEquals(health.pid, info.pid);
+    assert.deepStrictEqual(health.pid, info.pid);
   }));
 
 Deno.test("temp files of an owner killed while publishing are removed, another instance's are kept", () =>
@@ -414,7 +425,7 @@ Deno.test("temp files of an owner killed while publishing are removed, another i
     }
     await using _server = await startServer(home);
     const names = [...Deno.readDirSync(home)].map((e) => e.name).sort();
-    assertEquals(names, [
+    assert.deepStrictEqual(names, [
       foreign,
       "runtime.json",
       "runtime.lock",
@@ -441,8 +452,8 @@ Deno.test("serve --stop-on-eof stops like on SIGTERM when standard input closes"
       assert(exists(`${home}/runtime.port`), "the server started");
       await child.stdin.close();
       const status = await child.status;
-      assertEquals(status.code, 0, await stderr);
-      assertMatch(await stderr, /Standard input closed .*shutting down/);
+      assert.deepStrictEqual(status.code, 0, await stderr);
+      assert.match(await stderr, /Standard input closed .*shutting down/);
       assert(!exists(`${home}/runtime.port`), "the port file is gone");
     } finally {
       try {
@@ -469,13 +480,13 @@ Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warnin
         "--listen",
         `127.0.0.1:${port}`,
       ]);
-      assertEquals(server.port, port);
-      assertMatch(
+      assert.deepStrictEqual(server.port, port);
+      assert.match(
         server.stderr(),
         new RegExp(`Port ${port} is taken on \\[::1\\]`),
       );
       const res = await fetch(`http://127.0.0.1:${port}/health`);
-      assertEquals(res.status, 200);
+      assert.deepStrictEqual(res.status, 200);
       await res.body?.cancel();
     } finally {
       holder.close();
@@ -484,13 +495,16 @@ Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warnin
 
 Deno.test("serve --help and --version print to stdout and exit 0 without starting", async () => {
   const help = await runCli(["serve", "--help"]);
-  assertEquals(help.code, 0);
-  assertMatch(help.stdout, /Usage: pryx-core serve/);
+  assert.deepStrictEqual(help.code, 0);
+  assert.match(help.stdout, /Usage: pryx-core serve/);
   const expected = (await runCli(["--version"])).stdout.trim();
-  assertMatch(expected, /^\d+\.\d+\.\d+/);
+  assert.match(expected, /^\d+\.\d+\.\d+/);
   for (const flag of ["--version", "-V"]) {
     const version = await runCli(["serve", flag]);
-    assertEquals([version.code, version.stdout.trim()], [0, expected]);
+    assert.deepStrictEqual([version.code, version.stdout.trim()], [
+      0,
+      expected,
+    ]);
   }
 });
 
@@ -520,16 +534,16 @@ Deno.test("while draining, /health is 503 and a request in flight is still answe
     ) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    assertMatch(server.stderr(), /Received SIGTERM/);
+    assert.match(server.stderr(), /Received SIGTERM/);
     // Draining: /health says so while the request is still in flight.
     const health = await fetch(`http://127.0.0.1:${server.port}/health`);
-    assertEquals([health.status, (await health.json()).status], [
+    assert.deepStrictEqual([health.status, (await health.json()).status], [
       503,
       "shutting_down",
     ]);
     await conn.write(body.slice(5));
     const res = await conn.readResponse(5000);
-    assertEquals(res?.status, 200, res?.body);
-    assertEquals(JSON.parse(res!.body), { delivered: 0 });
-    assertEquals((await stopping).code, 0);
+    assert.deepStrictEqual(res?.status, 200, res?.body);
+    assert.deepStrictEqual(JSON.parse(res!.body), { delivered: 0 });
+    assert.deepStrictEqual((await stopping).code, 0);
   }));

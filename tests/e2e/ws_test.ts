@@ -5,15 +5,15 @@
  * @module
  */
 
-import { assert, assertEquals } from "../_assert.ts";
-import { connectWs, withServer } from "./_cli.ts";
+import assert from "node:assert/strict";
+import { connectWs, withServer } from "../_harness/cli.ts";
 import {
   Opcode,
   RawConnection,
   requestHead,
   upgradeHeaders,
   wsFrame,
-} from "./_raw_http.ts";
+} from "../_harness/raw_http.ts";
 
 type Client = Awaited<ReturnType<typeof connectWs>>;
 
@@ -33,7 +33,7 @@ Deno.test("a client is greeted with hello naming version, pid and instance", () 
   withServer([], async (server, home) => {
     const { ws, hello } = await connectWs(`ws://localhost:${server.port}/ws`);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
-    assertEquals(hello, {
+    assert.deepStrictEqual(hello, {
       type: "hello",
       version: info.version,
       pid: info.pid,
@@ -46,9 +46,9 @@ Deno.test("ping is answered with pong carrying the same id", () =>
   withServer([], async (server) => {
     const c = await connectWs(`ws://127.0.0.1:${server.port}/ws`);
     send(c, { type: "ping", id: "p-1" });
-    assertEquals(await c.next(), { type: "pong", id: "p-1" });
+    assert.deepStrictEqual(await c.next(), { type: "pong", id: "p-1" });
     send(c, { type: "ping", id: 7 });
-    assertEquals(await c.next(), { type: "pong", id: 7 });
+    assert.deepStrictEqual(await c.next(), { type: "pong", id: 7 });
     c.ws.close();
   }));
 
@@ -65,11 +65,14 @@ Deno.test("publish reaches every other subscriber of the topic, not the sender o
       ]] as const
     ) {
       send(client, { type: "subscribe", topic, id: `sub-${topic}` });
-      assertEquals(await client.next(), { type: "ack", id: `sub-${topic}` });
+      assert.deepStrictEqual(await client.next(), {
+        type: "ack",
+        id: `sub-${topic}`,
+      });
     }
     send(a, { type: "publish", topic: "chat", data: { n: 1, s: "hé" } });
     for (const client of [b, c]) {
-      assertEquals(await client.next(), {
+      assert.deepStrictEqual(await client.next(), {
         type: "event",
         topic: "chat",
         data: { n: 1, s: "hé" },
@@ -78,7 +81,10 @@ Deno.test("publish reaches every other subscriber of the topic, not the sender o
     // The sender and the other topic's subscriber got nothing: their next frame is the pong.
     for (const client of [a, other]) {
       send(client, { type: "ping", id: "after" });
-      assertEquals(await client.next(), { type: "pong", id: "after" });
+      assert.deepStrictEqual(await client.next(), {
+        type: "pong",
+        id: "after",
+      });
     }
     for (const client of [a, b, c, other]) client.ws.close();
   }));
@@ -90,12 +96,12 @@ Deno.test("unsubscribe stops the events and acks when an id is given", () =>
     send(sub, { type: "subscribe", topic: "t" });
     send(sub, { type: "unsubscribe", topic: "t", id: 2 });
     // No ack for the subscribe without id: the first answer is the unsubscribe's.
-    assertEquals(await sub.next(), { type: "ack", id: 2 });
+    assert.deepStrictEqual(await sub.next(), { type: "ack", id: 2 });
     send(pub, { type: "publish", topic: "t", data: 1 });
     send(pub, { type: "ping", id: "sync" });
-    assertEquals(await pub.next(), { type: "pong", id: "sync" });
+    assert.deepStrictEqual(await pub.next(), { type: "pong", id: "sync" });
     send(sub, { type: "ping", id: "none" });
-    assertEquals(await sub.next(), { type: "pong", id: "none" });
+    assert.deepStrictEqual(await sub.next(), { type: "pong", id: "none" });
     pub.ws.close();
     sub.ws.close();
   }));
@@ -117,13 +123,13 @@ Deno.test("bad frames get an error frame and the connection stays open", () =>
     for (const [frame, code] of bad) {
       c.ws.send(frame);
       const msg = await c.next();
-      assertEquals([msg.type, msg.code], ["error", code], frame);
+      assert.deepStrictEqual([msg.type, msg.code], ["error", code], frame);
       assert(typeof msg.message === "string" && msg.message.length > 0);
     }
     c.ws.send(new Uint8Array([1, 2, 3]));
-    assertEquals((await c.next()).type, "error");
+    assert.deepStrictEqual((await c.next()).type, "error");
     send(c, { type: "ping", id: "still-open" });
-    assertEquals(await c.next(), { type: "pong", id: "still-open" });
+    assert.deepStrictEqual(await c.next(), { type: "pong", id: "still-open" });
     c.ws.close();
   }));
 
@@ -138,12 +144,12 @@ Deno.test("a frame over 1 MiB closes the connection with 1009; 1 MiB passes", ()
         id: "x".repeat(1024 * 1024 - exact.length),
       }),
     );
-    assertEquals((await ok.next()).type, "pong");
+    assert.deepStrictEqual((await ok.next()).type, "pong");
     ok.ws.close();
     const big = await connectWs(url);
     const done = closed(big.ws);
     big.ws.send(JSON.stringify({ type: "ping", id: "x".repeat(1024 * 1024) }));
-    assertEquals((await done).code, 1009);
+    assert.deepStrictEqual((await done).code, 1009);
   }));
 
 Deno.test("POST /publish/:topic delivers the JSON body to subscribers and counts them", () =>
@@ -159,9 +165,11 @@ Deno.test("POST /publish/:topic delivers the JSON body to subscribers and counts
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ job: 42 }),
     });
-    assertEquals([res.status, await res.json()], [200, { delivered: 2 }]);
+    assert.deepStrictEqual([res.status, await res.json()], [200, {
+      delivered: 2,
+    }]);
     for (const c of [a, b]) {
-      assertEquals(await c.next(), {
+      assert.deepStrictEqual(await c.next(), {
         type: "event",
         topic: "jobs",
         data: { job: 42 },
@@ -172,7 +180,7 @@ Deno.test("POST /publish/:topic delivers the JSON body to subscribers and counts
       headers: { "content-type": "application/json" },
       body: "null",
     });
-    assertEquals(await none.json(), { delivered: 0 });
+    assert.deepStrictEqual(await none.json(), { delivered: 0 });
     a.ws.close();
     b.ws.close();
   }));
@@ -188,7 +196,7 @@ Deno.test("a subscriber that stops reading is disconnected before its backlog is
       }),
     );
     const head = await slow.readResponse();
-    assertEquals(head?.status, 101);
+    assert.deepStrictEqual(head?.status, 101);
     await slow.write(
       wsFrame(
         0x80 | Opcode.text,
@@ -209,8 +217,12 @@ Deno.test("a subscriber that stops reading is disconnected before its backlog is
       });
       delivered = (await res.json()).delivered;
     }
-    assertEquals(delivered, 0, `still delivering after ${posts} posts`);
+    assert.deepStrictEqual(
+      delivered,
+      0,
+      `still delivering after ${posts} posts`,
+    );
     const health = await fetch(`http://127.0.0.1:${server.port}/health`);
-    assertEquals(health.status, 200);
+    assert.deepStrictEqual(health.status, 200);
     await health.body?.cancel();
   }));

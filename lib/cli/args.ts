@@ -1,0 +1,146 @@
+/**
+ * A small typed command-line flag parser.
+ *
+ * `@std/cli` is JSR-only here and `node:util`'s `parseArgs` wakes Deno's
+ * Node-compatibility layer (10-15 ms of start-up, SPEC 6a), so `discover`
+ * and friends parse with this instead.
+ *
+ * @module
+ */
+
+import { UsageError } from "../shared/errors.ts";
+
+/** How a flag takes its value. */
+export type FlagKind =
+  /** `--quiet`: present or not. */
+  | "boolean"
+  /** `--listen ADDR` or `--listen=ADDR`: exactly one value. */
+  | "string"
+  /** `--allow-origin O` repeated: every value, in order. */
+  | "list"
+  /** `--wait [DURATION]`: a value only when one follows that is not a flag. */
+  | "optional";
+
+/** The flags a command accepts, by long name (without `--`). */
+export type FlagSpec = Record<string, FlagKind>;
+
+/** The parsed value type of each kind. */
+type ValueOf<K extends FlagKind> = K extends "boolean" ? boolean
+  : K extends "list" ? string[]
+  : K extends "optional" ? string | true
+  : string;
+
+/** The parsed flags of a spec: absent flags are `undefined`. */
+export type ParsedFlags<S extends FlagSpec> = {
+  [K in keyof S]?: ValueOf<S[K]>;
+};
+
+/** The result of {@linkcode parseFlags}. */
+export interface ParsedArgs<S extends FlagSpec> {
+  /** Flags by long name. */
+  flags: ParsedFlags<S>;
+  /** Arguments that are not flags, before any `--`. */
+  positionals: string[];
+  /** Everything after the first `--`, untouched; `undefined` without `--`. */
+  rest: string[] | undefined;
+}
+
+/**
+ * Parses `args` against `spec`. Short aliases map a single letter to a long
+ * name (`{ h: "help" }`).
+ *
+ * @throws {UsageError} For an unknown flag, a missing value, or a value given
+ * to a boolean flag.
+ *
+ * @example
+ * ```ts
+ * const { flags } = parseFlags(["--json", "--wait", "5s"], {
+ *   json: "boolean",
+ *   wait: "optional",
+ * });
+ * // flags.json === true, flags.wait === "5s"
+ * ```
+ */
+export function parseFlags<S extends FlagSpec>(
+  args: readonly string[],
+  spec: S,
+  aliases: Record<string, keyof S & string> = {},
+): ParsedArgs<S> {
+  const flags: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      return {
+        flags: flags as ParsedFlags<S>,
+        positionals,
+        rest: args.slice(i + 1),
+      };
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const rawName = eq === -1 ? arg : arg.slice(0, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const name = rawName.startsWith("--")
+      ? rawName.slice(2)
+      : aliases[rawName.slice(1)];
+    const kind = name === undefined ? undefined : spec[name];
+    if (name === undefined || kind === undefined) {
+      throw new UsageError(
+        `Unknown flag "${rawName}": run with --help to see the flags`,
+      );
+    }
+    switch (kind) {
+      case "boolean":
+        if (inline !== undefined) {
+          throw new UsageError(`Flag "--${name}" takes no value`);
+        }
+        flags[name] = true;
+        break;
+      case "optional": {
+        const next = args[i + 1];
+        if (inline !== undefined) flags[name] = inline;
+        else if (next !== undefined && !next.startsWith("-")) {
+          flags[name] = next;
+          i++;
+        } else flags[name] = true;
+        break;
+      }
+      case "string":
+      case "list": {
+        let value = inline;
+        if (value === undefined) {
+          value = args[++i];
+          if (value === undefined) {
+            throw new UsageError(`Flag "--${name}" needs a value`);
+          }
+        }
+        if (kind === "list") {
+          ((flags[name] ??= []) as string[]).push(value);
+        } else flags[name] = value;
+        break;
+      }
+    }
+  }
+  return { flags: flags as ParsedFlags<S>, positionals, rest: undefined };
+}
+
+/**
+ * Parses a duration: `15` (seconds), `15s`, `500ms`, `2m`.
+ *
+ * @returns Milliseconds.
+ * @throws {UsageError} For anything else.
+ */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) {
+    throw new UsageError(
+      `Invalid duration "${text}": use a number of seconds or a value like 500ms, 15s, 2m`,
+    );
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
+  return Math.round(Number(match[1]) * unit);
+}

@@ -1,0 +1,206 @@
+/**
+ * `pryx-core discover`: prints where a live runtime is (SPEC section 5).
+ *
+ * stdout carries the answer only (`PORT\n` by default); every message goes
+ * to stderr. Exit 0 found, 1 nothing live, 2 usage error. Loads no server
+ * module, no `node:` built-in and no `npm:` package (SPEC 6a).
+ *
+ * @module
+ */
+
+import { parseDuration, parseFlags } from "./args.ts";
+import { DEFAULT_WAIT_MS, Env } from "../shared/config.ts";
+import {
+  discoverSettled,
+  type FoundRuntime,
+  notFound,
+  planDiscovery,
+  waitForDiscovery,
+} from "../discovery/discover.ts";
+import { UsageError } from "../shared/errors.ts";
+import { currentHost } from "../discovery/host.ts";
+import { formatRuntimeInfo } from "../shared/instance_files.ts";
+
+/** Help text of `pryx-core discover`. */
+export const DISCOVER_USAGE = `Usage: pryx-core discover [flags]
+
+Print where a live runtime is. Looks at ${Env.apiUrl} / ${Env.wsUrl} (final
+when set), then the instance's files in the state directory, then the
+--probe ports; every candidate is verified with its lock and /health.
+
+Flags:
+  --format FORMAT     port (default: "PORT\\n"), url, ws, json, env
+  --json, --env       shorthands for --format json / --format env
+  --instance NAME     instance name (env ${Env.instance}; default runtime)
+  --state-dir DIR     state directory (env ${Env.home}; default ~/.pryx)
+  --any               take the first live instance when NAME is not live
+  --probe PORTS       also probe 127.0.0.1 ports: 3001,3002 or 38124-38133
+                      (env ${Env.probePorts})
+  --wait [DURATION]   wait until one is live (default ${
+  DEFAULT_WAIT_MS / 1000
+}s; 15, 15s, 500ms, 2m)
+  --no-check          trust the files without checking lock and /health
+  -q, --quiet         print nothing; the exit code is the answer
+  -h, --help          show this help
+
+Exit codes: 0 found, 1 nothing live, 2 usage error.
+`;
+
+const FLAGS = {
+  format: "string",
+  json: "boolean",
+  env: "boolean",
+  instance: "string",
+  "state-dir": "string",
+  any: "boolean",
+  probe: "string",
+  wait: "optional",
+  "no-check": "boolean",
+  quiet: "boolean",
+  help: "boolean",
+} as const;
+
+/** The output formats of `discover`. */
+export type DiscoverFormat = "port" | "url" | "ws" | "json" | "env";
+
+const FORMATS: readonly DiscoverFormat[] = ["port", "url", "ws", "json", "env"];
+
+/**
+ * Runs `discover` with command-line `args`.
+ *
+ * @returns The exit code.
+ * @throws {UsageError} For bad flags.
+ * @throws {NotFoundError} When nothing live is found.
+ */
+export async function discoverCommand(args: string[]): Promise<number> {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
+    h: "help",
+    q: "quiet",
+  });
+  if (flags.help) {
+    console.log(DISCOVER_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== undefined) {
+    throw new UsageError(
+      `Unexpected argument "${
+        positionals[0] ?? "--"
+      }": discover takes flags only`,
+    );
+  }
+  const format = resolveFormat(flags);
+  const waitMs = flags.wait === undefined
+    ? undefined
+    : flags.wait === true
+    ? DEFAULT_WAIT_MS
+    : parseDuration(flags.wait);
+  const host = await currentHost();
+  const plan = planDiscovery(host, {
+    instance: flags.instance,
+    stateDir: flags["state-dir"],
+    any: flags.any,
+    probe: flags.probe,
+    check: !flags["no-check"],
+  });
+  // Stale candidates are reported on stderr; when nothing is found they go
+  // into the one line of the error instead of lines of their own.
+  const stale: string[] = [];
+  const report = (message: string) => stale.push(message);
+  const outcome = waitMs === undefined
+    ? await discoverSettled(host, plan, report)
+    : await waitForDiscovery(host, plan, waitMs, report);
+  if (outcome.runtime === undefined) throw notFound(outcome, waitMs, stale);
+  for (const message of stale) console.error(`pryx-core: ${message}`);
+  if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));
+  return 0;
+}
+
+/**
+ * Renders a found runtime in `format`, ending with a newline.
+ *
+ * @example
+ * ```ts
+ * formatRuntime(runtime, "port"); // "38124\n"
+ * ```
+ */
+export function formatRuntime(
+  runtime: FoundRuntime,
+  format: DiscoverFormat,
+): string {
+  switch (format) {
+    case "port":
+      return `${runtime.port}\n`;
+    case "url":
+      return `${runtime.url}\n`;
+    case "ws":
+      return `${runtime.wsUrl}\n`;
+    case "json":
+      return runtime.info !== undefined
+        ? formatRuntimeInfo(runtime.info)
+        : JSON.stringify(
+          {
+            pid: runtime.health?.pid,
+            port: runtime.port,
+            hostname: new URL(runtime.url).hostname.replace(/^\[|\]$/g, ""),
+            url: runtime.url,
+            wsUrl: runtime.wsUrl,
+            version: runtime.health?.version,
+            instance: runtime.health?.instance,
+            token: runtime.token,
+          },
+          null,
+          2,
+        ) + "\n";
+    case "env":
+      return [
+        `export ${Env.apiUrl}=${shellQuote(runtime.url)}`,
+        `export ${Env.wsUrl}=${shellQuote(runtime.wsUrl)}`,
+        ...(runtime.token === undefined
+          ? []
+          : [`export ${Env.token}=${shellQuote(runtime.token)}`]),
+      ].join("\n") + "\n";
+  }
+}
+
+/**
+ * Quotes `value` for a POSIX shell, only when it needs it.
+ *
+ * @example
+ * ```ts
+ * shellQuote("http://127.0.0.1:3000"); // "http://127.0.0.1:3000"
+ * shellQuote("it's"); // "'it'\\''s'"
+ * ```
+ */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function resolveFormat(
+  flags: { format?: string; json?: boolean; env?: boolean },
+): DiscoverFormat {
+  const chosen = [
+    flags.format,
+    flags.json ? "json" : undefined,
+    flags.env ? "env" : undefined,
+  ].filter((f) => f !== undefined);
+  if (chosen.length > 1) {
+    throw new UsageError(
+      "Conflicting formats: give one of --format, --json and --env",
+    );
+  }
+  const format = chosen[0] ?? "port";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(
+      `Invalid format "${format}": use ${FORMATS.join(", ")}`,
+    );
+  }
+  return format as DiscoverFormat;
+}
+
+function writeStdout(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) {
+    done += Deno.stdout.writeSync(bytes.subarray(done));
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `pryx-core list`: every instance of the state directory, live or not,
+ * with pid, port and URL; a table for people, a JSON array with `--json`.
+ *
+ * Loads no server module, no `node:` built-in and no `npm:` package
+ * (SPEC 6a).
+ *
+ * @module
+ */
+
+import { parseFlags } from "./args.ts";
+import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
+import { type InstanceStatus, listInstances } from "../discovery/discover.ts";
+import { UsageError } from "../shared/errors.ts";
+import { currentHost } from "../discovery/host.ts";
+
+/** Help text of `pryx-core list`. */
+export const LIST_USAGE = `Usage: pryx-core list [flags]
+
+List every instance of the state directory: live (lock held and /health
+agrees), stale (left by a process that is gone), starting, or stopped.
+
+Flags:
+  --json            print a JSON array instead of a table
+  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  --no-check        trust the files without checking lock and /health
+  -h, --help        show this help
+`;
+
+const FLAGS = {
+  json: "boolean",
+  "state-dir": "string",
+  "no-check": "boolean",
+  help: "boolean",
+} as const;
+
+/** One row of `list --json`. */
+export interface ListEntry {
+  /** The instance name. */
+  instance: string;
+  /** `live`, `stale`, `starting` or `stopped`. */
+  status: InstanceStatus["state"];
+  /** `status === "live"`. */
+  live: boolean;
+  /** The owner's pid from `<instance>.json`, or `null`. */
+  pid: number | null;
+  /** The port, or `null`. */
+  port: number | null;
+  /** The HTTP URL, or `null`. */
+  url: string | null;
+  /** The WebSocket URL, or `null`. */
+  wsUrl: string | null;
+  /** Why it is not live, or `null`. */
+  reason: string | null;
+}
+
+/**
+ * Runs `list` with command-line `args`.
+ *
+ * @returns The exit code (0, also when the directory holds no instance).
+ */
+export async function listCommand(args: string[]): Promise<number> {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, { h: "help" });
+  if (flags.help) {
+    console.log(LIST_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== undefined) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[0] ?? "--"}": list takes flags only`,
+    );
+  }
+  const host = await currentHost();
+  const stateDir = resolveStateDir(flags["state-dir"], host.env);
+  const statuses = await listInstances(host, {
+    stateDir,
+    check: !flags["no-check"],
+    healthTimeoutMs: HEALTH_TIMEOUT_MS,
+  });
+  const entries = statuses.map(toEntry);
+  if (flags.json) {
+    console.log(JSON.stringify(entries, null, 2));
+  } else if (entries.length === 0) {
+    console.error(`pryx-core: No instances in ${stateDir}`);
+  } else {
+    console.log(formatTable(entries));
+  }
+  return 0;
+}
+
+/** Turns an inspected instance into a row of `list --json`. */
+export function toEntry(s: InstanceStatus): ListEntry {
+  return {
+    instance: s.instance,
+    status: s.state,
+    live: s.state === "live",
+    pid: s.pid ?? null,
+    port: s.port ?? null,
+    url: s.url ?? null,
+    wsUrl: s.wsUrl ?? null,
+    reason: s.reason ?? null,
+  };
+}
+
+/** The human table: one row per instance, columns padded. */
+export function formatTable(entries: ListEntry[]): string {
+  const rows = [
+    ["INSTANCE", "STATUS", "PID", "PORT", "URL", "NOTE"],
+    ...entries.map((e) => [
+      e.instance,
+      e.status,
+      e.pid === null ? "-" : String(e.pid),
+      e.port === null ? "-" : String(e.port),
+      e.url ?? "-",
+      e.reason ?? "",
+    ]),
+  ];
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((r) => r[i].length))
+  );
+  return rows.map((r) =>
+    r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]))
+      .join("  ").trimEnd()
+  ).join("\n");
+}

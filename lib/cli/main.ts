@@ -1,0 +1,96 @@
+/**
+ * The `pryx-core` command: picks the subcommand and dispatches to it.
+ *
+ * Each subcommand is loaded on demand, so `discover`, `list` and `stop`
+ * never load Hono or the server (their start-up time is a feature).
+ *
+ * @example
+ * ```sh
+ * deno task start --listen :0
+ * deno task pryx discover --format url
+ * ```
+ *
+ * @module
+ */
+
+import { RUNTIME_PERMISSIONS, VERSION } from "../shared/config.ts";
+import { ExitCode, PryxError } from "../shared/errors.ts";
+
+const USAGE =
+  `pryx-core ${VERSION}: a local runtime on whatever port the OS gives it
+
+Usage: pryx-core [COMMAND] [flags]
+
+Commands:
+  serve       start the runtime (the default)
+  discover    print where a live runtime is
+  list        list the instances of the state directory
+  stop        stop a live instance
+  run         start or reuse a runtime, then run a command against it
+
+Run "pryx-core COMMAND --help" for the flags of a command.
+  -h, --help     show this help
+  -V, --version  print the version
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./serve.ts")).serveCommand,
+  discover: async () => (await import("./discover.ts")).discoverCommand,
+  list: async () => (await import("./list.ts")).listCommand,
+  stop: async () => (await import("./stop.ts")).stopCommand,
+  run: async () => (await import("./run.ts")).runCommand,
+};
+
+/**
+ * Runs the CLI with `args`.
+ *
+ * @returns The exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "--help" || first === "-h" || first === "help") {
+    console.log(USAGE);
+    return ExitCode.Ok;
+  }
+  if (first === "--version" || first === "-V") {
+    console.log(VERSION);
+    return ExitCode.Ok;
+  }
+  const name = first === undefined || first.startsWith("-") ? "serve" : first;
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    console.error(
+      `pryx-core: unknown command "${name}"; run "pryx-core --help" for the commands`,
+    );
+    return ExitCode.Usage;
+  }
+  try {
+    const command = await load();
+    return await command(name === first ? rest : args);
+  } catch (err) {
+    if (err instanceof PryxError) {
+      console.error(`pryx-core: ${err.message}`);
+      return err.exitCode;
+    }
+    if (
+      err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.NotCapable
+    ) {
+      console.error(
+        `pryx-core: ${
+          err.message.split("\n", 1)[0]
+        }; run it as "deno task pryx ..." or with ${
+          RUNTIME_PERMISSIONS.join(" ")
+        }`,
+      );
+      return ExitCode.Usage;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

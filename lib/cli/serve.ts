@@ -1,0 +1,147 @@
+/**
+ * `pryx-core serve`: resolves flags and environment into
+ * {@linkcode ServeOptions} and runs the server.
+ *
+ * @module
+ */
+
+import { type ParsedFlags, parseFlags } from "./args.ts";
+import {
+  DEFAULT_LISTEN,
+  Env,
+  resolveInstance,
+  resolveStateDir,
+  VERSION,
+} from "../shared/config.ts";
+import { PryxError, UsageError } from "../shared/errors.ts";
+import { parseListenAddr } from "../server/listen_addr.ts";
+import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
+import { normaliseOrigin } from "../server/security.ts";
+import { serve, type ServeOptions } from "../server/lifecycle.ts";
+
+/** Help text of `pryx-core serve`. */
+export const SERVE_USAGE = `Usage: pryx-core serve [flags]
+
+Start the runtime: bind a port, write <state-dir>/<instance>.port and .json,
+serve /health, /ws, /publish/:topic and /info until SIGINT or SIGTERM.
+
+Flags:
+  --listen ADDR          :0, 127.0.0.1:0, [::1]:0, :8080, host:38124-38133,
+                         0.0.0.0:8080 (env ${Env.listen}; default ${DEFAULT_LISTEN})
+  --instance NAME        instance name (env ${Env.instance}; default runtime)
+  --state-dir DIR        state directory (env ${Env.home}; default ~/.pryx)
+  --auth none|token      require a bearer token (env ${Env.auth}; default none,
+                         token when bound to all interfaces)
+  --allow-origin ORIGIN  also accept this browser origin (repeatable;
+                         env ${Env.allowOrigins}, comma-separated)
+  --log-format text|json log format on stderr (default text)
+  --quiet                log warnings and errors only
+  --stop-on-eof          also stop when standard input closes (what
+                         "pryx-core run" uses, so its runtime never outlives it)
+  -h, --help             show this help
+  -V, --version          print the version
+`;
+
+const FLAGS = {
+  listen: "string",
+  instance: "string",
+  "state-dir": "string",
+  auth: "string",
+  "allow-origin": "list",
+  "log-format": "string",
+  quiet: "boolean",
+  "stop-on-eof": "boolean",
+  help: "boolean",
+  version: "boolean",
+} as const;
+
+/**
+ * Runs `serve` with command-line `args`.
+ *
+ * @returns The exit code.
+ */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
+    h: "help",
+    V: "version",
+  });
+  if (flags.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
+  if (flags.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== undefined) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[0] ?? "--"}": serve takes flags only`,
+    );
+  }
+  const format = flags["log-format"] ?? "text";
+  if (format !== "text" && format !== "json") {
+    throw new UsageError(`Invalid --log-format "${format}": use text or json`);
+  }
+  const log = createLogger(format as LogFormat, flags.quiet ?? false);
+  if (format === "text") return await serveWith(flags, log);
+  // A log collector reads one JSON object per line: failures too.
+  try {
+    return await serveWith(flags, log);
+  } catch (err) {
+    if (!(err instanceof PryxError)) throw err;
+    log.log("error", err.message, { exitCode: err.exitCode });
+    return err.exitCode;
+  }
+}
+
+/** Resolves options from `flags` and the environment, then serves. */
+async function serveWith(
+  flags: ParsedFlags<typeof FLAGS>,
+  log: Logger,
+): Promise<number> {
+  const env = (name: string) => Deno.env.get(name);
+  const addr = parseListenAddr(
+    flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN,
+  );
+  const authText = flags.auth ?? env(Env.auth);
+  if (authText !== undefined && authText !== "none" && authText !== "token") {
+    throw new UsageError(`Invalid auth mode "${authText}": use none or token`);
+  }
+  const exposed = !addr.loopback;
+  const auth = authText ?? (exposed ? "token" : "none");
+  if (exposed && auth === "none") {
+    log.log(
+      "warn",
+      `Listening on ${addr.text} without a token: anyone who can reach this port can use the event bus`,
+    );
+  }
+  const options: ServeOptions = {
+    addr,
+    instance: resolveInstance(flags.instance, env),
+    stateDir: resolveStateDir(flags["state-dir"], env),
+    auth,
+    allowedOrigins: parseOrigins([
+      ...(env(Env.allowOrigins)?.split(",").map((s) => s.trim()).filter(
+        Boolean,
+      ) ?? []),
+      ...(flags["allow-origin"] ?? []),
+    ]),
+    stopOnEof: flags["stop-on-eof"] ?? false,
+  };
+  await serve(options, log);
+  return 0;
+}
+
+function parseOrigins(values: string[]): Set<string> {
+  const origins = new Set<string>();
+  for (const value of values) {
+    const origin = normaliseOrigin(value);
+    if (origin === undefined) {
+      throw new UsageError(
+        `Invalid origin "${value}": use scheme://host[:port], e.g. http://localhost:5173`,
+      );
+    }
+    origins.add(origin);
+  }
+  return origins;
+}

@@ -1,0 +1,123 @@
+/**
+ * `pryx-core stop`: sends SIGTERM to the verified owner of an instance and
+ * waits until it is gone.
+ *
+ * Only a verified owner is signalled: its lock is held and `/health` at its
+ * URL answers with the pid of `<instance>.json`. A pid from a stale file may
+ * belong to an unrelated process by now, so it is never signalled.
+ * Loads no server module, no `node:` built-in and no `npm:` package
+ * (SPEC 6a).
+ *
+ * @module
+ */
+
+import { parseFlags } from "./args.ts";
+import {
+  Env,
+  HEALTH_TIMEOUT_MS,
+  resolveInstance,
+  resolveStateDir,
+} from "../shared/config.ts";
+import { inspectInstance, staleMessage } from "../discovery/discover.ts";
+import { NotFoundError, PryxError, UsageError } from "../shared/errors.ts";
+import { currentHost } from "../discovery/host.ts";
+import { isInstanceLocked } from "../shared/lock.ts";
+import { instancePaths } from "../shared/instance_files.ts";
+
+/** How long `stop` waits for the owner to go, in ms. */
+export const STOP_TIMEOUT_MS = 10_000;
+
+/** Help text of `pryx-core stop`. */
+export const STOP_USAGE = `Usage: pryx-core stop [flags]
+
+Send SIGTERM to the live owner of an instance (verified by its lock and
+/health) and wait until it is gone (at most ${STOP_TIMEOUT_MS / 1000} s).
+
+Flags:
+  --instance NAME   instance name (env ${Env.instance}; default runtime)
+  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  -h, --help        show this help
+
+Exit codes: 0 stopped, 1 nothing live to stop or it did not stop in time.
+`;
+
+const FLAGS = {
+  instance: "string",
+  "state-dir": "string",
+  help: "boolean",
+} as const;
+
+/**
+ * Runs `stop` with command-line `args`.
+ *
+ * @returns The exit code.
+ * @throws {NotFoundError} When no verified owner is live.
+ */
+export async function stopCommand(args: string[]): Promise<number> {
+  const { flags, positionals, rest } = parseFlags(args, FLAGS, { h: "help" });
+  if (flags.help) {
+    console.log(STOP_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0 || rest !== undefined) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[0] ?? "--"}": stop takes flags only`,
+    );
+  }
+  const host = await currentHost();
+  const stateDir = resolveStateDir(flags["state-dir"], host.env);
+  const instance = resolveInstance(flags.instance, host.env);
+  const status = await inspectInstance(host, {
+    stateDir,
+    check: true,
+    healthTimeoutMs: HEALTH_TIMEOUT_MS,
+  }, instance);
+  if (status.state !== "live" || status.pid === undefined) {
+    const why = status.state === "stale"
+      ? `; ${staleMessage(status).replace(/^S/, "s")}`
+      : "";
+    throw new NotFoundError(
+      `Nothing to stop: instance "${instance}" is not live in ${stateDir}${why}; "pryx-core list" shows every instance`,
+    );
+  }
+  await stopOwner(status.pid, instancePaths(stateDir, instance).lock);
+  console.error(
+    `pryx-core: Stopped instance "${instance}" (pid ${status.pid})`,
+  );
+  return 0;
+}
+
+/**
+ * Sends SIGTERM to `pid` and waits until the lock at `lockPath` is free
+ * (the kernel frees it when the process is gone).
+ *
+ * @throws {PryxError} (exit 1) When it is still there after `timeoutMs`.
+ */
+export async function stopOwner(
+  pid: number,
+  lockPath: string,
+  timeoutMs = STOP_TIMEOUT_MS,
+): Promise<void> {
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (
+    let delay = 5;
+    isInstanceLocked(lockPath);
+    delay = Math.min(delay * 2, 100)
+  ) {
+    if (Date.now() >= deadline) {
+      throw new PryxError(
+        `Pid ${pid} did not stop within ${
+          timeoutMs / 1000
+        } s; try again, or "kill -9 ${pid}" if it is stuck`,
+        1,
+      );
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The Hono application: security middleware first, then the routes of SPEC
+ * section 4. Loaded by `serve` only after the port is bound and published.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { MAX_MESSAGE_BYTES, SERVICE } from "../shared/config.ts";
+import { isoTime } from "../shared/iso_time.ts";
+import type { Logger } from "./log.ts";
+import type { RuntimeInfo } from "../shared/instance_files.ts";
+import { MAX_TOPIC_LENGTH } from "../shared/protocol.ts";
+import { readJsonBody } from "./body.ts";
+import {
+  isLoopbackHost,
+  isOriginAllowed,
+  presentedToken,
+  type SecurityPolicy,
+  timingSafeEqual,
+} from "./security.ts";
+import type { WsHub } from "./hub.ts";
+
+/** What the routes need from the running server. */
+export interface AppState {
+  /** The instance metadata (as in `<instance>.json`). */
+  info: RuntimeInfo;
+  /** The event bus. */
+  hub: WsHub;
+  /** What to enforce. */
+  policy: SecurityPolicy;
+  /** `true` once shutdown has begun: `/health` answers 503. */
+  draining: () => boolean;
+  /** Where request failures are logged (text or JSON lines, as configured). */
+  log: Logger;
+  /** Bound to loopback only: every peer is a process on this machine. */
+  loopback: boolean;
+}
+
+const CORS_METHODS = "GET, HEAD, POST, OPTIONS";
+const JSON_HEADERS = { "content-type": "application/json" } as const;
+const CORS_HEADERS = "Authorization, Content-Type";
+
+/**
+ * Builds the application.
+ *
+ * @returns A fetch handler for `Deno.serve`.
+ */
+export function createApp(state: AppState): Hono {
+  const { info, hub, policy } = state;
+  const app = new Hono();
+
+  app.use(guard(policy));
+
+  app.get("/health", (c) => {
+    const draining = state.draining();
+    return c.json(
+      healthReport(
+        info,
+        draining ? "shutting_down" : "ok",
+        isoTime(),
+      ),
+      draining ? 503 : 200,
+    );
+  });
+
+  const auth = requireToken(policy);
+
+  app.get("/ws", auth, (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json(
+        {
+          error: "upgrade_required",
+          message: "Connect with a WebSocket client",
+        },
+        426,
+        { Upgrade: "websocket" },
+      );
+    }
+    // Deno's idle timeout pings a silent peer, at the price of re-arming a
+    // timer on every frame received (about 6 % of a relayed event). On
+    // loopback a peer is a local process, whose sockets the kernel closes
+    // when it dies: there it buys nothing, so it is off. Exposed, it stays.
+    const { socket, response } = Deno.upgradeWebSocket(
+      c.req.raw,
+      state.loopback ? { idleTimeout: 0 } : {},
+    );
+    hub.attach(socket);
+    return response;
+  });
+
+  app.post("/publish/:topic", auth, async (c) => {
+    const topic = c.req.param("topic");
+    if (topic === "" || topic.length > MAX_TOPIC_LENGTH) {
+      return fail(c, 400, "bad_topic", "Topic must be 1-256 characters");
+    }
+    const type = c.req.header("content-type") ?? "";
+    if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+      return fail(
+        c,
+        415,
+        "unsupported_media_type",
+        "Send the body as application/json",
+      );
+    }
+    const body = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
+    if ("error" in body) {
+      return body.error === "too_large"
+        ? fail(c, 413, "too_large", "Body is larger than 1 MiB")
+        : fail(c, 400, "bad_json", "Body is not valid JSON");
+    }
+    return c.json({ delivered: hub.publish(topic, body.value) });
+  });
+
+  app.get("/info", auth, (c) => {
+    const { token: _token, ...visible } = info;
+    return c.json(visible);
+  });
+
+  app.notFound((c) => fail(c, 404, "not_found", "No such route"));
+  app.onError((err, c) => {
+    state.log.log("error", `Request failed: ${err.message}`, {
+      method: c.req.method,
+      path: c.req.path,
+    });
+    return fail(c, 500, "internal", "Internal error");
+  });
+  return app;
+}
+
+/**
+ * The hot path of `GET /health` without the router: answers exactly what
+ * the Hono route answers, for the common request only (GET, path
+ * `/health`, no `Origin`, a loopback `Host` where checked, not draining).
+ * Everything else, including a refused Host, returns `undefined` and goes
+ * through the app, so the checks and answers stay in one place.
+ *
+ * @returns A function that answers the request or returns `undefined`.
+ */
+export function healthFastPath(
+  state: AppState,
+): (req: Request) => Response | undefined {
+  const { info, policy } = state;
+  // The route's body, serialised once with the timestamp spliced in.
+  const [head, tail] = JSON.stringify(healthReport(info, "ok", "<timestamp>"))
+    .split('"<timestamp>"');
+  // Formatting the date is most of the work: do it once per millisecond.
+  let bodyAt = 0;
+  let body = "";
+  return (req) => {
+    const url = req.url;
+    const path = url.indexOf("/", url.indexOf("//") + 2);
+    if (
+      path < 0 || url.length - path !== 7 || !url.endsWith("/health") ||
+      req.method !== "GET" || state.draining()
+    ) return undefined;
+    const headers = req.headers;
+    if (headers.has("origin")) return undefined;
+    if (policy.checkHost && !isLoopbackHost(headers.get("host"))) {
+      return undefined;
+    }
+    const now = Date.now();
+    if (now !== bodyAt) {
+      bodyAt = now;
+      body = `${head}"${isoTime(now)}"${tail}`;
+    }
+    return new Response(body, { headers: JSON_HEADERS });
+  };
+}
+
+/** The body of `/health` (SPEC section 4), for the route and its fast path. */
+function healthReport(
+  info: RuntimeInfo,
+  status: "ok" | "shutting_down",
+  timestamp: string,
+) {
+  return {
+    status,
+    timestamp,
+    service: SERVICE,
+    version: info.version,
+    pid: info.pid,
+    instance: info.instance,
+  };
+}
+
+/** Host check, Origin check and CORS, in that order, for every request. */
+function guard(policy: SecurityPolicy): MiddlewareHandler {
+  return async (c, next) => {
+    if (policy.checkHost && !isLoopbackHost(c.req.header("host") ?? null)) {
+      return fail(c, 403, "forbidden_host", "Host is not a loopback name");
+    }
+    const origin = c.req.header("origin") ?? null;
+    if (origin === null) return await next();
+    const method = c.req.method;
+    const allowed = isOriginAllowed(origin, policy.allowedOrigins);
+    const isUpgrade = c.req.header("upgrade") !== undefined;
+    if (!allowed && (method !== "GET" && method !== "HEAD" || isUpgrade)) {
+      return fail(c, 403, "forbidden_origin", "Origin is not allowed");
+    }
+    if (!allowed) return await next();
+    if (method === "OPTIONS") {
+      return c.body(null, 204, {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": CORS_METHODS,
+        "Access-Control-Allow-Headers": CORS_HEADERS,
+        "Access-Control-Max-Age": "600",
+        Vary: "Origin",
+      });
+    }
+    await next();
+    if (!isUpgrade) {
+      c.res.headers.set("Access-Control-Allow-Origin", origin);
+      c.res.headers.append("Vary", "Origin");
+    }
+  };
+}
+
+/** Refuses with 401 unless the request presents the token (when auth is on). */
+function requireToken(policy: SecurityPolicy): MiddlewareHandler {
+  return async (c, next) => {
+    if (policy.token !== undefined) {
+      const given = presentedToken(c.req.raw, c.req.path === "/ws");
+      if (given === undefined || !timingSafeEqual(given, policy.token)) {
+        return fail(
+          c,
+          401,
+          "unauthorized",
+          "Send the token from the instance file as Authorization: Bearer",
+        );
+      }
+    }
+    await next();
+  };
+}
+
+function fail(
+  c: Context,
+  status: 400 | 401 | 403 | 404 | 413 | 415 | 500,
+  error: string,
+  message: string,
+) {
+  return c.json({ error, message }, status);
+}

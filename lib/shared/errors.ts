@@ -1,0 +1,88 @@
+/**
+ * Exit codes of SPEC section 7 and the typed errors a user can cause.
+ *
+ * Every error a user can provoke (a bad flag, a busy port, an unusable state
+ * directory, ...) is a {@linkcode PryxError} carrying its exit code, so the
+ * CLI prints one line and exits with the documented code instead of a stack
+ * trace.
+ *
+ * @module
+ */
+
+/** Exit codes, one per outcome (SPEC section 7). */
+export const ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Nothing found, nothing running. */
+  NotFound: 1,
+  /** Usage error or bad input. */
+  Usage: 2,
+  /** Could not bind the listen address. */
+  Bind: 3,
+  /** The instance is already owned by a live process. */
+  AlreadyRunning: 4,
+  /** The state directory cannot be used. */
+  StateDir: 5,
+} as const;
+
+/** One of the values of {@linkcode ExitCode}. */
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/**
+ * An error the user can cause and fix; `message` is one line that says what
+ * to do, and `exitCode` is what the process exits with.
+ */
+export class PryxError extends Error {
+  /** The process exit code for this error. */
+  readonly exitCode: ExitCode;
+
+  /**
+   * @param message One line, sentence case, no trailing period.
+   * @param exitCode The exit code of SPEC section 7.
+   */
+  constructor(message: string, exitCode: ExitCode) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** A bad flag, argument, environment value or file content: exit 2. */
+export class UsageError extends PryxError {
+  /** @param message What was wrong and what to do. */
+  constructor(message: string) {
+    super(message, ExitCode.Usage);
+  }
+}
+
+/** The listen address could not be bound: exit 3. */
+export class BindError extends PryxError {
+  /** @param message Which address and what to do. */
+  constructor(message: string) {
+    super(message, ExitCode.Bind);
+  }
+}
+
+/** Another live process owns the instance: exit 4. */
+export class AlreadyRunningError extends PryxError {
+  /** @param message Which pid and URL own it. */
+  constructor(message: string) {
+    super(message, ExitCode.AlreadyRunning);
+  }
+}
+
+/** The state directory cannot be created, read or written: exit 5. */
+export class StateDirError extends PryxError {
+  /** @param message Which directory and what to do. */
+  constructor(message: string) {
+    super(message, ExitCode.StateDir);
+  }
+}
+
+/** Nothing live was found: exit 1. */
+export class NotFoundError extends PryxError {
+  /** @param message What was tried. */
+  constructor(message: string) {
+    super(message, ExitCode.NotFound);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The layout's one hard rule, checked on the real module graphs: the
+ * discovery side (`lib/discovery/`, the client entry, and the `discover`,
+ * `list` and `stop` subcommands) never loads the server side, a `node:`
+ * built-in or an `npm:` package. Its start-up time is a feature: one static
+ * `node:` import wakes Deno's Node-compatibility layer (10-15 ms on a 33 ms
+ * process) and one small `npm:` package about 30 ms.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const LIB = new URL("../lib/", import.meta.url);
+
+/** Every module in the graph of `entry` (static and literal dynamic imports). */
+async function moduleGraph(entry: URL): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", fileURLToPath(entry)],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  return graph.modules.map((m) => m.specifier);
+}
+
+/** The modules of `graph` that the discovery side must not load. */
+function forbidden(graph: string[]): string[] {
+  const server = new URL("server/", LIB).href;
+  return graph.filter((m) =>
+    m.startsWith("npm:") || m.startsWith("node:") || m.startsWith(server) ||
+    m.includes("hono")
+  );
+}
+
+const DISCOVERY_ENTRIES = [
+  "cli/discover.ts",
+  "cli/list.ts",
+  "cli/stop.ts",
+  "client.ts",
+  ...Array.from(Deno.readDirSync(new URL("discovery/", LIB)))
+    .filter((e) => e.name.endsWith(".ts"))
+    .map((e) => `discovery/${e.name}`),
+];
+
+for (const entry of DISCOVERY_ENTRIES) {
+  Deno.test(`lib/${entry} loads no server module, node: built-in or npm: package`, async () => {
+    const graph = await moduleGraph(new URL(entry, LIB));
+    assert(graph.length > 1, "the graph was read");
+    assert.deepStrictEqual(forbidden(graph), []);
+  });
+}
+
+Deno.test("the forbidden-module check sees the server side when it is there", async () => {
+  // Guards the test above against a check that cannot fail.
+  const graph = await moduleGraph(new URL("cli/serve.ts", LIB));
+  assert(forbidden(graph).some((m) => m.endsWith("/server/lifecycle.ts")));
+});
+
+Deno.test("no module under lib/shared/ imports another side", async () => {
+  for (const e of Deno.readDirSync(new URL("shared/", LIB))) {
+    if (!e.name.endsWith(".ts")) continue;
+    const graph = await moduleGraph(new URL(`shared/${e.name}`, LIB));
+    const sides = graph.filter((m) =>
+      m.startsWith(LIB.href) && !m.startsWith(new URL("shared/", LIB).href)
+    );
+    assert.deepStrictEqual(sides, [], `lib/shared/${e.name}`);
+  }
+});

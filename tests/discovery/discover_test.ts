@@ -1,0 +1,207 @@
+/**
+ * Unit tests of the discovery engine (`lib/discover.ts`) and the output
+ * formats of `discover`, with real files in a temp state directory, plus
+ * the start-up rule of SPEC 6a: the discover side's module graph holds no
+ * server module, no `node:` built-in and no `npm:` package.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { denoHost } from "../../lib/discovery/host.ts";
+import { formatRuntime, shellQuote } from "../../lib/cli/discover.ts";
+import {
+  type DiscoverHost,
+  discoverOnce,
+  inspectInstance,
+  listInstances,
+  parsePorts,
+  planDiscovery,
+} from "../../lib/discovery/discover.ts";
+import { UsageError } from "../../lib/shared/errors.ts";
+import {
+  formatRuntimeInfo,
+  type RuntimeInfo,
+} from "../../lib/shared/instance_files.ts";
+
+/** The Deno host with a fixed environment. */
+function hostWith(env: Record<string, string>): DiscoverHost {
+  return { ...denoHost(), env: (name) => env[name] };
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "pryx-unit-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function info(port: number, pid: number): RuntimeInfo {
+  return {
+    pid,
+    port,
+    hostname: "127.0.0.1",
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    startedAt: new Date().toISOString(),
+    version: "0.1.0",
+    instance: "runtime",
+  };
+}
+
+Deno.test("parsePorts reads lists, ranges and both mixed", () => {
+  assert.deepStrictEqual(parsePorts("3001,3002"), [3001, 3002]);
+  assert.deepStrictEqual(parsePorts("38124-38127"), [
+    38124,
+    38125,
+    38126,
+    38127,
+  ]);
+  assert.deepStrictEqual(parsePorts("80, 3000-3001"), [80, 3000, 3001]);
+});
+
+Deno.test("parsePorts rejects bad ports with a usage error", () => {
+  for (const bad of ["", "abc", "0", "70000", "10-5", "1-5000", "3000-"]) {
+    let caught: unknown;
+    try {
+      parsePorts(bad);
+    } catch (err) {
+      caught = err;
+    }
+    assert(caught instanceof UsageError, `"${bad}" rejected`);
+  }
+});
+
+Deno.test("PRYX_API_URL and PRYX_WS_URL each derive the other", () => {
+  const fromApi = planDiscovery(
+    hostWith({ PRYX_API_URL: "http://127.0.0.1:4000/", HOME: "/h" }),
+  ).override;
+  assert.deepStrictEqual(fromApi, {
+    url: "http://127.0.0.1:4000",
+    wsUrl: "ws://127.0.0.1:4000/ws",
+    port: 4000,
+  });
+  const fromWs = planDiscovery(
+    hostWith({ PRYX_WS_URL: "wss://[::1]:4001/ws", HOME: "/h" }),
+  ).override;
+  assert.deepStrictEqual(fromWs, {
+    url: "https://[::1]:4001",
+    wsUrl: "wss://[::1]:4001/ws",
+    port: 4001,
+  });
+  const withToken = planDiscovery(
+    hostWith({
+      PRYX_API_URL: "http://localhost:5",
+      PRYX_TOKEN: "t",
+      HOME: "/h",
+    }),
+  ).override;
+  assert.deepStrictEqual(withToken?.token, "t");
+});
+
+Deno.test("the state directory and instance come from flags, else env, else defaults", () => {
+  const plan = planDiscovery(hostWith({ HOME: "/home/me" }));
+  assert.deepStrictEqual([plan.stateDir, plan.instance], [
+    "/home/me/.pryx",
+    "runtime",
+  ]);
+  const env = planDiscovery(
+    hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }),
+  );
+  assert.deepStrictEqual([env.stateDir, env.instance], ["/s", "dev"]);
+  const flags = planDiscovery(
+    hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }),
+    { stateDir: "/f", instance: "x" },
+  );
+  assert.deepStrictEqual([flags.stateDir, flags.instance], ["/f", "x"]);
+});
+
+Deno.test("a corrupt port file is stale and named", () =>
+  withDir(async (dir) => {
+    Deno.writeTextFileSync(`${dir}/runtime.port`, "not a port\n");
+    const s = await inspectInstance(denoHost(), {
+      stateDir: dir,
+      check: true,
+      healthTimeoutMs: 500,
+    }, "runtime");
+    assert.deepStrictEqual(s.state, "stale");
+    assert.deepStrictEqual(s.path, `${dir}/runtime.port`);
+  }));
+
+Deno.test("files whose lock is free are stale without any network check", () =>
+  withDir(async (dir) => {
+    Deno.writeTextFileSync(`${dir}/runtime.port`, "1\n");
+    Deno.writeTextFileSync(
+      `${dir}/runtime.json`,
+      formatRuntimeInfo(info(1, 1)),
+    );
+    Deno.writeTextFileSync(`${dir}/runtime.lock`, "");
+    const stale: string[] = [];
+    const plan = planDiscovery(hostWith({ HOME: dir }), { stateDir: dir });
+    const out = await discoverOnce(denoHost(), plan, (m) => stale.push(m));
+    assert.deepStrictEqual(out.runtime, undefined);
+    assert.deepStrictEqual(stale.length, 1);
+    assert.match(stale[0], /runtime\.port.*lock is free.*pid 1/);
+  }));
+
+Deno.test("--no-check trusts the files as they are", () =>
+  withDir(async (dir) => {
+    Deno.writeTextFileSync(`${dir}/runtime.port`, "4321\n");
+    const plan = planDiscovery(hostWith({ HOME: dir }), {
+      stateDir: dir,
+      check: false,
+    });
+    const out = await discoverOnce(denoHost(), plan);
+    assert.deepStrictEqual(out.runtime?.url, "http://127.0.0.1:4321");
+  }));
+
+Deno.test("list names instances from .port, .json and .lock files and ignores others", () =>
+  withDir(async (dir) => {
+    for (const f of ["a.port", "b.json", "c.lock", "x.tmp", ".a.port.123"]) {
+      Deno.writeTextFileSync(`${dir}/${f}`, "");
+    }
+    const all = await listInstances(denoHost(), {
+      stateDir: dir,
+      check: true,
+      healthTimeoutMs: 500,
+    });
+    assert.deepStrictEqual(all.map((s) => s.instance), ["a", "b", "c"]);
+    assert.deepStrictEqual(
+      all.find((s) => s.instance === "c")?.state,
+      "stopped",
+    );
+  }));
+
+Deno.test("formats: port, url, ws, json and env", () => {
+  const i = { ...info(38124, 42), token: "abc_DEF-1" };
+  const rt = {
+    source: "file" as const,
+    url: i.url,
+    wsUrl: i.wsUrl,
+    port: 38124,
+    token: i.token,
+    info: i,
+  };
+  assert.deepStrictEqual(formatRuntime(rt, "port"), "38124\n");
+  assert.deepStrictEqual(formatRuntime(rt, "url"), "http://127.0.0.1:38124\n");
+  assert.deepStrictEqual(formatRuntime(rt, "ws"), "ws://127.0.0.1:38124/ws\n");
+  assert.deepStrictEqual(formatRuntime(rt, "json"), formatRuntimeInfo(i));
+  assert.deepStrictEqual(
+    formatRuntime(rt, "env"),
+    "export PRYX_API_URL=http://127.0.0.1:38124\n" +
+      "export PRYX_WS_URL=ws://127.0.0.1:38124/ws\n" +
+      "export PRYX_TOKEN=abc_DEF-1\n",
+  );
+});
+
+Deno.test("shellQuote quotes only when needed, and safely", () => {
+  assert.deepStrictEqual(
+    shellQuote("http://127.0.0.1:1/x"),
+    "http://127.0.0.1:1/x",
+  );
+  assert.deepStrictEqual(shellQuote("a b"), "'a b'");
+  assert.deepStrictEqual(shellQuote("it's $HOME"), `'it'\\''s $HOME'`);
+  assert.deepStrictEqual(shellQuote(""), "''");
+});

@@ -1,0 +1,84 @@
+/**
+ * Unit tests of the instance file formats and the atomic writer.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { writeFileAtomic } from "../../lib/shared/atomic_write.ts";
+import {
+  formatPortFile,
+  formatRuntimeInfo,
+  instanceOfFile,
+  instancePaths,
+  parsePortFile,
+  parseRuntimeInfo,
+  type RuntimeInfo,
+  runtimeUrls,
+} from "../../lib/shared/instance_files.ts";
+
+Deno.test("the port file is the port and a newline", () => {
+  assert.deepStrictEqual(formatPortFile(38124), "38124\n");
+  assert.deepStrictEqual(parsePortFile("38124\n"), 38124);
+  for (const bad of ["", "abc\n", "0\n", "70000\n", "12 34\n", "{}"]) {
+    assert.deepStrictEqual(parsePortFile(bad), undefined, bad);
+  }
+});
+
+Deno.test("the metadata file round-trips and rejects incomplete records", () => {
+  const info: RuntimeInfo = {
+    pid: 1,
+    port: 2,
+    hostname: "127.0.0.1",
+    ...runtimeUrls("127.0.0.1", 2),
+    startedAt: new Date(0).toISOString(),
+    version: "0.1.0",
+    instance: "runtime",
+  };
+  assert.deepStrictEqual(parseRuntimeInfo(formatRuntimeInfo(info)), info);
+  assert.deepStrictEqual(parseRuntimeInfo('{"pid":1}'), undefined);
+  assert.deepStrictEqual(parseRuntimeInfo("not json"), undefined);
+});
+
+Deno.test("URLs use 127.0.0.1 for loopback and all-interfaces binds, [::1] for ::1", () => {
+  assert.deepStrictEqual(runtimeUrls("0.0.0.0", 5).url, "http://127.0.0.1:5");
+  assert.deepStrictEqual(runtimeUrls("::1", 5).wsUrl, "ws://[::1]:5/ws");
+});
+
+Deno.test("instance files are recognised by name, other files are not", () => {
+  assert.deepStrictEqual(
+    instancePaths("/s/", "runtime").port,
+    "/s/runtime.port",
+  );
+  assert.deepStrictEqual(instanceOfFile("runtime.lock"), "runtime");
+  assert.deepStrictEqual(instanceOfFile(".runtime.port.123.tmp"), undefined);
+  assert.deepStrictEqual(instanceOfFile("Upper.port"), undefined);
+});
+
+Deno.test("an atomic write leaves a 0600 file and no temp file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    writeFileAtomic(`${dir}/a.port`, "1\n");
+    writeFileAtomic(`${dir}/a.port`, "2\n");
+    assert.deepStrictEqual(Deno.readTextFileSync(`${dir}/a.port`), "2\n");
+    assert.deepStrictEqual(Deno.statSync(`${dir}/a.port`).mode! & 0o777, 0o600);
+    assert.deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "a.port",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an atomic write replaces a symlink instead of writing through it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.writeTextFileSync(`${dir}/outside`, "keep");
+    Deno.symlinkSync(`${dir}/outside`, `${dir}/a.port`);
+    writeFileAtomic(`${dir}/a.port`, "1\n");
+    assert.deepStrictEqual(Deno.readTextFileSync(`${dir}/outside`), "keep");
+    assert(!Deno.lstatSync(`${dir}/a.port`).isSymlink);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
