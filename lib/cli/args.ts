@@ -47,7 +47,9 @@ export interface ParsedArgs<S extends FlagSpec> {
 
 /**
  * Parses `args` against `spec`. Short aliases map a single letter to a long
- * name (`{ h: "help" }`).
+ * name (`{ h: "help" }`). With `options.stopAtOperand`, the first argument
+ * that is not a flag ends the flags: it and everything after it become
+ * `rest`, as after `--`.
  *
  * @throws {UsageError} For an unknown flag, a missing value, or a value given
  * to a boolean flag.
@@ -65,6 +67,7 @@ export function parseFlags<S extends FlagSpec>(
   args: readonly string[],
   spec: S,
   aliases: Record<string, keyof S & string> = {},
+  options: { stopAtOperand?: boolean } = {},
 ): ParsedArgs<S> {
   const flags: Record<string, unknown> = {};
   const positionals: string[] = [];
@@ -78,6 +81,15 @@ export function parseFlags<S extends FlagSpec>(
       };
     }
     if (!arg.startsWith("-") || arg === "-") {
+      if (options.stopAtOperand) {
+        // A command and its arguments, as `env`, `sudo` and `npx` take them:
+        // `run ls -la` gives "-la" to ls.
+        return {
+          flags: flags as ParsedFlags<S>,
+          positionals,
+          rest: args.slice(i),
+        };
+      }
       positionals.push(arg);
       continue;
     }

@@ -8,16 +8,14 @@
  * @module
  */
 
-import { parseDuration, parseFlags } from "./args.ts";
+import { parseDuration } from "./args.ts";
+import { openCommand } from "./command.ts";
 import { DEFAULT_WAIT_MS, Env } from "../shared/config.ts";
-import {
-  discoverSettled,
-  type FoundRuntime,
-  notFound,
-  planDiscovery,
-  waitForDiscovery,
-} from "../discovery/discover.ts";
-import { UsageError } from "../shared/errors.ts";
+import type { FoundRuntime } from "../discovery/discover.ts";
+import { planDiscovery } from "../discovery/plan.ts";
+import { notFound } from "../discovery/report.ts";
+import { discoverSettled, waitForDiscovery } from "../discovery/wait.ts";
+import { ExitCode, UsageError } from "../shared/errors.ts";
 import { currentHost } from "../discovery/host.ts";
 import { formatRuntimeInfo } from "../shared/instance_files.ts";
 
@@ -57,7 +55,6 @@ const FLAGS = {
   wait: "optional",
   "no-check": "boolean",
   quiet: "boolean",
-  help: "boolean",
 } as const;
 
 /** The output formats of `discover`. */
@@ -73,21 +70,14 @@ const FORMATS: readonly DiscoverFormat[] = ["port", "url", "ws", "json", "env"];
  * @throws {NotFoundError} When nothing live is found.
  */
 export async function discoverCommand(args: string[]): Promise<number> {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
-    h: "help",
-    q: "quiet",
+  const opened = openCommand(args, {
+    name: "discover",
+    usage: DISCOVER_USAGE,
+    flags: FLAGS,
+    aliases: { q: "quiet" },
   });
-  if (flags.help) {
-    console.log(DISCOVER_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0 || rest !== undefined) {
-    throw new UsageError(
-      `Unexpected argument "${
-        positionals[0] ?? "--"
-      }": discover takes flags only`,
-    );
-  }
+  if (opened.done !== undefined) return opened.done;
+  const { flags } = opened;
   const format = resolveFormat(flags);
   const waitMs = flags.wait === undefined
     ? undefined
@@ -95,7 +85,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
     ? DEFAULT_WAIT_MS
     : parseDuration(flags.wait);
   const host = await currentHost();
-  const plan = planDiscovery(host, {
+  const plan = planDiscovery(host.env, {
     instance: flags.instance,
     stateDir: flags["state-dir"],
     any: flags.any,
@@ -112,7 +102,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
   if (outcome.runtime === undefined) throw notFound(outcome, waitMs, stale);
   for (const message of stale) console.error(`pryx-core: ${message}`);
   if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));
-  return 0;
+  return ExitCode.Ok;
 }
 
 /**

@@ -8,11 +8,11 @@
  * @module
  */
 
-import { parseFlags } from "./args.ts";
+import { openCommand } from "./command.ts";
 import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
-import { type InstanceStatus, listInstances } from "../discovery/discover.ts";
-import { UsageError } from "../shared/errors.ts";
+import { type InstanceStatus, listInstances } from "../discovery/inspect.ts";
 import { currentHost } from "../discovery/host.ts";
+import { ExitCode } from "../shared/errors.ts";
 
 /** Help text of `pryx-core list`. */
 export const LIST_USAGE = `Usage: pryx-core list [flags]
@@ -31,7 +31,6 @@ const FLAGS = {
   json: "boolean",
   "state-dir": "string",
   "no-check": "boolean",
-  help: "boolean",
 } as const;
 
 /** One row of `list --json`. */
@@ -60,16 +59,13 @@ export interface ListEntry {
  * @returns The exit code (0, also when the directory holds no instance).
  */
 export async function listCommand(args: string[]): Promise<number> {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, { h: "help" });
-  if (flags.help) {
-    console.log(LIST_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0 || rest !== undefined) {
-    throw new UsageError(
-      `Unexpected argument "${positionals[0] ?? "--"}": list takes flags only`,
-    );
-  }
+  const opened = openCommand(args, {
+    name: "list",
+    usage: LIST_USAGE,
+    flags: FLAGS,
+  });
+  if (opened.done !== undefined) return opened.done;
+  const { flags } = opened;
   const host = await currentHost();
   const stateDir = resolveStateDir(flags["state-dir"], host.env);
   const statuses = await listInstances(host, {
@@ -85,7 +81,7 @@ export async function listCommand(args: string[]): Promise<number> {
   } else {
     console.log(formatTable(entries));
   }
-  return 0;
+  return ExitCode.Ok;
 }
 
 /** Turns an inspected instance into a row of `list --json`. */
@@ -94,11 +90,11 @@ export function toEntry(s: InstanceStatus): ListEntry {
     instance: s.instance,
     status: s.state,
     live: s.state === "live",
-    pid: s.pid ?? null,
-    port: s.port ?? null,
-    url: s.url ?? null,
-    wsUrl: s.wsUrl ?? null,
-    reason: s.reason ?? null,
+    pid: "info" in s ? s.info?.pid ?? null : null,
+    port: "port" in s ? s.port ?? null : null,
+    url: "url" in s ? s.url ?? null : null,
+    wsUrl: "wsUrl" in s ? s.wsUrl ?? null : null,
+    reason: "reason" in s ? s.reason : null,
   };
 }
 

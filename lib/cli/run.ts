@@ -11,29 +11,25 @@
  * @module
  */
 
-import { parseDuration, parseFlags } from "./args.ts";
+import { parseDuration } from "./args.ts";
+import { openCommand } from "./command.ts";
 import {
   Env,
   HEALTH_TIMEOUT_MS,
   resolveInstance,
   resolveStateDir,
   RUNTIME_PERMISSIONS,
+  STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
-import {
-  discoverOnce,
-  type DiscoverPlan,
-  type FoundRuntime,
-  notFound,
-  waitForDiscovery,
-} from "../discovery/discover.ts";
+import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
+import type { DiscoverPlan } from "../discovery/plan.ts";
+import { notFound } from "../discovery/report.ts";
+import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { denoHost } from "../discovery/host.ts";
 
 /** How long `run` waits for a runtime it started to be ready, by default. */
 export const START_TIMEOUT_MS = 15_000;
-
-/** How long `run` waits for the runtime it started to stop, in ms. */
-const STOP_TIMEOUT_MS = 10_000;
 
 /** Signals passed on to CMD. */
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -59,7 +55,6 @@ const FLAGS = {
   instance: "string",
   "state-dir": "string",
   timeout: "string",
-  help: "boolean",
 } as const;
 
 /**
@@ -70,19 +65,14 @@ const FLAGS = {
  * @throws {PryxError} When the runtime cannot be started.
  */
 export async function runCommand(args: string[]): Promise<number> {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, { h: "help" });
-  if (flags.help) {
-    console.log(RUN_USAGE);
-    return 0;
-  }
-  const command = rest ?? positionals;
-  if (positionals.length > 0 && rest !== undefined) {
-    throw new UsageError(
-      `Unexpected argument "${
-        positionals[0]
-      }" before "--": pryx-core run [flags] -- CMD ARGS...`,
-    );
-  }
+  const opened = openCommand(args, {
+    name: "run",
+    usage: RUN_USAGE,
+    flags: FLAGS,
+    operands: "command",
+  });
+  if (opened.done !== undefined) return opened.done;
+  const { flags, operands: command } = opened;
   if (command.length === 0) {
     throw new UsageError(
       `run needs a command: pryx-core run [flags] -- CMD ARGS...`,

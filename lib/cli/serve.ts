@@ -5,15 +5,15 @@
  * @module
  */
 
-import { type ParsedFlags, parseFlags } from "./args.ts";
+import type { ParsedFlags } from "./args.ts";
+import { openCommand } from "./command.ts";
 import {
   DEFAULT_LISTEN,
   Env,
   resolveInstance,
   resolveStateDir,
-  VERSION,
 } from "../shared/config.ts";
-import { PryxError, UsageError } from "../shared/errors.ts";
+import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { parseListenAddr } from "../server/listen_addr.ts";
 import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseOrigin } from "../server/security.ts";
@@ -51,8 +51,6 @@ const FLAGS = {
   "log-format": "string",
   quiet: "boolean",
   "stop-on-eof": "boolean",
-  help: "boolean",
-  version: "boolean",
 } as const;
 
 /**
@@ -61,23 +59,14 @@ const FLAGS = {
  * @returns The exit code.
  */
 export async function serveCommand(args: string[]): Promise<number> {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, {
-    h: "help",
-    V: "version",
+  const opened = openCommand(args, {
+    name: "serve",
+    usage: SERVE_USAGE,
+    flags: FLAGS,
+    version: true,
   });
-  if (flags.help) {
-    console.log(SERVE_USAGE);
-    return 0;
-  }
-  if (flags.version) {
-    console.log(VERSION);
-    return 0;
-  }
-  if (positionals.length > 0 || rest !== undefined) {
-    throw new UsageError(
-      `Unexpected argument "${positionals[0] ?? "--"}": serve takes flags only`,
-    );
-  }
+  if (opened.done !== undefined) return opened.done;
+  const { flags } = opened;
   const format = flags["log-format"] ?? "text";
   if (format !== "text" && format !== "json") {
     throw new UsageError(`Invalid --log-format "${format}": use text or json`);
@@ -129,7 +118,7 @@ async function serveWith(
     stopOnEof: flags["stop-on-eof"] ?? false,
   };
   await serve(options, log);
-  return 0;
+  return ExitCode.Ok;
 }
 
 function parseOrigins(values: string[]): Set<string> {

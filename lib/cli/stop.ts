@@ -11,21 +11,20 @@
  * @module
  */
 
-import { parseFlags } from "./args.ts";
+import { openCommand } from "./command.ts";
 import {
   Env,
   HEALTH_TIMEOUT_MS,
   resolveInstance,
   resolveStateDir,
+  STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
-import { inspectInstance, staleMessage } from "../discovery/discover.ts";
-import { NotFoundError, PryxError, UsageError } from "../shared/errors.ts";
+import { inspectInstance } from "../discovery/inspect.ts";
+import { staleMessage } from "../discovery/report.ts";
+import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
 import { currentHost } from "../discovery/host.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 import { instancePaths } from "../shared/instance_files.ts";
-
-/** How long `stop` waits for the owner to go, in ms. */
-export const STOP_TIMEOUT_MS = 10_000;
 
 /** Help text of `pryx-core stop`. */
 export const STOP_USAGE = `Usage: pryx-core stop [flags]
@@ -44,7 +43,6 @@ Exit codes: 0 stopped, 1 nothing live to stop or it did not stop in time.
 const FLAGS = {
   instance: "string",
   "state-dir": "string",
-  help: "boolean",
 } as const;
 
 /**
@@ -54,16 +52,13 @@ const FLAGS = {
  * @throws {NotFoundError} When no verified owner is live.
  */
 export async function stopCommand(args: string[]): Promise<number> {
-  const { flags, positionals, rest } = parseFlags(args, FLAGS, { h: "help" });
-  if (flags.help) {
-    console.log(STOP_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0 || rest !== undefined) {
-    throw new UsageError(
-      `Unexpected argument "${positionals[0] ?? "--"}": stop takes flags only`,
-    );
-  }
+  const opened = openCommand(args, {
+    name: "stop",
+    usage: STOP_USAGE,
+    flags: FLAGS,
+  });
+  if (opened.done !== undefined) return opened.done;
+  const { flags } = opened;
   const host = await currentHost();
   const stateDir = resolveStateDir(flags["state-dir"], host.env);
   const instance = resolveInstance(flags.instance, host.env);
@@ -72,7 +67,8 @@ export async function stopCommand(args: string[]): Promise<number> {
     check: true,
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
   }, instance);
-  if (status.state !== "live" || status.pid === undefined) {
+  const pid = status.state === "live" ? status.info?.pid : undefined;
+  if (pid === undefined) {
     const why = status.state === "stale"
       ? `; ${staleMessage(status).replace(/^S/, "s")}`
       : "";
@@ -80,11 +76,11 @@ export async function stopCommand(args: string[]): Promise<number> {
       `Nothing to stop: instance "${instance}" is not live in ${stateDir}${why}; "pryx-core list" shows every instance`,
     );
   }
-  await stopOwner(status.pid, instancePaths(stateDir, instance).lock);
+  await stopOwner(pid, instancePaths(stateDir, instance).lock);
   console.error(
-    `pryx-core: Stopped instance "${instance}" (pid ${status.pid})`,
+    `pryx-core: Stopped instance "${instance}" (pid ${pid})`,
   );
-  return 0;
+  return ExitCode.Ok;
 }
 
 /**
@@ -115,7 +111,7 @@ export async function stopOwner(
         `Pid ${pid} did not stop within ${
           timeoutMs / 1000
         } s; try again, or "kill -9 ${pid}" if it is stuck`,
-        1,
+        ExitCode.NotFound,
       );
     }
     await new Promise((r) => setTimeout(r, delay));

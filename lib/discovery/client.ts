@@ -28,16 +28,11 @@
  */
 
 import { DEFAULT_WAIT_MS, type EnvGetter } from "../shared/config.ts";
-import {
-  type DiscoverHost,
-  type DiscoverOptions,
-  discoverSettled,
-  type FoundRuntime,
-  notFound,
-  planDiscovery,
-  waitForDiscovery,
-} from "./discover.ts";
-import { currentHost } from "./host.ts";
+import type { FoundRuntime } from "./discover.ts";
+import { currentHost, type DiscoverHost } from "./host.ts";
+import { type DiscoverOptions, planDiscovery } from "./plan.ts";
+import { notFound } from "./report.ts";
+import { discoverSettled, waitForDiscovery } from "./wait.ts";
 
 export { NotFoundError, PryxError, UsageError } from "../shared/errors.ts";
 export type { RuntimeInfo } from "../shared/instance_files.ts";
@@ -93,7 +88,7 @@ export async function discover(
   options: ClientOptions = {},
 ): Promise<Runtime | undefined> {
   const host = await hostFor(options);
-  const plan = planDiscovery(host, options);
+  const plan = planDiscovery(host.env, options);
   const outcome = await discoverSettled(host, plan, options.onStale);
   return outcome.runtime === undefined ? undefined : toRuntime(outcome.runtime);
 }
@@ -115,7 +110,7 @@ export async function waitForRuntime(
   options: WaitOptions = {},
 ): Promise<Runtime> {
   const host = await hostFor(options);
-  const plan = planDiscovery(host, options);
+  const plan = planDiscovery(host.env, options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const outcome = await waitForDiscovery(
     host,
@@ -150,7 +145,7 @@ export async function getRuntimeUrl(
 
 async function discoverOrThrow(options: ClientOptions): Promise<Runtime> {
   const host = await hostFor(options);
-  const plan = planDiscovery(host, options);
+  const plan = planDiscovery(host.env, options);
   const outcome = await discoverSettled(host, plan, options.onStale);
   if (outcome.runtime === undefined) throw notFound(outcome);
   return toRuntime(outcome.runtime);

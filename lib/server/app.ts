@@ -7,7 +7,7 @@
 
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
-import { MAX_MESSAGE_BYTES, SERVICE } from "../shared/config.ts";
+import { formatBytes, MAX_MESSAGE_BYTES, SERVICE } from "../shared/config.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import type { Logger } from "./log.ts";
 import type { RuntimeInfo } from "../shared/instance_files.ts";
@@ -93,7 +93,12 @@ export function createApp(state: AppState): Hono {
   app.post("/publish/:topic", auth, async (c) => {
     const topic = c.req.param("topic");
     if (topic === "" || topic.length > MAX_TOPIC_LENGTH) {
-      return fail(c, 400, "bad_topic", "Topic must be 1-256 characters");
+      return fail(
+        c,
+        400,
+        "bad_topic",
+        `Topic must be 1-${MAX_TOPIC_LENGTH} characters`,
+      );
     }
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
@@ -107,7 +112,12 @@ export function createApp(state: AppState): Hono {
     const body = await readJsonBody(c.req.raw, MAX_MESSAGE_BYTES);
     if ("error" in body) {
       return body.error === "too_large"
-        ? fail(c, 413, "too_large", "Body is larger than 1 MiB")
+        ? fail(
+          c,
+          413,
+          "too_large",
+          `Body is larger than ${formatBytes(MAX_MESSAGE_BYTES)}`,
+        )
         : fail(c, 400, "bad_json", "Body is not valid JSON");
     }
     return c.json({ delivered: hub.publish(topic, body.value) });

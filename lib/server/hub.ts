@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MAX_MESSAGE_BYTES } from "../shared/config.ts";
+import { formatBytes, MAX_MESSAGE_BYTES } from "../shared/config.ts";
 import {
   parseClientMessage,
   type ServerMessage,
@@ -141,7 +141,11 @@ export class WsHub {
       ? utf8Length(data)
       : (data as ArrayBuffer).byteLength;
     if (size > MAX_MESSAGE_BYTES) {
-      this.#drop(ws, CloseCode.tooBig, "Frame larger than 1 MiB");
+      this.#drop(
+        ws,
+        CloseCode.tooBig,
+        `Frame larger than ${formatBytes(MAX_MESSAGE_BYTES)}`,
+      );
       return;
     }
     if (typeof data !== "string") {

@@ -60,13 +60,7 @@ export function stageFile(
   options: AtomicWriteOptions = {},
 ): StagedFile {
   const mode = options.mode ?? 0o600;
-  const slash = path.lastIndexOf("/");
-  // Unique among live processes by the pid; `createNew` refuses a leftover
-  // of a dead one, or a planted symlink. Not a secret, so Math.random.
-  const suffix = Math.random().toString(36).slice(2, 8);
-  const tmp = `${path.slice(0, slash + 1)}.${
-    path.slice(slash + 1)
-  }.${Deno.pid}.${suffix}.tmp`;
+  const tmp = tempPathFor(path);
   let file: Deno.FsFile | undefined;
   const close = () => {
     file?.close();
@@ -145,6 +139,34 @@ export function writeFileAtomic(
 ): void {
   stageFile(path, data, options).commit();
 }
+
+/**
+ * The temp file beside `path` that {@linkcode stageFile} writes first:
+ * `.NAME.PID.SUFFIX.tmp` in the same directory (a rename is atomic only
+ * within one file system). Unique among live processes by the pid;
+ * `createNew` refuses a leftover of a dead one, or a planted symlink. The
+ * suffix is not a secret, so `Math.random` serves.
+ */
+export function tempPathFor(path: string): string {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const suffix = Math.random().toString(36).slice(2, 8);
+  return `${path.slice(0, slash + 1)}.${
+    path.slice(slash + 1)
+  }.${Deno.pid}.${suffix}.tmp`;
+}
+
+/**
+ * Whether the directory entry `name` is a temp file that
+ * {@linkcode tempPathFor} made for the file named `target` in the same
+ * directory: `.TARGET.PID.SUFFIX.tmp` exactly, so `a.port` does not take
+ * `aa.port`'s or `a.port.x`'s temp files.
+ */
+export function isTempFileOf(name: string, target: string): boolean {
+  const prefix = `.${target}.`;
+  return name.startsWith(prefix) && TEMP_TAIL.test(name.slice(prefix.length));
+}
+
+const TEMP_TAIL = /^\d+\.[a-z0-9]+\.tmp$/;
 
 function octal(mode: number): string {
   return "0" + (mode & 0o777).toString(8);

@@ -49,6 +49,20 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 export const DRAIN_TIMEOUT_MS = 5000;
 
 /**
+ * How long `stop` and `run` wait for a runtime to go once asked, in ms: the
+ * drain ({@linkcode DRAIN_TIMEOUT_MS}) and the removal of its files, with
+ * room to spare.
+ */
+export const STOP_TIMEOUT_MS = 10_000;
+
+/** `1048576` → `"1 MiB"`: limits in messages come from their constants. */
+export function formatBytes(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
  * The permissions the runtime runs with under `deno run`: the flags of the
  * `start` and `pryx` tasks of `deno.json` and of `deno compile` (a test keeps
  * them equal). Not `-A`: no FFI, no subprocess-free escape hatches beyond
@@ -120,6 +134,10 @@ export function resolveStateDir(
   return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/**
+ * `value`, or `undefined` when it is unset or empty: an empty `PRYX_*`
+ * variable counts as unset, as a shell user expects of `VAR= cmd`.
+ */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }

@@ -1,23 +1,16 @@
 /**
- * Unit tests of the discovery engine (`lib/discover.ts`) and the output
- * formats of `discover`, with real files in a temp state directory, plus
- * the start-up rule of SPEC 6a: the discover side's module graph holds no
- * server module, no `node:` built-in and no `npm:` package.
+ * Unit tests of the discovery engine (`lib/discovery/`) and the output
+ * formats of `discover`, with real files in a temp state directory.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { denoHost } from "../../lib/discovery/host.ts";
+import { denoHost, type DiscoverHost } from "../../lib/discovery/host.ts";
 import { formatRuntime, shellQuote } from "../../lib/cli/discover.ts";
-import {
-  type DiscoverHost,
-  discoverOnce,
-  inspectInstance,
-  listInstances,
-  parsePorts,
-  planDiscovery,
-} from "../../lib/discovery/discover.ts";
+import { discoverOnce } from "../../lib/discovery/discover.ts";
+import { inspectInstance, listInstances } from "../../lib/discovery/inspect.ts";
+import { parsePorts, planDiscovery } from "../../lib/discovery/plan.ts";
 import { UsageError } from "../../lib/shared/errors.ts";
 import {
   formatRuntimeInfo,
@@ -76,7 +69,7 @@ Deno.test("parsePorts rejects bad ports with a usage error", () => {
 
 Deno.test("PRYX_API_URL and PRYX_WS_URL each derive the other", () => {
   const fromApi = planDiscovery(
-    hostWith({ PRYX_API_URL: "http://127.0.0.1:4000/", HOME: "/h" }),
+    hostWith({ PRYX_API_URL: "http://127.0.0.1:4000/", HOME: "/h" }).env,
   ).override;
   assert.deepStrictEqual(fromApi, {
     url: "http://127.0.0.1:4000",
@@ -84,7 +77,7 @@ Deno.test("PRYX_API_URL and PRYX_WS_URL each derive the other", () => {
     port: 4000,
   });
   const fromWs = planDiscovery(
-    hostWith({ PRYX_WS_URL: "wss://[::1]:4001/ws", HOME: "/h" }),
+    hostWith({ PRYX_WS_URL: "wss://[::1]:4001/ws", HOME: "/h" }).env,
   ).override;
   assert.deepStrictEqual(fromWs, {
     url: "https://[::1]:4001",
@@ -96,23 +89,23 @@ Deno.test("PRYX_API_URL and PRYX_WS_URL each derive the other", () => {
       PRYX_API_URL: "http://localhost:5",
       PRYX_TOKEN: "t",
       HOME: "/h",
-    }),
+    }).env,
   ).override;
   assert.deepStrictEqual(withToken?.token, "t");
 });
 
 Deno.test("the state directory and instance come from flags, else env, else defaults", () => {
-  const plan = planDiscovery(hostWith({ HOME: "/home/me" }));
+  const plan = planDiscovery(hostWith({ HOME: "/home/me" }).env);
   assert.deepStrictEqual([plan.stateDir, plan.instance], [
     "/home/me/.pryx",
     "runtime",
   ]);
   const env = planDiscovery(
-    hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }),
+    hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }).env,
   );
   assert.deepStrictEqual([env.stateDir, env.instance], ["/s", "dev"]);
   const flags = planDiscovery(
-    hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }),
+    hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }).env,
     { stateDir: "/f", instance: "x" },
   );
   assert.deepStrictEqual([flags.stateDir, flags.instance], ["/f", "x"]);
@@ -139,7 +132,7 @@ Deno.test("files whose lock is free are stale without any network check", () =>
     );
     Deno.writeTextFileSync(`${dir}/runtime.lock`, "");
     const stale: string[] = [];
-    const plan = planDiscovery(hostWith({ HOME: dir }), { stateDir: dir });
+    const plan = planDiscovery(hostWith({ HOME: dir }).env, { stateDir: dir });
     const out = await discoverOnce(denoHost(), plan, (m) => stale.push(m));
     assert.deepStrictEqual(out.runtime, undefined);
     assert.deepStrictEqual(stale.length, 1);
@@ -149,7 +142,7 @@ Deno.test("files whose lock is free are stale without any network check", () =>
 Deno.test("--no-check trusts the files as they are", () =>
   withDir(async (dir) => {
     Deno.writeTextFileSync(`${dir}/runtime.port`, "4321\n");
-    const plan = planDiscovery(hostWith({ HOME: dir }), {
+    const plan = planDiscovery(hostWith({ HOME: dir }).env, {
       stateDir: dir,
       check: false,
     });

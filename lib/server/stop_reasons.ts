@@ -1,0 +1,94 @@
+/**
+ * Why a server stops: the first of the stop reasons it listens for. Signals
+ * (SIGINT, SIGTERM, and SIGHUP, which a closed terminal sends) and, with
+ * `--stop-on-eof`, the end of standard input. Other parts of the server add
+ * their reasons through {@linkcode StopReasons.stop}.
+ *
+ * @module
+ */
+
+/** Why the server is stopping. */
+export type StopReason =
+  /** A signal arrived. */
+  | { kind: "signal"; signal: Deno.Signal }
+  /** Standard input closed (`--stop-on-eof`: whoever started it is gone). */
+  | { kind: "eof" };
+
+/** The signals that stop the server with a drain. */
+export const STOP_SIGNALS: readonly Deno.Signal[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+];
+
+/** The stop reasons of one server run. */
+export interface StopReasons {
+  /** Resolves with the first reason. */
+  readonly first: Promise<StopReason>;
+  /** Stops for `reason` (ignored when a reason came first). */
+  stop(reason: StopReason): void;
+  /** Removes the signal listeners (standard input is left to end with the process). */
+  remove(): void;
+}
+
+/**
+ * Starts listening for the stop reasons.
+ *
+ * @param options.stopOnEof Also stop at the end of standard input.
+ * @param options.os The OS (default `Deno.build.os`): Windows has SIGINT and
+ * SIGBREAK only, so SIGTERM and SIGHUP are not listened for there.
+ */
+export function listenForStopReasons(
+  options: { stopOnEof?: boolean; os?: typeof Deno.build.os } = {},
+): StopReasons {
+  const first = Promise.withResolvers<StopReason>();
+  const listeners = stopSignals(options.os).map((signal) =>
+    [signal, () => first.resolve({ kind: "signal", signal })] as const
+  );
+  for (const [signal, fn] of listeners) Deno.addSignalListener(signal, fn);
+  if (options.stopOnEof) {
+    endOfInput().then(() => first.resolve({ kind: "eof" }));
+  }
+  return {
+    first: first.promise,
+    stop: (reason) => first.resolve(reason),
+    remove() {
+      for (const [signal, fn] of listeners) {
+        Deno.removeSignalListener(signal, fn);
+      }
+    },
+  };
+}
+
+/**
+ * The signals a process can catch to stop with a drain on `os`: Deno
+ * supports only SIGINT and SIGBREAK on Windows (Deno manual,
+ * `Deno.addSignalListener`), where `stop` uses the control route instead.
+ */
+export function stopSignals(
+  os: typeof Deno.build.os = Deno.build.os,
+): readonly Deno.Signal[] {
+  return os === "windows" ? ["SIGINT", "SIGBREAK"] : STOP_SIGNALS;
+}
+
+/** One line for the log: why the server is stopping. */
+export function describeStopReason(reason: StopReason): string {
+  switch (reason.kind) {
+    case "signal":
+      return `Received ${reason.signal}, shutting down`;
+    case "eof":
+      return "Standard input closed (--stop-on-eof), shutting down";
+  }
+}
+
+/** Resolves once standard input is at its end (or unreadable). */
+async function endOfInput(): Promise<void> {
+  const buf = new Uint8Array(4096);
+  try {
+    while (await Deno.stdin.read(buf) !== null) {
+      // Nothing is expected on it: only its end matters.
+    }
+  } catch {
+    // An unreadable input cannot keep the server alive either.
+  }
+}
