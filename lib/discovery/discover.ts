@@ -132,7 +132,7 @@ function toRuntime(
 /**
  * Probes the plan's ports concurrently; the first in order that answers as
  * `pryx-core` wins. When its instance's files in the state directory name
- * the same pid, their metadata (and token) come with it.
+ * the same run, their metadata (and token) come with it.
  */
 async function probePorts(
   host: DiscoverHost,
@@ -163,7 +163,8 @@ async function probePorts(
       );
       const info = text === undefined ? undefined : parseRuntimeInfo(text);
       if (
-        info !== undefined && info.pid === r.health.pid && info.port === port
+        info !== undefined && info.runId === r.health.runId &&
+        info.port === port
       ) {
         runtime.info = info;
         if (info.token !== undefined) runtime.token = info.token;

@@ -21,6 +21,10 @@ export interface Health {
   version?: string;
   /** The server's instance name. */
   instance?: string;
+  /** The server's run id (128 bits, hex). */
+  runId?: string;
+  /** The server's protocol version. */
+  protocol?: number;
 }
 
 /** The outcome of one `/health` check. */

@@ -153,8 +153,11 @@ export async function inspectInstance(
   if (locked() === false) return stale(`the lock is free: ${owner} is gone`);
   const result = await checkHealth(found.url, plan.healthTimeoutMs);
   if (!result.ok) return stale(result.why);
-  if (info !== undefined && result.health.pid !== info.pid) {
-    return stale(`${found.url} is pid ${result.health.pid}, not ${owner}`);
+  if (info !== undefined && result.health.runId !== info.runId) {
+    // Pids repeat across restarts and PID namespaces; the run id does not.
+    return stale(
+      `${found.url} is another run (pid ${result.health.pid}), not ${owner}`,
+    );
   }
   return { ...found, state: "live", health: result.health };
 }

@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { formatBytes, MAX_MESSAGE_BYTES, SERVICE } from "../shared/config.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import type { Logger } from "./log.ts";
-import type { RuntimeInfo } from "../shared/instance_files.ts";
+import { runIdentity, type RuntimeInfo } from "../shared/instance_files.ts";
 import { MAX_TOPIC_LENGTH } from "../shared/protocol.ts";
 import { readJsonBody } from "./body.ts";
 import {
@@ -189,9 +189,7 @@ function healthReport(
     status,
     timestamp,
     service: SERVICE,
-    version: info.version,
-    pid: info.pid,
-    instance: info.instance,
+    ...runIdentity(info),
   };
 }
 

@@ -8,6 +8,7 @@
 import { formatBytes, MAX_MESSAGE_BYTES } from "../shared/config.ts";
 import {
   parseClientMessage,
+  type RunIdentity,
   type ServerMessage,
   SHUTDOWN_TOPIC,
 } from "../shared/protocol.ts";
@@ -40,13 +41,6 @@ export const CloseCode = {
   tooBig: 1009,
 } as const;
 
-/** What the hub says in its `hello` frame. */
-export interface HubIdentity {
-  version: string;
-  pid: number;
-  instance: string;
-}
-
 /** Tracks WebSocket clients and routes events between them. */
 export class WsHub {
   readonly #topics = new Map<string, Topic>();
@@ -55,7 +49,7 @@ export class WsHub {
   #closing = false;
 
   /** @param identity What the `hello` frame reports. */
-  constructor(identity: HubIdentity) {
+  constructor(identity: RunIdentity) {
     this.#hello = JSON.stringify(
       { type: "hello", ...identity } satisfies ServerMessage,
     );

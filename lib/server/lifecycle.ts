@@ -15,9 +15,12 @@ import { type StagedFile, stageFile } from "../shared/atomic_write.ts";
 import {
   formatPortFile,
   formatRuntimeInfo,
+  generateRunId,
+  runIdentity,
   type RuntimeInfo,
   runtimeUrls,
 } from "../shared/instance_files.ts";
+import { PROTOCOL } from "../shared/protocol.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
 import type { WsHub } from "./hub.ts";
@@ -143,6 +146,8 @@ function describeRun(options: ServeOptions, port: number): RuntimeInfo {
     startedAt: isoTime(),
     version: VERSION,
     instance: options.instance,
+    runId: generateRunId(),
+    protocol: PROTOCOL,
     ...(token === undefined ? {} : { token }),
   };
 }
@@ -201,11 +206,7 @@ async function loadApp(
   const { createApp, healthFastPath } = await import("./app.ts");
   const { WsHub } = await import("./hub.ts");
   let draining = false;
-  const hub = new WsHub({
-    version: VERSION,
-    pid: info.pid,
-    instance: info.instance,
-  });
+  const hub = new WsHub(runIdentity(info));
   const state = {
     info,
     hub,

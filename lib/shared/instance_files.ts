@@ -9,6 +9,7 @@
  */
 
 import { parseInstanceName } from "./config.ts";
+import type { RunIdentity } from "./protocol.ts";
 
 /** What `<instance>.json` and `GET /info` describe. */
 export interface RuntimeInfo {
@@ -28,8 +29,23 @@ export interface RuntimeInfo {
   version: string;
   /** The instance name. */
   instance: string;
+  /** 128 random bits as 32 hex digits, new at every start: names this run. */
+  runId: string;
+  /** The HTTP/WebSocket contract version the server speaks. */
+  protocol: number;
   /** The bearer token, present only when token auth is on. */
   token?: string;
+}
+
+/** The part of `info` that `hello` and `/health` report. */
+export function runIdentity(info: RuntimeInfo): RunIdentity {
+  return {
+    version: info.version,
+    pid: info.pid,
+    instance: info.instance,
+    runId: info.runId,
+    protocol: info.protocol,
+  };
 }
 
 /** Paths of one instance's files. */
@@ -84,6 +100,18 @@ export function instanceOfFile(fileName: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A fresh run id: 128 random bits from the Web Crypto API, as 32 lower-case
+ * hex digits. Pids repeat across restarts and PID namespaces; a run id does
+ * not.
+ */
+export function generateRunId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let hex = "";
+  for (const b of bytes) hex += (b < 16 ? "0" : "") + b.toString(16);
+  return hex;
+}
+
 /** The content of a port file for `port`. */
 export function formatPortFile(port: number): string {
   return `${port}\n`;
@@ -126,6 +154,7 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     typeof v.hostname === "string" && typeof v.url === "string" &&
     typeof v.wsUrl === "string" && typeof v.startedAt === "string" &&
     typeof v.version === "string" && typeof v.instance === "string" &&
+    typeof v.runId === "string" && Number.isInteger(v.protocol) &&
     (v.token === undefined || typeof v.token === "string");
   return ok ? v as unknown as RuntimeInfo : undefined;
 }

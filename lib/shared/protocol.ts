@@ -12,9 +12,30 @@ export type ClientMessage =
   | { type: "unsubscribe"; topic: string; id?: unknown }
   | { type: "publish"; topic: string; data: unknown; id?: unknown };
 
+/**
+ * The version of the HTTP and WebSocket contract. It changes only when that
+ * contract changes incompatibly; a client skips a runtime that speaks
+ * another one.
+ */
+export const PROTOCOL = 1;
+
+/** What a runtime says about itself in `hello` and `/health`. */
+export interface RunIdentity {
+  /** The pryx-core version. */
+  version: string;
+  /** The server's pid (in its own PID namespace). */
+  pid: number;
+  /** The instance name. */
+  instance: string;
+  /** 128 random bits (hex), new at every start: names this run. */
+  runId: string;
+  /** {@linkcode PROTOCOL} of the server. */
+  protocol: number;
+}
+
 /** Messages the server sends. */
 export type ServerMessage =
-  | { type: "hello"; version: string; pid: number; instance: string }
+  | { type: "hello" } & RunIdentity
   | { type: "pong"; id?: unknown }
   | { type: "ack"; id: unknown; delivered?: number }
   | { type: "event"; topic: string; data: unknown }

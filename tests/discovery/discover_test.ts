@@ -41,6 +41,8 @@ function info(port: number, pid: number): RuntimeInfo {
     startedAt: new Date().toISOString(),
     version: "0.1.0",
     instance: "runtime",
+    runId: "0123456789abcdef0123456789abcdef",
+    protocol: 1,
   };
 }
 

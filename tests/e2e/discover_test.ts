@@ -110,15 +110,19 @@ Deno.test("discover skips and names the stale file after kill -9, then finds the
     assert.deepStrictEqual(live.stdout, `${second.port}\n`);
   }));
 
-Deno.test("discover does not trust a port file whose pid disagrees with /health", () =>
+Deno.test("discover does not trust a port file whose runId disagrees with /health, whatever its pid", () =>
   withHome(async (home) => {
     await using server = await startServer(home);
     const path = `${home}/runtime.json`;
     const info = JSON.parse(Deno.readTextFileSync(path));
-    Deno.writeTextFileSync(path, JSON.stringify({ ...info, pid: 1 }));
+    // Same pid and port, another run: a pid says nothing across restarts.
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({ ...info, runId: "f".repeat(32) }),
+    );
     const r = await runCli(["discover"], { env: { PRYX_HOME: home } });
     assert.deepStrictEqual(r.code, 1);
-    assert.match(r.stderr, /stale.*runtime\.port.*pid/i);
+    assert.match(r.stderr, /stale.*runtime\.port.*another run/i);
     assert(server.port > 0);
   }));
 

@@ -79,7 +79,16 @@ Deno.test("serve logs the Starting server line and answers GET and HEAD /health"
     assert.deepStrictEqual(res.status, 200);
     assert.deepStrictEqual(
       Object.keys(body).sort(),
-      ["instance", "pid", "service", "status", "timestamp", "version"],
+      [
+        "instance",
+        "pid",
+        "protocol",
+        "runId",
+        "service",
+        "status",
+        "timestamp",
+        "version",
+      ],
     );
     assert.deepStrictEqual([body.status, body.service, body.instance], [
       "ok",
@@ -88,6 +97,9 @@ Deno.test("serve logs the Starting server line and answers GET and HEAD /health"
     ]);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
     assert.deepStrictEqual(body.pid, info.pid);
+    assert.deepStrictEqual(body.runId, info.runId);
+    assert.match(body.runId, /^[0-9a-f]{32}$/);
+    assert.deepStrictEqual(body.protocol, 1);
     const head = await fetch(`http://127.0.0.1:${server.port}/health`, {
       method: "HEAD",
     });

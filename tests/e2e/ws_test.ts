@@ -29,7 +29,7 @@ function closed(ws: WebSocket): Promise<CloseEvent> {
   );
 }
 
-Deno.test("a client is greeted with hello naming version, pid and instance", () =>
+Deno.test("a client is greeted with hello naming version, pid, instance, runId and protocol", () =>
   withServer([], async (server, home) => {
     const { ws, hello } = await connectWs(`ws://localhost:${server.port}/ws`);
     const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
@@ -38,6 +38,8 @@ Deno.test("a client is greeted with hello naming version, pid and instance", () 
       version: info.version,
       pid: info.pid,
       instance: "runtime",
+      runId: info.runId,
+      protocol: 1,
     });
     ws.close();
   }));

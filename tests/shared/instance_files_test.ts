@@ -34,6 +34,8 @@ Deno.test("the metadata file round-trips and rejects incomplete records", () => 
     startedAt: new Date(0).toISOString(),
     version: "0.1.0",
     instance: "runtime",
+    runId: "0123456789abcdef0123456789abcdef",
+    protocol: 1,
   };
   assert.deepStrictEqual(parseRuntimeInfo(formatRuntimeInfo(info)), info);
   assert.deepStrictEqual(parseRuntimeInfo('{"pid":1}'), undefined);
