@@ -2,8 +2,9 @@
  * `pryx-core list`: every instance of the state directory, live or not,
  * with pid, port and URL; a table for people, a JSON array with `--json`.
  *
- * Loads no server module, no `node:` built-in and no `npm:` package
- * (SPEC 6a).
+ * Loads no server module, no `node:` built-in and no `npm:` package: each
+ * wakes Deno's Node-compatibility layer (10-15 ms for a `node:` import, about
+ * 30 ms for a small `npm:` package, on a 33 ms process).
  *
  * @module
  */

@@ -5,8 +5,9 @@
  * Only a verified owner is signalled: its lock is held and `/health` at its
  * URL answers with the pid of `<instance>.json`. A pid from a stale file may
  * belong to an unrelated process by now, so it is never signalled.
- * Loads no server module, no `node:` built-in and no `npm:` package
- * (SPEC 6a).
+ * Loads no server module, no `node:` built-in and no `npm:` package: each
+ * wakes Deno's Node-compatibility layer (10-15 ms for a `node:` import, about
+ * 30 ms for a small `npm:` package, on a 33 ms process).
  *
  * @module
  */

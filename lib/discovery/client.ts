@@ -1,5 +1,5 @@
 /**
- * The client module (SPEC section 6): find a live pryx-core runtime from
+ * The client module: find a live pryx-core runtime from
  * Deno, Node or Bun with the same precedence and checks as
  * `pryx-core discover`.
  *

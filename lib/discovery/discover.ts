@@ -1,5 +1,5 @@
 /**
- * The discovery engine of SPEC section 5, shared by `pryx-core discover`,
+ * The discovery engine, shared by `pryx-core discover`,
  * `run` and the client module: follows a {@linkcode DiscoverPlan} once.
  *
  * Precedence: the URL override (final when set), then the instance's files

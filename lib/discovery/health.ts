@@ -1,6 +1,6 @@
 /**
  * The liveness check of a candidate: `GET /health` must answer `ok` as
- * `pryx-core` (SPEC section 4). Another HTTP server answering 200 is not a
+ * `pryx-core`. Another HTTP server answering 200 is not a
  * runtime. Web standards only (`fetch`, `AbortSignal.timeout`), so the
  * client runs it on Deno, Node and Bun.
  *
@@ -9,7 +9,7 @@
 
 import { HEALTH_TIMEOUT_MS, SERVICE } from "../shared/config.ts";
 
-/** What `/health` answers (SPEC section 4). */
+/** What `/health` answers. */
 export interface Health {
   /** `ok`, or `shutting_down` while draining. */
   status: string;

@@ -1,5 +1,5 @@
 /**
- * The plan of a discovery (SPEC section 5): options and environment,
+ * The plan of a discovery: options and environment,
  * resolved and validated once into a {@linkcode DiscoverPlan} that the
  * engine follows. Precedence: `PRYX_API_URL` / `PRYX_WS_URL` (final when
  * set), then the instance's files in the state directory (and, with `any`,

@@ -1,6 +1,6 @@
 /**
- * The Hono application: security middleware first, then the routes of SPEC
- * section 4. Loaded by `serve` only after the port is bound and published.
+ * The Hono application: security middleware first, then the routes
+ * (`/health`, `/ws`, `/publish/:topic`, `/info`). Loaded by `serve` only after the port is bound and published.
  *
  * @module
  */
@@ -179,7 +179,7 @@ export function healthFastPath(
   };
 }
 
-/** The body of `/health` (SPEC section 4), for the route and its fast path. */
+/** The body of `/health`, for the route and its fast path. */
 function healthReport(
   info: RuntimeInfo,
   status: "ok" | "shutting_down",

@@ -1,5 +1,5 @@
 /**
- * The server's lifecycle (SPEC sections 2-3), read as its steps: claim the
+ * The server's lifecycle, read as its steps: claim the
  * instance, bind, publish the instance files, load the app, wait for a stop
  * reason, drain, release.
  *
@@ -154,8 +154,8 @@ function describeRun(options: ServeOptions, port: number): RuntimeInfo {
 
 /**
  * Publishes the instance files: `<instance>.json`, then `<instance>.port`,
- * each renamed into place whole. The port file is flushed to disk (SPEC
- * section 2) on a worker thread while the metadata is written. The metadata
+ * each renamed into place whole. The port file is flushed to disk, so a
+ * crash cannot leave it empty, on a worker thread while the metadata is written. The metadata
  * is not flushed: it describes a live process, so after a crash it is stale
  * whatever it holds, and the rename already keeps it whole for readers. Its
  * mode is checked when it holds a token.

@@ -1,6 +1,6 @@
 /**
  * Parses a listen address (`--listen`, `PRYX_LISTEN_ADDR`) into the host
- * and the ports to try, per SPEC section 3.
+ * and the ports to try.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Request checks of SPEC section 4: the `Host` check against DNS
+ * Request checks of the HTTP and WebSocket routes: the `Host` check against DNS
  * rebinding, the `Origin` check against cross-site WebSocket hijacking, and
  * bearer tokens compared in constant time. Pure functions over strings.
  *

@@ -1,6 +1,6 @@
 /**
  * Atomic file replacement: a reader sees the old content or the new, never
- * a partial or empty file (SPEC section 2).
+ * a partial or empty file.
  *
  * Synchronous on purpose: these writes sit on the start-up path, where a
  * round trip through the event loop per file operation costs more than the

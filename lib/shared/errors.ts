@@ -1,5 +1,5 @@
 /**
- * Exit codes of SPEC section 7 and the typed errors a user can cause.
+ * Exit codes and the typed errors a user can cause.
  *
  * Every error a user can provoke (a bad flag, a busy port, an unusable state
  * directory, ...) is a {@linkcode PryxError} carrying its exit code, so the
@@ -9,7 +9,7 @@
  * @module
  */
 
-/** Exit codes, one per outcome (SPEC section 7). */
+/** Exit codes, one per outcome, the same for every subcommand. */
 export const ExitCode = {
   /** Success. */
   Ok: 0,
@@ -38,7 +38,7 @@ export class PryxError extends Error {
 
   /**
    * @param message One line, sentence case, no trailing period.
-   * @param exitCode The exit code of SPEC section 7.
+   * @param exitCode The exit code of the outcome ({@linkcode ExitCode}).
    */
   constructor(message: string, exitCode: ExitCode) {
     super(message);

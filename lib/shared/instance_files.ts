@@ -1,5 +1,5 @@
 /**
- * The instance files of SPEC section 2: their names and formats.
+ * The instance files of a state directory: their names and formats.
  *
  * `<instance>.port` holds the port and a newline; `<instance>.json` holds
  * {@linkcode RuntimeInfo}; `<instance>.lock` is held by the live owner.

@@ -1,5 +1,5 @@
 /**
- * The WebSocket protocol of SPEC section 4: message types and the parser
+ * The WebSocket protocol of `/ws`: message types and the parser
  * that turns an untrusted text frame into one of them.
  *
  * @module

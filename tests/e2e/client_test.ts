@@ -1,5 +1,5 @@
 /**
- * Tests of the client module (SPEC section 6) against a real runtime: on
+ * Tests of the client module against a real runtime: on
  * Deno from `lib/client.ts`, and on the machine's Node.js through the
  * `deno task build:client` bundle, the way a Node user consumes it.
  *

@@ -1,5 +1,5 @@
 /**
- * Black-box tests of `pryx-core discover` (SPEC section 5): every format's
+ * Black-box tests of `pryx-core discover`: every format's
  * exact stdout, exit codes, stale files, restarts, the URL overrides,
  * `--wait`, `--probe`, `--any` and token auth.
  *

@@ -1,5 +1,5 @@
 /**
- * Black-box tests of `pryx-core list` and `pryx-core stop` (SPEC section 5).
+ * Black-box tests of `pryx-core list` and `pryx-core stop`.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Black-box tests of `pryx-core run -- CMD` (SPEC section 5): the runtime
+ * Black-box tests of `pryx-core run -- CMD`: the runtime
  * it starts, the environment CMD gets, exit codes, and cleanup.
  *
  * @module

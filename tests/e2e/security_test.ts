@@ -1,5 +1,5 @@
 /**
- * Black-box tests of SPEC section 4's security against the real CLI: the
+ * Black-box tests of the HTTP and WebSocket security against the real CLI: the
  * Host check (DNS rebinding), the Origin check and CORS (cross-site
  * WebSocket hijacking), and token auth. Raw HTTP is used wherever `fetch`
  * would not send the header under test.

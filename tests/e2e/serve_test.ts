@@ -1,10 +1,11 @@
 /**
  * Black-box tests of `pryx-core serve`: instance files, listen addresses,
- * routes, bad input and the shutdown lifecycle (SPEC sections 2, 3, 4, 7).
+ * routes, bad input and the shutdown lifecycle.
  *
  * @module
  */
 
+import { holdAdjacentPorts } from "../_harness/net.ts";
 import assert from "node:assert/strict";
 import {
   cliCommand,
@@ -35,11 +36,8 @@ function assertOneLineError(stderr: string): void {
 Deno.test("serve publishes 0600 port and metadata files in a 0700 state directory", () =>
   withHome(async (home) => {
     const state = `${home}/state`;
-    await using server = await startServer(home, [], {
-      env: { PRYX_HOME: state },
-    }).catch(
-      async () => await startServer(state),
-    );
+    // A state directory that does not exist yet: serve creates it, 0700.
+    await using server = await startServer(state);
     assert.deepStrictEqual(
       Deno.readTextFileSync(`${state}/runtime.port`),
       `${server.port}\n`,
@@ -207,15 +205,11 @@ Deno.test("PRYX_LISTEN_ADDR is used, and --listen wins over it", () =>
 
 Deno.test("a range takes its first free port and exits 3 naming the range when all are busy", () =>
   withHome(async (home) => {
-    const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const first = (held.addr as Deno.NetAddr).port;
-    let held2: Deno.Listener | undefined;
+    // Three free ports in a row; the first two stay held by "another program".
+    const held = holdAdjacentPorts(3);
+    const first = (held[0].addr as Deno.NetAddr).port;
+    held[2].close();
     try {
-      try {
-        held2 = Deno.listen({ hostname: "127.0.0.1", port: first + 1 });
-      } catch {
-        return; // the neighbour is taken by someone else: nothing to test reliably
-      }
       const range = `127.0.0.1:${first}-${first + 2}`;
       {
         await using server = await startServer(home, ["--listen", range]);
@@ -229,8 +223,7 @@ Deno.test("a range takes its first free port and exits 3 naming the range when a
       assertOneLineError(res.stderr);
       assert.match(res.stderr, new RegExp(`${first}-${first + 1}`));
     } finally {
-      held.close();
-      held2?.close();
+      for (const l of held.slice(0, 2)) l.close();
     }
   }));
 

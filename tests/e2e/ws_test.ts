@@ -1,6 +1,6 @@
 /**
  * Black-box tests of the WebSocket event bus and `POST /publish/:topic`
- * (SPEC section 4), with real WebSocket clients against the real CLI.
+ * , with real WebSocket clients against the real CLI.
  *
  * @module
  */

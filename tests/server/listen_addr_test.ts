@@ -1,5 +1,5 @@
 /**
- * Unit tests of the listen-address parser (SPEC section 3).
+ * Unit tests of the listen-address parser.
  *
  * @module
  */
