@@ -2,11 +2,16 @@
  * `pryx-core run -- CMD ARGS...`: the dev-script flow in one command.
  *
  * Reuses the live runtime of the instance or starts one (this same program's
- * `serve`), waits until it is ready, runs CMD with `PRYX_API_URL`,
- * `PRYX_WS_URL` (and `PRYX_TOKEN` with token auth) set and stdio passed
- * through, forwards SIGINT/SIGTERM/SIGHUP to CMD, stops the runtime only if
- * it started it, and exits with CMD's code (127 when CMD is not found,
- * 128+N when signal N ended it).
+ * `serve --exit-when-idle`), waits until it is ready, takes a lease on it,
+ * runs CMD with `PRYX_API_URL`, `PRYX_WS_URL` (and `PRYX_TOKEN` with token
+ * auth) set and stdio passed through, forwards SIGINT/SIGTERM/SIGHUP to CMD,
+ * releases the lease when CMD exits, and exits with CMD's code (127 when CMD
+ * is not found, 128+N when signal N ended it).
+ *
+ * The runtime `run` starts is not tied to this process: it stops on its own
+ * once the last lease (of this `run` or of any other) has ended, so two runs
+ * that share it never pull it from under each other, and a SIGKILLed run's
+ * lease ends with its socket.
  *
  * @module
  */
@@ -21,6 +26,7 @@ import {
   RUNTIME_PERMISSIONS,
   STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
+import { type Lease, takeLease } from "../discovery/lease.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
 import type { DiscoverPlan } from "../discovery/plan.ts";
 import { notFound } from "../discovery/report.ts";
@@ -31,6 +37,16 @@ import { denoHost } from "../discovery/host.ts";
 /** How long `run` waits for a runtime it started to be ready, by default. */
 export const START_TIMEOUT_MS = 15_000;
 
+/**
+ * The idle time of a runtime `run` starts, in ms: it stops this long after
+ * the last lease ends (the contract allows 2 s; a second `run` that starts
+ * right after the first ends still finds it).
+ */
+export const RUN_IDLE_EXIT_MS = 1000;
+
+/** How long taking a lease on a live runtime may take, in ms. */
+const LEASE_TIMEOUT_MS = 5000;
+
 /** Signals passed on to CMD. */
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
@@ -38,9 +54,12 @@ const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 export const RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
 
 Reuse the live runtime of the instance or start one, wait until it is ready,
-then run CMD with ${Env.apiUrl} and ${Env.wsUrl} (and ${Env.token} with
-token auth) set. When CMD exits, the runtime is stopped if run started it,
-and run exits with CMD's code (127: CMD not found, 128+N: signal N).
+hold a lease on it, then run CMD with ${Env.apiUrl} and ${Env.wsUrl} (and
+${Env.token} with token auth) set. When CMD exits, the lease is released and
+run exits with CMD's code (127: CMD not found, 128+N: signal N). A runtime
+run started stops ${
+  RUN_IDLE_EXIT_MS / 1000
+} s after the last lease of any run on it ends.
 
 Flags:
   --instance NAME    instance name (env ${Env.instance}; default runtime)
@@ -96,16 +115,48 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!commandExists(command[0], host.env("PATH"))) {
     return notFoundCmd(command[0]);
   }
-  const found = await discoverOnce(host, plan, report);
-  let server: Deno.ChildProcess | undefined;
-  let runtime = found.runtime;
-  if (runtime === undefined) {
-    ({ server, runtime } = await startRuntime(plan, timeoutMs));
-  }
+  const { runtime, lease } = await leaseRuntime(plan, timeoutMs);
   try {
     return await runChild(command, runtime);
   } finally {
-    if (server !== undefined) await stopChild(server);
+    lease.release();
+  }
+}
+
+/**
+ * Finds the live runtime of the plan's instance, or starts one, and takes a
+ * lease on it. A runtime can go between the check and the lease (its idle
+ * time ran out, or someone stopped it): then it starts over, until
+ * `timeoutMs` has passed.
+ *
+ * @throws {PryxError} When no runtime could be leased in time.
+ */
+async function leaseRuntime(
+  plan: DiscoverPlan,
+  timeoutMs: number,
+): Promise<{ runtime: FoundRuntime; lease: Lease }> {
+  const host = denoHost();
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1;; attempt++) {
+    const found = await discoverOnce(host, plan, report);
+    const runtime = found.runtime ??
+      await startRuntime(plan, Math.max(deadline - Date.now(), 1));
+    try {
+      const lease = await takeLease(runtime.wsUrl, {
+        id: `run-${Deno.pid}`,
+        token: runtime.token,
+        runId: runtime.health?.runId ?? runtime.info?.runId,
+        timeoutMs: LEASE_TIMEOUT_MS,
+      });
+      return { runtime, lease };
+    } catch (err) {
+      if (Date.now() >= deadline || attempt >= 5) {
+        throw new PryxError(
+          `${(err as Error).message}; is another process stopping it?`,
+          ExitCode.NotFound,
+        );
+      }
+    }
   }
 }
 
@@ -116,20 +167,22 @@ export async function runCommand(args: string[]): Promise<number> {
 async function startRuntime(
   plan: DiscoverPlan,
   timeoutMs: number,
-): Promise<{ server?: Deno.ChildProcess; runtime: FoundRuntime }> {
+): Promise<FoundRuntime> {
   const host = denoHost();
   const [cmd, args] = serveCommandLine(plan.instance, plan.stateDir);
   const server = new Deno.Command(cmd, {
     args,
-    // Never written, never closed by us: when this process dies, even by
-    // SIGKILL, the kernel closes it and the runtime (--stop-on-eof) stops.
-    stdin: "piped",
+    stdin: "null",
     stdout: "null",
-    stderr: "inherit",
-    // Its own process group: a Ctrl-C in the terminal reaches CMD, and run
-    // stops the runtime once CMD is gone.
+    // Relayed while this run lives, not inherited: an inherited pipe would
+    // keep a caller that reads run's stderr (`$(pryx-core run ...)`)
+    // waiting until the shared runtime exits, long after this run.
+    stderr: "piped",
+    // Its own process group: a Ctrl-C in the terminal reaches CMD, not the
+    // runtime that other runs may share.
     detached: true,
   }).spawn();
+  relay(server.stderr);
   const exited = new AbortController();
   let exitCode: number | undefined;
   server.status.then((s) => {
@@ -147,12 +200,12 @@ async function startRuntime(
     console.error(
       `pryx-core: Started runtime "${plan.instance}" at ${outcome.runtime.url}`,
     );
-    return { server, runtime: outcome.runtime };
+    return outcome.runtime;
   }
   if (exitCode === ExitCode.AlreadyRunning) {
     // Someone else started it first: use theirs once it is ready.
     const theirs = await waitForDiscovery(host, plan, timeoutMs, report);
-    if (theirs.runtime !== undefined) return { runtime: theirs.runtime };
+    if (theirs.runtime !== undefined) return theirs.runtime;
     throw notFound(theirs, timeoutMs);
   }
   if (exitCode === undefined) {
@@ -186,7 +239,8 @@ export function serveCommandLine(
     "--state-dir",
     stateDir,
     "--quiet",
-    "--stop-on-eof",
+    "--exit-when-idle",
+    `${RUN_IDLE_EXIT_MS}ms`,
   ];
   if (Deno.build.standalone) return [Deno.execPath(), serveArgs];
   // The entry this process was started with (main.ts, or lib/cli.ts when
@@ -276,6 +330,23 @@ async function stopChild(child: Deno.ChildProcess): Promise<void> {
       // already gone
     }
     await child.status;
+  }
+}
+
+/**
+ * Copies the started runtime's stderr to ours while this process lives;
+ * once it has gone, the runtime's writes fail quietly (its logger ignores a
+ * closed stderr).
+ */
+async function relay(stream: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    for await (const chunk of stream) {
+      for (let done = 0; done < chunk.length;) {
+        done += Deno.stderr.writeSync(chunk.subarray(done));
+      }
+    }
+  } catch {
+    // Our stderr is closed: nothing to relay to.
   }
 }
 

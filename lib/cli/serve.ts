@@ -5,11 +5,12 @@
  * @module
  */
 
-import type { ParsedFlags } from "./args.ts";
+import { type ParsedFlags, parseDuration } from "./args.ts";
 import { openCommand } from "./command.ts";
 import {
   DEFAULT_LISTEN,
   Env,
+  nonEmpty,
   resolveInstance,
   resolveStateDir,
 } from "../shared/config.ts";
@@ -36,8 +37,10 @@ Flags:
                          env ${Env.allowOrigins}, comma-separated)
   --log-format text|json log format on stderr (default text)
   --quiet                log warnings and errors only
-  --stop-on-eof          also stop when standard input closes (what
-                         "pryx-core run" uses, so its runtime never outlives it)
+  --exit-when-idle DURATION
+                         stop once no client has held a lease or a WebSocket
+                         for DURATION, e.g. 1s, 5m (env ${Env.exitWhenIdle};
+                         what "pryx-core run" starts its runtime with)
   -h, --help             show this help
   -V, --version          print the version
 `;
@@ -50,7 +53,7 @@ const FLAGS = {
   "allow-origin": "list",
   "log-format": "string",
   quiet: "boolean",
-  "stop-on-eof": "boolean",
+  "exit-when-idle": "string",
 } as const;
 
 /**
@@ -115,10 +118,29 @@ async function serveWith(
       ) ?? []),
       ...(flags["allow-origin"] ?? []),
     ]),
-    stopOnEof: flags["stop-on-eof"] ?? false,
   };
+  const idleText = flags["exit-when-idle"] ?? nonEmpty(env(Env.exitWhenIdle));
+  if (idleText !== undefined) {
+    options.exitWhenIdleMs = parseIdleDuration(idleText);
+  }
   await serve(options, log);
   return ExitCode.Ok;
+}
+
+/**
+ * Parses the `--exit-when-idle` duration.
+ *
+ * @returns Milliseconds, more than 0.
+ * @throws {UsageError} For a malformed or zero duration.
+ */
+export function parseIdleDuration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms <= 0) {
+    throw new UsageError(
+      `Invalid --exit-when-idle "${text}": use a duration above 0, e.g. 1s or 5m, or leave it out to never stop when idle`,
+    );
+  }
+  return ms;
 }
 
 function parseOrigins(values: string[]): Set<string> {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { formatMs } from "../shared/config.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { DiscoverOutcome } from "./discover.ts";
 import type { InstanceStatus } from "./inspect.ts";
@@ -39,9 +40,4 @@ export function notFound(
   return new NotFoundError(
     `${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`,
   );
-}
-
-/** `1000` → `"1 s"`, `250` → `"250 ms"`. */
-export function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -1,6 +1,8 @@
 /**
- * The event bus: WebSocket clients, their topic subscriptions, and fan-out
- * of events. One event is serialised once for all its subscribers.
+ * The event bus: WebSocket clients, their topic subscriptions and leases,
+ * and fan-out of events. One event is serialised once for all its
+ * subscribers. A lease lives as long as the connection that took it: the
+ * kernel closes a dead holder's socket (even after SIGKILL), which ends it.
  *
  * @module
  */
@@ -41,10 +43,22 @@ export const CloseCode = {
   tooBig: 1009,
 } as const;
 
+/** How many clients and leases a hub has, as its observers see them. */
+export interface Occupancy {
+  /** Connected WebSocket clients. */
+  clients: number;
+  /** Leases held, over all clients. */
+  leases: number;
+}
+
 /** Tracks WebSocket clients and routes events between them. */
 export class WsHub {
   readonly #topics = new Map<string, Topic>();
   readonly #subscriptions = new Map<WebSocket, Set<string>>();
+  /** The lease ids (as JSON) of each client that holds one. */
+  readonly #leases = new Map<WebSocket, Set<string>>();
+  #leaseCount = 0;
+  readonly #observers: ((occupancy: Occupancy) => void)[] = [];
   readonly #hello: string;
   #closing = false;
 
@@ -60,6 +74,20 @@ export class WsHub {
     return this.#subscriptions.size;
   }
 
+  /** Clients and leases right now. */
+  get occupancy(): Occupancy {
+    return { clients: this.#subscriptions.size, leases: this.#leaseCount };
+  }
+
+  /**
+   * Calls `observer` with the new {@linkcode occupancy} whenever a client
+   * comes or goes or a lease is taken (the idle exit arms and cancels its
+   * timer from these calls, without polling).
+   */
+  observe(observer: (occupancy: Occupancy) => void): void {
+    this.#observers.push(observer);
+  }
+
   /**
    * Takes over a freshly upgraded socket: greets it on open, answers its
    * frames, forgets it on close.
@@ -73,6 +101,7 @@ export class WsHub {
       }
       this.#subscriptions.set(ws, new Set());
       ws.send(this.#hello);
+      this.#changed();
     };
     ws.onmessage = (event) => this.#onFrame(ws, event.data);
     ws.onclose = () => this.#forget(ws);
@@ -163,6 +192,9 @@ export class WsHub {
             : { type: "pong", id: msg.id },
         );
         return;
+      case "lease":
+        this.#lease(ws, msg.id);
+        break;
       case "subscribe":
         this.#subscribe(ws, msg.topic);
         break;
@@ -178,6 +210,27 @@ export class WsHub {
       }
     }
     if (msg.id !== undefined) this.#send(ws, { type: "ack", id: msg.id });
+  }
+
+  /** Records a lease of `ws`; taking the same id twice holds one lease. */
+  #lease(ws: WebSocket, id: unknown): void {
+    if (!this.#subscriptions.has(ws)) return;
+    let mine = this.#leases.get(ws);
+    if (mine === undefined) {
+      mine = new Set();
+      this.#leases.set(ws, mine);
+    }
+    const key = JSON.stringify(id);
+    if (mine.has(key)) return;
+    mine.add(key);
+    this.#leaseCount++;
+    this.#changed();
+  }
+
+  #changed(): void {
+    if (this.#observers.length === 0) return;
+    const occupancy = this.occupancy;
+    for (const observer of this.#observers) observer(occupancy);
   }
 
   #subscribe(ws: WebSocket, topic: string): void {
@@ -205,6 +258,9 @@ export class WsHub {
     if (mine === undefined) return;
     for (const topic of mine) this.#unsubscribe(ws, topic);
     this.#subscriptions.delete(ws);
+    this.#leaseCount -= this.#leases.get(ws)?.size ?? 0;
+    this.#leases.delete(ws);
+    this.#changed();
   }
 
   #send(ws: WebSocket, msg: ServerMessage): void {

@@ -29,10 +29,12 @@ import { bind, type Bound, type Handler } from "./listen.ts";
 import type { ListenAddr } from "./listen_addr.ts";
 import type { Logger } from "./log.ts";
 import { generateToken } from "./security.ts";
+import { type IdleWatch, watchIdle } from "./idle.ts";
 import {
   describeStopReason,
   listenForStopReasons,
   type StopReason,
+  type StopReasons,
 } from "./stop_reasons.ts";
 
 /** Everything `serve` needs, resolved from flags and environment. */
@@ -48,16 +50,17 @@ export interface ServeOptions {
   /** Extra allowed origins (`--allow-origin`). */
   allowedOrigins: ReadonlySet<string>;
   /**
-   * Also stop, as on SIGTERM, when standard input reaches end of file
-   * (`--stop-on-eof`). `pryx-core run` keeps a pipe open to the runtime it
-   * starts, so the runtime goes when run goes, even on SIGKILL.
+   * Stop, as on SIGTERM, once there has been no lease and no WebSocket
+   * client for this many ms (`--exit-when-idle`); counted from start too.
+   * `pryx-core run` starts its runtime so: it goes when the last `run`
+   * holding a lease goes, even when that one was SIGKILLed.
    */
-  stopOnEof?: boolean;
+  exitWhenIdleMs?: number;
 }
 
 /**
  * Runs the server until a stop reason (SIGINT, SIGTERM, SIGHUP, or with
- * `stopOnEof` the end of standard input), then drains and resolves.
+ * `exitWhenIdleMs` an idle spell that long), then drains and resolves.
  *
  * @throws {AlreadyRunningError} When a live process owns the instance.
  * @throws {BindError} When the address cannot be bound.
@@ -72,7 +75,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     // server with a drain rather than kill it. Before that the default
     // action ends the process (as PID 1 the kernel drops the signal), which
     // leaves nothing a reader would trust: the lock goes with the process.
-    const stop = listenForStopReasons({ stopOnEof: options.stopOnEof });
+    const stop = listenForStopReasons();
     try {
       await publishFiles(claim, info);
       log.log("info", `Starting server on ${info.url}`, {
@@ -84,7 +87,9 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       });
       const app = await loadApp(options, info, log);
       front.attach(app);
+      const idle = watchForIdle(app.hub, stop, options.exitWhenIdleMs);
       const reason = await stop.first;
+      idle?.stop();
       await drain(front, app, claim, info, reason, log);
     } finally {
       stop.remove();
@@ -92,6 +97,22 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   } finally {
     claim.release();
   }
+}
+
+/**
+ * The idle exit step: with `idleMs`, stops the server once the hub has had
+ * no client (hence no lease) for that long, from now on.
+ */
+function watchForIdle(
+  hub: WsHub,
+  stop: StopReasons,
+  idleMs: number | undefined,
+): IdleWatch | undefined {
+  if (idleMs === undefined) return undefined;
+  const watch = watchIdle(idleMs, () => stop.stop({ kind: "idle", idleMs }));
+  watch.update(hub.occupancy);
+  hub.observe((occupancy) => watch.update(occupancy));
+  return watch;
 }
 
 /** The bound listeners, serving the app once it is attached. */
@@ -246,6 +267,7 @@ async function drain(
   log.log("info", describeStopReason(reason), {
     reason: reason.kind,
     ...(reason.kind === "signal" ? { signal: reason.signal } : {}),
+    ...(reason.kind === "idle" ? { idleMs: reason.idleMs } : {}),
   });
   try {
     claim.removeOwnFiles(info);

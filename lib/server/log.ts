@@ -41,7 +41,13 @@ export function createLogger(
           ...fields,
         })
         : `${level === "info" ? "" : `${level}: `}${msg}`;
-      Deno.stderr.writeSync(encoder.encode(line + "\n"));
+      try {
+        Deno.stderr.writeSync(encoder.encode(line + "\n"));
+      } catch (err) {
+        // Whoever read our stderr is gone (the `run` that started us): a
+        // line nobody can read is no reason to stop serving.
+        if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+      }
     },
   };
 }

@@ -1,18 +1,20 @@
 /**
  * Why a server stops: the first of the stop reasons it listens for. Signals
- * (SIGINT, SIGTERM, and SIGHUP, which a closed terminal sends) and, with
- * `--stop-on-eof`, the end of standard input. Other parts of the server add
- * their reasons through {@linkcode StopReasons.stop}.
+ * (SIGINT, SIGTERM, and SIGHUP, which a closed terminal sends) are listened
+ * for here; other parts of the server add their reasons (the idle exit)
+ * through {@linkcode StopReasons.stop}.
  *
  * @module
  */
+
+import { formatMs } from "../shared/config.ts";
 
 /** Why the server is stopping. */
 export type StopReason =
   /** A signal arrived. */
   | { kind: "signal"; signal: Deno.Signal }
-  /** Standard input closed (`--stop-on-eof`: whoever started it is gone). */
-  | { kind: "eof" };
+  /** No lease and no client for `idleMs` (`--exit-when-idle`). */
+  | { kind: "idle"; idleMs: number };
 
 /** The signals that stop the server with a drain. */
 export const STOP_SIGNALS: readonly Deno.Signal[] = [
@@ -27,28 +29,24 @@ export interface StopReasons {
   readonly first: Promise<StopReason>;
   /** Stops for `reason` (ignored when a reason came first). */
   stop(reason: StopReason): void;
-  /** Removes the signal listeners (standard input is left to end with the process). */
+  /** Removes the signal listeners. */
   remove(): void;
 }
 
 /**
- * Starts listening for the stop reasons.
+ * Starts listening for the stop signals.
  *
- * @param options.stopOnEof Also stop at the end of standard input.
  * @param options.os The OS (default `Deno.build.os`): Windows has SIGINT and
  * SIGBREAK only, so SIGTERM and SIGHUP are not listened for there.
  */
 export function listenForStopReasons(
-  options: { stopOnEof?: boolean; os?: typeof Deno.build.os } = {},
+  options: { os?: typeof Deno.build.os } = {},
 ): StopReasons {
   const first = Promise.withResolvers<StopReason>();
   const listeners = stopSignals(options.os).map((signal) =>
     [signal, () => first.resolve({ kind: "signal", signal })] as const
   );
   for (const [signal, fn] of listeners) Deno.addSignalListener(signal, fn);
-  if (options.stopOnEof) {
-    endOfInput().then(() => first.resolve({ kind: "eof" }));
-  }
   return {
     first: first.promise,
     stop: (reason) => first.resolve(reason),
@@ -76,19 +74,9 @@ export function describeStopReason(reason: StopReason): string {
   switch (reason.kind) {
     case "signal":
       return `Received ${reason.signal}, shutting down`;
-    case "eof":
-      return "Standard input closed (--stop-on-eof), shutting down";
-  }
-}
-
-/** Resolves once standard input is at its end (or unreadable). */
-async function endOfInput(): Promise<void> {
-  const buf = new Uint8Array(4096);
-  try {
-    while (await Deno.stdin.read(buf) !== null) {
-      // Nothing is expected on it: only its end matters.
-    }
-  } catch {
-    // An unreadable input cannot keep the server alive either.
+    case "idle":
+      return `No lease and no client for ${
+        formatMs(reason.idleMs)
+      } (--exit-when-idle), shutting down`;
   }
 }

@@ -34,6 +34,7 @@ export const Env = {
   wsUrl: "PRYX_WS_URL",
   token: "PRYX_TOKEN",
   probePorts: "PRYX_PROBE_PORTS",
+  exitWhenIdle: "PRYX_EXIT_WHEN_IDLE",
 } as const;
 
 /** How long a `/health` check of a candidate may take, in milliseconds. */
@@ -60,6 +61,11 @@ export function formatBytes(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes} bytes`;
+}
+
+/** `1000` → `"1 s"`, `250` → `"250 ms"`: durations in messages. */
+export function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /**

@@ -8,6 +8,7 @@
 /** Messages a client sends. */
 export type ClientMessage =
   | { type: "ping"; id?: unknown }
+  | { type: "lease"; id: unknown }
   | { type: "subscribe"; topic: string; id?: unknown }
   | { type: "unsubscribe"; topic: string; id?: unknown }
   | { type: "publish"; topic: string; data: unknown; id?: unknown };
@@ -85,6 +86,13 @@ export function parseClientMessage(
   switch (msg.type) {
     case "ping":
       return { type: "ping", id };
+    case "lease":
+      // The id names the lease in the ack (and in the holder's logs): a
+      // lease without one could not be told from another.
+      if (id === undefined || id === null) {
+        return fail("missing_field", '"lease" needs an "id"');
+      }
+      return { type: "lease", id };
     case "subscribe":
     case "unsubscribe":
     case "publish": {

@@ -290,3 +290,102 @@ export async function withHome<T>(
     await Deno.remove(home, { recursive: true });
   }
 }
+
+/** A CLI process started by {@linkcode spawnCli}, its output read as it comes. */
+export interface SpawnedCli extends AsyncDisposable {
+  /** The child process. */
+  child: Deno.ChildProcess;
+  /** Reads stdout until it holds `marker` (or ends); returns all read so far. */
+  readUntil(marker: string | null): Promise<string>;
+  /** stderr so far (grows while the process runs). */
+  stderr(): string;
+  /** Waits for the exit; returns the status with all of stderr. */
+  exited(): Promise<
+    { code: number; signal: Deno.Signal | null; stderr: string }
+  >;
+}
+
+/**
+ * Starts the CLI with `args` and leaves it running: stdout is read on
+ * demand with `readUntil`, stderr is collected. Disposing kills it (SIGKILL)
+ * and waits for it.
+ */
+export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
+  const [bin, binArgs] = cliCommand(args);
+  const child = new Deno.Command(bin, {
+    args: binArgs,
+    env: childEnv(options.env),
+    clearEnv: true,
+    cwd: options.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const dec = new TextDecoder();
+  let out = "";
+  let err = "";
+  const errDec = new TextDecoder();
+  const reading = (async () => {
+    for await (const chunk of child.stderr) {
+      err += errDec.decode(chunk, { stream: true });
+    }
+  })();
+  return {
+    child,
+    async readUntil(marker) {
+      while (marker === null || !out.includes(marker)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += dec.decode(value, { stream: true });
+      }
+      return out;
+    },
+    stderr: () => err,
+    async exited() {
+      const status = await child.status;
+      await reading;
+      return { code: status.code, signal: status.signal, stderr: err };
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await reader.cancel().catch(() => {});
+      await reading.catch(() => {});
+    },
+  };
+}
+
+/** `pryx-core run -- sh -c SCRIPT` in state directory `home`, left running. */
+export function spawnRun(
+  home: string,
+  script: string,
+  env: Record<string, string> = {},
+): SpawnedCli {
+  return spawnCli(["run", "--", "sh", "-c", script], {
+    env: { PRYX_HOME: home, ...env },
+  });
+}
+
+/**
+ * Waits until `check()` is true, re-checking every `intervalMs`, for at
+ * most `timeoutMs`.
+ *
+ * @returns Whether it became true in time.
+ */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 20,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -6,10 +6,16 @@
  */
 
 import assert from "node:assert/strict";
-import { cliCommand, runCli, startServer, withHome } from "../_harness/cli.ts";
+import {
+  runCli,
+  spawnRun,
+  startServer,
+  waitUntil,
+  withHome,
+} from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 
-Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code and stops the runtime", () =>
+Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code, and the runtime stops once its lease ends", () =>
   withHome(async (home) => {
     const env = { PRYX_HOME: home };
     const r = await runCli([
@@ -23,7 +29,10 @@ Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code a
     const m = /^http:\/\/127\.0\.0\.1:(\d+) ws:\/\/127\.0\.0\.1:(\d+)\/ws\n$/
       .exec(r.stdout);
     assert(m !== null && m[1] === m[2], `stdout: ${r.stdout}`);
-    assert(!exists(`${home}/runtime.port`), "the port file is gone");
+    assert(
+      await waitUntil(() => !exists(`${home}/runtime.port`), 10_000),
+      "the port file is gone",
+    );
     const after = await runCli(["discover"], { env });
     assert.deepStrictEqual(after.code, 1, "the runtime is gone");
   }));
@@ -78,42 +87,6 @@ Deno.test("run exits 128+N when signal N ends CMD", () =>
     assert.deepStrictEqual(r.code, 128 + 15);
   }));
 
-/** `pryx-core run -- sh -c SCRIPT` with its stdout read as it comes. */
-function spawnRun(home: string, script: string) {
-  const [cmd, args] = cliCommand(["run", "--", "sh", "-c", script]);
-  const child = new Deno.Command(cmd, {
-    args,
-    env: { PRYX_HOME: home, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  const dec = new TextDecoder();
-  let out = "";
-  return {
-    child,
-    /** Reads until stdout holds `marker` (or ends); returns all read so far. */
-    async readUntil(marker: string | null): Promise<string> {
-      while (marker === null || !out.includes(marker)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += dec.decode(value);
-      }
-      return out;
-    },
-    /** Kills what is left and waits for it. */
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
-}
-
 Deno.test("run forwards SIGTERM to CMD", () =>
   withHome(async (home) => {
     await using run = spawnRun(
@@ -126,7 +99,10 @@ Deno.test("run forwards SIGTERM to CMD", () =>
     const status = await run.child.status;
     assert.deepStrictEqual(status.code, 3, out);
     assert.match(out, /got-term/);
-    assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
+    assert(
+      await waitUntil(() => !exists(`${home}/runtime.port`), 10_000),
+      "the runtime it started is gone",
+    );
   }));
 
 Deno.test("the runtime run started stops when run is SIGKILLed", () =>

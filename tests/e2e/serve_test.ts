@@ -7,13 +7,7 @@
 
 import { holdAdjacentPorts } from "../_harness/net.ts";
 import assert from "node:assert/strict";
-import {
-  cliCommand,
-  connectWs,
-  runCli,
-  startServer,
-  withHome,
-} from "../_harness/cli.ts";
+import { connectWs, runCli, startServer, withHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 import { RawConnection, requestHead } from "../_harness/raw_http.ts";
 
@@ -436,39 +430,6 @@ Deno.test("temp files of an owner killed while publishing are removed, another i
       "runtime.lock",
       "runtime.port",
     ]);
-  }));
-
-Deno.test("serve --stop-on-eof stops like on SIGTERM when standard input closes", () =>
-  withHome(async (home) => {
-    const [cmd, args] = cliCommand(["serve", "--stop-on-eof"]);
-    const child = new Deno.Command(cmd, {
-      args,
-      env: { PRYX_HOME: home, NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const stderr = new Response(child.stderr).text();
-    try {
-      const deadline = Date.now() + 10_000;
-      while (!exists(`${home}/runtime.port`) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      assert(exists(`${home}/runtime.port`), "the server started");
-      await child.stdin.close();
-      const status = await child.status;
-      assert.deepStrictEqual(status.code, 0, await stderr);
-      assert.match(await stderr, /Standard input closed .*shutting down/);
-      assert(!exists(`${home}/runtime.port`), "the port file is gone");
-    } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await stderr;
-    }
   }));
 
 Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warning", () =>
