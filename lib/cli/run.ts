@@ -33,6 +33,8 @@ import { notFound } from "../discovery/report.ts";
 import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { denoHost } from "../discovery/host.ts";
+import { fileUrlToPath } from "../shared/file_url.ts";
+import { findCommand, type Os, spawnLine } from "./command_path.ts";
 
 /** How long `run` waits for a runtime it started to be ready, by default. */
 export const START_TIMEOUT_MS = 15_000;
@@ -47,8 +49,35 @@ export const RUN_IDLE_EXIT_MS = 1000;
 /** How long taking a lease on a live runtime may take, in ms. */
 const LEASE_TIMEOUT_MS = 5000;
 
-/** Signals passed on to CMD. */
-const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/**
+ * What `run` does with the signals it gets while CMD runs.
+ *
+ * - POSIX: SIGINT, SIGTERM and SIGHUP are passed on to CMD.
+ * - Windows: Deno listens for SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break)
+ *   only, and the console already delivers them to every process attached
+ *   to it, CMD included, so they are absorbed: `run` waits for CMD and exits
+ *   with its code instead of dying first. Source: Deno's
+ *   `Deno.addSignalListener` docs; Microsoft, "CTRL+C and CTRL+BREAK
+ *   Signals".
+ */
+export function runSignals(
+  os: Os = Deno.build.os,
+): { forward: Deno.Signal[]; absorb: Deno.Signal[] } {
+  if (os === "windows") return { forward: [], absorb: ["SIGINT", "SIGBREAK"] };
+  return { forward: ["SIGINT", "SIGTERM", "SIGHUP"], absorb: [] };
+}
+
+/**
+ * How `run` ends a runtime it started that never became ready (a ready one
+ * is never stopped by `run`: it exits by itself once idle). On POSIX,
+ * SIGTERM first, so a runtime that was about to publish drains, and SIGKILL
+ * after {@linkcode STOP_TIMEOUT_MS}. On Windows a process cannot catch
+ * SIGTERM (Deno's `kill` there is `TerminateProcess` whatever the signal),
+ * so there is no drain to wait for: it is terminated at once.
+ */
+export function stopMethod(os: Os = Deno.build.os): "SIGTERM" | "SIGKILL" {
+  return os === "windows" ? "SIGKILL" : "SIGTERM";
+}
 
 /** Help text of `pryx-core run`. */
 export const RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
@@ -112,12 +141,11 @@ export async function runCommand(args: string[]): Promise<number> {
     ? START_TIMEOUT_MS
     : parseDuration(flags.timeout);
 
-  if (!commandExists(command[0], host.env("PATH"))) {
-    return notFoundCmd(command[0]);
-  }
+  const resolved = findCommand(command[0], host.env);
+  if (resolved === undefined) return notFoundCmd(command[0]);
   const { runtime, lease } = await leaseRuntime(plan, timeoutMs);
   try {
-    return await runChild(command, runtime);
+    return await runChild(command, resolved, runtime);
   } finally {
     lease.release();
   }
@@ -223,14 +251,49 @@ async function startRuntime(
   );
 }
 
+/** What {@linkcode serveCommandLine} needs to know about this process. */
+export interface EntryProcess {
+  /** `Deno.build.standalone`: a `deno compile` binary. */
+  standalone: boolean;
+  /** `Deno.execPath()`: the binary, or the `deno` CLI. */
+  execPath: string;
+  /** `Deno.mainModule`: the URL of the entry module. */
+  mainModule: string;
+  /** The OS, for the file-URL conversion. */
+  os: Os;
+  /** Whether a path names a file (the `deno.json` beside the entry). */
+  isFile(path: string): boolean;
+}
+
+function thisProcess(): EntryProcess {
+  return {
+    standalone: Deno.build.standalone,
+    execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
+    os: Deno.build.os,
+    isFile(path) {
+      try {
+        return Deno.statSync(path).isFile;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 /**
  * The command line that runs this program's `serve`: the binary itself when
  * compiled with `deno compile`, else `deno run` of the entry module this
- * process runs (`main.ts`).
+ * process runs (`main.ts`), with the `deno.json` beside it as `--config`
+ * when there is one. That is the checkout's configuration (its import map
+ * and frozen lock) whether pryx-core runs from the checkout, from a
+ * `deno install -g` shim (whose entry is the checkout's `main.ts`), or
+ * from inside a user's own Deno project with a `deno.json` of its own.
  */
 export function serveCommandLine(
   instance: string,
   stateDir: string,
+  proc: EntryProcess = thisProcess(),
 ): [string, string[]] {
   const serveArgs = [
     "serve",
@@ -242,16 +305,23 @@ export function serveCommandLine(
     "--exit-when-idle",
     `${RUN_IDLE_EXIT_MS}ms`,
   ];
-  if (Deno.build.standalone) return [Deno.execPath(), serveArgs];
-  // The entry this process was started with (main.ts, or lib/cli.ts when
-  // run from the sources): this module may run from the bundle in dist/.
-  const main = new URL(Deno.mainModule);
-  const entry = main.protocol === "file:"
-    ? decodeURIComponent(main.pathname)
-    : main.href;
-  return [Deno.execPath(), [
+  if (proc.standalone) return [proc.execPath, serveArgs];
+  // The entry this process was started with (main.ts, or lib/cli/main.ts).
+  const main = new URL(proc.mainModule);
+  if (main.protocol !== "file:") {
+    return [proc.execPath, [
+      "run",
+      ...RUNTIME_PERMISSIONS,
+      main.href,
+      ...serveArgs,
+    ]];
+  }
+  const entry = fileUrlToPath(main, proc.os);
+  const config = fileUrlToPath(new URL("deno.json", main), proc.os);
+  return [proc.execPath, [
     "run",
     ...RUNTIME_PERMISSIONS,
+    ...(proc.isFile(config) ? ["--config", config] : []),
     entry,
     ...serveArgs,
   ]];
@@ -260,9 +330,11 @@ export function serveCommandLine(
 /** Runs CMD with the runtime's URLs in its environment; resolves to its exit code. */
 async function runChild(
   command: string[],
+  resolved: string,
   runtime: FoundRuntime,
 ): Promise<number> {
   const [cmd, ...args] = command;
+  const line = spawnLine(cmd, args, resolved, Deno.build.os, comspec());
   const env: Record<string, string> = {
     [Env.apiUrl]: runtime.url,
     [Env.wsUrl]: runtime.wsUrl,
@@ -270,8 +342,9 @@ async function runChild(
   if (runtime.token !== undefined) env[Env.token] = runtime.token;
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(cmd, {
-      args,
+    child = new Deno.Command(line.cmd, {
+      args: line.args,
+      windowsRawArguments: line.windowsRawArguments,
       env,
       stdin: "inherit",
       stdout: "inherit",
@@ -287,7 +360,13 @@ async function runChild(
     }
     throw err;
   }
-  const forwards = FORWARDED.map((signal) => {
+  const signals = runSignals();
+  const absorbed = signals.absorb.map((signal) => {
+    const absorb = () => {};
+    Deno.addSignalListener(signal, absorb);
+    return [signal, absorb] as const;
+  });
+  const forwards = signals.forward.map((signal) => {
     const forward = () => {
       try {
         child.kill(signal);
@@ -302,16 +381,19 @@ async function runChild(
     const status = await child.status;
     return status.code;
   } finally {
-    for (const [signal, forward] of forwards) {
-      Deno.removeSignalListener(signal, forward);
+    for (const [signal, listener] of [...forwards, ...absorbed]) {
+      Deno.removeSignalListener(signal, listener);
     }
   }
 }
 
-/** SIGTERM, then SIGKILL when it has not gone after {@linkcode STOP_TIMEOUT_MS}. */
+/**
+ * Ends a runtime that never became ready ({@linkcode stopMethod}); after a
+ * SIGTERM, SIGKILL when it has not gone after {@linkcode STOP_TIMEOUT_MS}.
+ */
 async function stopChild(child: Deno.ChildProcess): Promise<void> {
   try {
-    child.kill("SIGTERM");
+    child.kill(stopMethod());
   } catch {
     // already gone
   }
@@ -350,22 +432,9 @@ async function relay(stream: ReadableStream<Uint8Array>): Promise<void> {
   }
 }
 
-/**
- * Whether `cmd` names an existing file: as a path when it has a `/`, else
- * in one of the `PATH` directories. Checked before a runtime is started for
- * nothing; the spawn itself still has the last word.
- */
-export function commandExists(cmd: string, path: string | undefined): boolean {
-  const candidates = cmd.includes("/")
-    ? [cmd]
-    : (path ?? "").split(":").map((dir) => `${dir || "."}/${cmd}`);
-  return candidates.some((file) => {
-    try {
-      return Deno.statSync(file).isFile;
-    } catch {
-      return false;
-    }
-  });
+/** `%ComSpec%`, the Windows command interpreter, else `cmd.exe`. */
+function comspec(): string {
+  return Deno.env.get("ComSpec") || "cmd.exe";
 }
 
 function notFoundCmd(cmd: string): number {

@@ -88,7 +88,29 @@ export type EnvGetter = (name: string) => string | undefined;
 const INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
- * Validates an instance name (`[a-z0-9][a-z0-9._-]{0,63}`).
+ * Windows' reserved device names: a file named `con`, `nul` or `com1`, with
+ * or without an extension (`con.port`, `nul.x.json`), is the device, not a
+ * file, in every directory. Source: Microsoft, "Naming Files, Paths, and
+ * Namespaces" (learn.microsoft.com/windows/win32/fileio/naming-a-file).
+ * `com0` and `lpt0` are refused too: the file APIs of some Windows versions
+ * treat them as devices. The superscript forms (`com¹`) are outside the
+ * instance alphabet anyway.
+ */
+const WINDOWS_DEVICE_RE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/;
+
+/**
+ * Whether `name` is a Windows device name, alone or before an extension
+ * (`nul`, `con.x`, `com1.dev`). Such names are refused on every OS, so a
+ * state directory can be shared with Windows (a synced home, a container
+ * volume) and an instance name means the same everywhere.
+ */
+export function isWindowsDeviceName(name: string): boolean {
+  return WINDOWS_DEVICE_RE.test(name.toLowerCase());
+}
+
+/**
+ * Validates an instance name (`[a-z0-9][a-z0-9._-]{0,63}`, and not a
+ * Windows device name such as `nul` or `con.x`).
  *
  * @param name The name from `--instance` or `PRYX_INSTANCE`.
  * @returns The name, unchanged.
@@ -99,6 +121,11 @@ export function parseInstanceName(name: string): string {
   if (!INSTANCE_RE.test(name)) {
     throw new UsageError(
       `Invalid instance name "${name}": use 1-64 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`,
+    );
+  }
+  if (isWindowsDeviceName(name)) {
+    throw new UsageError(
+      `Invalid instance name "${name}": it is a device name on Windows (con, prn, aux, nul, com0-com9, lpt0-lpt9, also before a "."); choose another name`,
     );
   }
   return name;

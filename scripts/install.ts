@@ -1,0 +1,177 @@
+/**
+ * `deno task install`: puts `pryx-core` on PATH from this checkout with
+ * Deno's own `deno install -g`, so it runs from any directory.
+ *
+ * Steps, each of which stops with one clear line on failure:
+ * 1. `deno install -g --force -n pryx-core` of `main.ts`, with exactly the
+ *    runtime permissions and this checkout's `deno.json` and `deno.lock`
+ *    (`--force` makes a second run an upgrade). The install root is
+ *    Deno's: `DENO_INSTALL_ROOT`, else `$HOME/.deno` (`%USERPROFILE%\.deno`
+ *    on Windows); the command goes into its `bin` directory.
+ * 2. Deno copies the configuration beside the shim (`bin/.pryx-core/`) but
+ *    not its lockfile, while the configuration freezes the lock, so the
+ *    shim would refuse to start ("The lockfile is out of date";
+ *    denoland/deno#30610 is the same gap for JSR packages): the checkout's
+ *    `deno.lock` is copied there too, so `npm:hono` resolves to exactly the
+ *    locked version from any working directory.
+ * 3. Smoke test: the installed command, run from a temp directory, must
+ *    print this version.
+ *
+ * `deno task uninstall` is `deno uninstall -g pryx-core` (same root).
+ *
+ * @example
+ * ```sh
+ * deno task install                              # ~/.deno/bin/pryx-core
+ * DENO_INSTALL_ROOT=/opt/pryx deno task install  # /opt/pryx/bin/pryx-core
+ * deno task uninstall
+ * ```
+ *
+ * @module
+ */
+
+import { RUNTIME_PERMISSIONS, VERSION } from "../lib/shared/config.ts";
+import { fileUrlToPath } from "../lib/shared/file_url.ts";
+import { pathDirs } from "../lib/cli/command_path.ts";
+
+/** The name of the installed command. */
+export const COMMAND_NAME = "pryx-core";
+
+/** An operating system as `Deno.build.os` names it. */
+type Os = typeof Deno.build.os;
+
+const ROOT = fileUrlToPath(new URL("..", import.meta.url)).replace(
+  /[\\/]$/,
+  "",
+);
+
+/**
+ * Deno's install root: `DENO_INSTALL_ROOT`, else `.deno` in the home
+ * directory (`HOME`, or `USERPROFILE` on Windows), as `deno install -g`
+ * documents it (docs.deno.com, "deno install": "--root ... defaults to
+ * $DENO_INSTALL_ROOT or $HOME/.deno").
+ *
+ * @throws {Error} When neither the variable nor a home directory is set.
+ */
+export function installRoot(
+  env: (name: string) => string | undefined,
+  os: Os = Deno.build.os,
+): string {
+  const root = env("DENO_INSTALL_ROOT");
+  if (root) return root.replace(/[\\/]+$/, "");
+  const home = os === "windows"
+    ? env("USERPROFILE") ?? env("HOME")
+    : env("HOME");
+  if (!home) {
+    throw new Error(
+      "Cannot find the home directory: set HOME or DENO_INSTALL_ROOT",
+    );
+  }
+  return `${home.replace(/[\\/]+$/, "")}${os === "windows" ? "\\" : "/"}.deno`;
+}
+
+/**
+ * The installed shim (`bin/pryx-core`, `bin\pryx-core.cmd` on Windows) and
+ * the directory where Deno keeps its copy of the configuration.
+ */
+export function installedPaths(
+  root: string,
+  os: Os = Deno.build.os,
+): { bin: string; shim: string; configDir: string } {
+  const sep = os === "windows" ? "\\" : "/";
+  const bin = `${root}${sep}bin`;
+  return {
+    bin,
+    shim: `${bin}${sep}${COMMAND_NAME}${os === "windows" ? ".cmd" : ""}`,
+    configDir: `${bin}${sep}.${COMMAND_NAME}`,
+  };
+}
+
+/**
+ * The arguments of `deno` that install `main.ts` of `checkout` as
+ * {@linkcode COMMAND_NAME}, with exactly the runtime permissions.
+ */
+export function installArgs(
+  checkout: string,
+  os: Os = Deno.build.os,
+): string[] {
+  const sep = os === "windows" ? "\\" : "/";
+  return [
+    "install",
+    "--global",
+    "--force",
+    "--name",
+    COMMAND_NAME,
+    "--config",
+    `${checkout}${sep}deno.json`,
+    "--lock",
+    `${checkout}${sep}deno.lock`,
+    ...RUNTIME_PERMISSIONS,
+    `${checkout}${sep}main.ts`,
+  ];
+}
+
+/**
+ * Installs, fixes the lock up and smoke-tests.
+ *
+ * @returns The exit code.
+ */
+export async function install(): Promise<number> {
+  const env = (name: string) => Deno.env.get(name);
+  const root = installRoot(env);
+  const paths = installedPaths(root);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: installArgs(ROOT),
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    Deno.stderr.writeSync(out.stderr);
+    fail(`deno install failed (exit ${out.code}); see its message above`);
+  }
+  Deno.copyFileSync(`${ROOT}/deno.lock`, `${paths.configDir}/deno.lock`);
+  const tmp = Deno.makeTempDirSync({ prefix: "pryx-install-" });
+  try {
+    const smoke = await new Deno.Command(paths.shim, {
+      args: ["--version"],
+      cwd: tmp,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const printed = new TextDecoder().decode(smoke.stdout).trim();
+    if (printed !== VERSION) {
+      fail(
+        `The installed ${paths.shim} does not run ("--version" gave: ${
+          new TextDecoder().decode(smoke.stderr).trim().split("\n")[0] ||
+          printed || `exit ${smoke.code}`
+        }); run "deno task install" again`,
+      );
+    }
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+  console.error(`Installed ${COMMAND_NAME} ${VERSION}: ${paths.shim}`);
+  const onPath = pathDirs(env("PATH")).some((dir) =>
+    dir.replace(/[\\/]+$/, "") === paths.bin
+  );
+  if (!onPath) {
+    console.error(
+      Deno.build.os === "windows"
+        ? `Add ${paths.bin} to your PATH (System settings > Environment variables), then open a new terminal`
+        : `Add it to your PATH: echo 'export PATH="${paths.bin}:$PATH"' >> ~/.profile, then open a new shell`,
+    );
+  }
+  console.error(`Uninstall with: deno task uninstall`);
+  return 0;
+}
+
+function fail(message: string): never {
+  console.error(`pryx-core install: ${message}`);
+  Deno.exit(1);
+}
+
+if (import.meta.main) {
+  Deno.exit(await install());
+}

@@ -1,0 +1,115 @@
+/**
+ * Unit tests of the OS-dependent parts of `pryx-core run`
+ * (lib/cli/run.ts): how it starts `serve`, which signals it handles and
+ * how it stops the runtime it started.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  type EntryProcess,
+  RUN_IDLE_EXIT_MS,
+  runSignals,
+  serveCommandLine,
+  stopMethod,
+} from "../../lib/cli/run.ts";
+import { RUNTIME_PERMISSIONS } from "../../lib/shared/config.ts";
+
+const SERVE_TAIL = [
+  "serve",
+  "--instance",
+  "dev",
+  "--state-dir",
+  "/s",
+  "--quiet",
+  "--exit-when-idle",
+  `${RUN_IDLE_EXIT_MS}ms`,
+];
+
+function entry(over: Partial<EntryProcess>): EntryProcess {
+  return {
+    standalone: false,
+    execPath: "/usr/bin/deno",
+    mainModule: "file:///opt/pryx/main.ts",
+    os: "linux",
+    isFile: () => true,
+    ...over,
+  };
+}
+
+Deno.test("a compiled binary starts serve as itself", () => {
+  assert.deepStrictEqual(
+    serveCommandLine(
+      "dev",
+      "/s",
+      entry({ standalone: true, execPath: "/bin/pryx-core" }),
+    ),
+    ["/bin/pryx-core", SERVE_TAIL],
+  );
+});
+
+Deno.test("an installed or checked-out script starts serve with deno run, its permissions and the deno.json beside it", () => {
+  assert.deepStrictEqual(
+    serveCommandLine(
+      "dev",
+      "/s",
+      entry({ mainModule: "file:///home/me/my%20src/%23pryx/main.ts" }),
+    ),
+    ["/usr/bin/deno", [
+      "run",
+      ...RUNTIME_PERMISSIONS,
+      "--config",
+      "/home/me/my src/#pryx/deno.json",
+      "/home/me/my src/#pryx/main.ts",
+      ...SERVE_TAIL,
+    ]],
+  );
+  assert.deepStrictEqual(
+    serveCommandLine("dev", "/s", entry({ isFile: () => false }))[1].slice(
+      RUNTIME_PERMISSIONS.length + 1,
+      RUNTIME_PERMISSIONS.length + 2,
+    ),
+    ["/opt/pryx/main.ts"],
+  );
+});
+
+Deno.test("on Windows the entry and its deno.json are Windows paths, not /C:/...", () => {
+  const [cmd, args] = serveCommandLine(
+    "dev",
+    "/s",
+    entry({
+      os: "windows",
+      execPath: "C:\\deno\\deno.exe",
+      mainModule: "file:///C:/Users/me/pryx%20core/main.ts",
+    }),
+  );
+  assert.deepStrictEqual(cmd, "C:\\deno\\deno.exe");
+  assert.deepStrictEqual(
+    args.slice(RUNTIME_PERMISSIONS.length + 1, -SERVE_TAIL.length),
+    [
+      "--config",
+      "C:\\Users\\me\\pryx core\\deno.json",
+      "C:\\Users\\me\\pryx core\\main.ts",
+    ],
+  );
+});
+
+Deno.test("run forwards POSIX signals to CMD, and on Windows absorbs Ctrl-C and Ctrl-Break that the console already gave CMD", () => {
+  for (const os of ["linux", "darwin"] as const) {
+    assert.deepStrictEqual(runSignals(os), {
+      forward: ["SIGINT", "SIGTERM", "SIGHUP"],
+      absorb: [],
+    });
+  }
+  assert.deepStrictEqual(runSignals("windows"), {
+    forward: [],
+    absorb: ["SIGINT", "SIGBREAK"],
+  });
+});
+
+Deno.test("run ends a runtime that never became ready with SIGTERM on POSIX, and terminates it at once on Windows, which has no catchable SIGTERM", () => {
+  assert.deepStrictEqual(stopMethod("linux"), "SIGTERM");
+  assert.deepStrictEqual(stopMethod("darwin"), "SIGTERM");
+  assert.deepStrictEqual(stopMethod("windows"), "SIGKILL");
+});

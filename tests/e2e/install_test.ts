@@ -1,0 +1,151 @@
+/**
+ * `deno task install` / `deno task uninstall` for real, into a temp
+ * `DENO_INSTALL_ROOT`: the installed `pryx-core` runs from another
+ * directory (a user's project, with a `deno.json` of its own), `run` starts
+ * CMD there against a live runtime, and uninstall removes the command.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { childEnv, tempHome } from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
+import { installedPaths } from "../../scripts/install.ts";
+import { findCommand, spawnLine } from "../../lib/cli/command_path.ts";
+import { VERSION } from "../../lib/shared/config.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DENO_BIN_DIR = Deno.execPath().replace(/[\\/][^\\/]+$/, "");
+const PATH_SEP = Deno.build.os === "windows" ? ";" : ":";
+
+/** Runs `deno task NAME` in the checkout with `env` on top. */
+async function task(name: string, env: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", name],
+    cwd: ROOT,
+    env: childEnv(env),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+Deno.test("deno task install puts pryx-core on PATH; run from another directory runs CMD there against a live runtime; uninstall removes it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "pryx-install-root-" });
+  const project = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "pryx user project " }),
+  );
+  const home = await tempHome();
+  try {
+    // A Deno user's project: its own deno.json must not decide how the
+    // installed pryx-core resolves its imports.
+    Deno.writeTextFileSync(
+      `${project}/deno.json`,
+      JSON.stringify({
+        imports: { hono: "npm:hono@3.0.0" },
+        lock: { frozen: true },
+      }),
+    );
+    const installed = await task("install", { DENO_INSTALL_ROOT: root });
+    assert.deepStrictEqual(installed.code, 0, installed.stderr);
+    const paths = installedPaths(root);
+    assert(exists(paths.shim), `${paths.shim} exists`);
+    assert.match(
+      installed.stderr,
+      new RegExp(`Installed pryx-core ${VERSION}`),
+    );
+
+    // The user's shell: the install's bin directory and deno on PATH.
+    const env = childEnv({
+      PRYX_HOME: home,
+      PATH: [paths.bin, DENO_BIN_DIR, Deno.env.get("PATH") ?? ""].join(
+        PATH_SEP,
+      ),
+    });
+    const resolved = findCommand("pryx-core", (n) => env[n]);
+    assert.deepStrictEqual(resolved, paths.shim);
+    const line = spawnLine(
+      "pryx-core",
+      ["run", "--", "sh", "-c", 'pwd; echo "$PRYX_API_URL"; read _'],
+      resolved,
+    );
+    const child = new Deno.Command(line.cmd, {
+      args: line.args,
+      windowsRawArguments: line.windowsRawArguments,
+      cwd: project,
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    try {
+      while (out.split("\n").length < 3) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      const [cwd, url] = out.split("\n");
+      assert.deepStrictEqual(cwd, project, `stdout: ${out}`);
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = await (await fetch(`${url}/health`)).json();
+      assert.deepStrictEqual(health.service, "pryx-core");
+      assert.deepStrictEqual(health.status, "ok");
+      // Let CMD finish: run exits with its code and stops the runtime.
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("\n"));
+      await writer.close();
+      const status = await child.status;
+      assert.deepStrictEqual(status.code, 0, await stderr);
+      assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await child.status;
+      await reader.cancel().catch(() => {});
+      await stderr.catch(() => {});
+    }
+
+    const removed = await task("uninstall", { DENO_INSTALL_ROOT: root });
+    assert.deepStrictEqual(removed.code, 0, removed.stderr);
+    assert(!exists(paths.shim), "the command is gone");
+    assert(!exists(paths.configDir), "its configuration copy is gone");
+    assert.deepStrictEqual(
+      findCommand("pryx-core", (n) => n === "PATH" ? paths.bin : env[n]),
+      undefined,
+      "nothing named pryx-core is left in the install's bin directory",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(project, { recursive: true });
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("deno task pryx runs the CLI from the checkout", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "pryx", "--version"],
+    cwd: ROOT,
+    env: childEnv(),
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.deepStrictEqual(r.code, 0, new TextDecoder().decode(r.stderr));
+  assert.deepStrictEqual(new TextDecoder().decode(r.stdout), `${VERSION}\n`);
+});
