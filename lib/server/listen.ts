@@ -8,6 +8,11 @@
 
 import { BindError } from "../shared/errors.ts";
 import type { ListenAddr } from "./listen_addr.ts";
+import {
+  classifyBindError,
+  counterpartHeld,
+  reservedPortMessage,
+} from "./port_sharing.ts";
 
 /** A request handler as `Deno.serve` takes it. */
 export type Handler = Deno.ServeHandler<Deno.NetAddr>;
@@ -40,19 +45,31 @@ export function bind(
   handler: Handler,
   warn: (msg: string) => void = () => {},
 ): Bound {
+  let reserved = 0;
   for (const port of addr.ports) {
     // Port 0: when [::1] has the drawn port taken, draw again. A range moves
     // on to its next port. A fixed port keeps IPv4 and says so.
     const tries = port === 0 ? COMPANION_ATTEMPTS : 1;
     for (let attempt = 1; attempt <= tries; attempt++) {
       const primary = listenOn(addr.hostname, port, handler, true);
-      if (primary === "busy") break;
+      if (primary === "reserved" && !addr.isRange) {
+        throw new BindError(reservedPortMessage(addr.text, port));
+      }
+      if (primary === "reserved") reserved++;
+      if (primary === "busy" || primary === "reserved") break;
       const bound = primary.addr.port;
+      // macOS and Windows let this bind succeed while another process holds
+      // the port on the wildcard (or, for a wildcard bind, on loopback).
+      if (counterpartHeld(addr.hostname, port)) {
+        void primary.shutdown();
+        break;
+      }
       if (addr.hostname !== "127.0.0.1") {
         return { port: bound, servers: [primary] };
       }
       const companion = listenOn("::1", bound, handler, false);
-      if (companion === "unavailable") {
+      // Reserved on [::1] (Windows): nobody else can take it there either.
+      if (companion === "unavailable" || companion === "reserved") {
         return { port: bound, servers: [primary] };
       }
       if (companion !== "busy") {
@@ -68,7 +85,11 @@ export function bind(
   }
   if (addr.isRange) {
     throw new BindError(
-      `Cannot listen on ${addr.text}: every port of the range is in use; free one or choose another range`,
+      `Cannot listen on ${addr.text}: every port of the range is in use${
+        reserved > 0
+          ? ` (${reserved} of them in ranges Windows reserves or excludes, os error 10013)`
+          : ""
+      }; free one or choose another range`,
     );
   }
   throw new BindError(
@@ -90,23 +111,24 @@ function listenOn(
   port: number,
   handler: Handler,
   required: true,
-): Server | "busy";
+): Server | "busy" | "reserved";
 function listenOn(
   hostname: string,
   port: number,
   handler: Handler,
   required: false,
-): Server | "busy" | "unavailable";
+): Server | "busy" | "reserved" | "unavailable";
 function listenOn(
   hostname: string,
   port: number,
   handler: Handler,
   required: boolean,
-): Server | "busy" | "unavailable" {
+): Server | "busy" | "reserved" | "unavailable" {
   try {
     return Deno.serve({ hostname, port, handler, onListen() {} });
   } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) return "busy";
+    const failure = classifyBindError(err);
+    if (failure !== "other") return failure;
     if (!required) return "unavailable";
     const why = err instanceof Deno.errors.PermissionDenied
       ? "permission denied (ports below 1024 need privileges)"

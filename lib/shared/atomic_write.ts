@@ -83,9 +83,11 @@ export function stageFile(
     if (options.flush !== false) file.syncSync();
     if (options.verifyMode) {
       const actual = file.statSync().mode;
-      if (actual !== null && (actual & 0o777) !== mode) {
+      if (!modeIsAsWritten(actual, mode)) {
         throw new StateDirError(
-          `Cannot protect "${path}": its mode is ${octal(actual)} instead of ${
+          `Cannot protect "${path}": its mode is ${
+            octal(actual ?? 0)
+          } instead of ${
             octal(mode)
           }; put the state directory on a file system with Unix permissions`,
         );
@@ -113,7 +115,7 @@ export function stageFile(
     commit() {
       close();
       try {
-        Deno.renameSync(tmp, path);
+        renameWithRetry(tmp, path);
       } catch (err) {
         discard();
         throw asStateDirError(err, path);
@@ -167,6 +169,95 @@ export function isTempFileOf(name: string, target: string): boolean {
 }
 
 const TEMP_TAIL = /^\d+\.[a-z0-9]+\.tmp$/;
+
+/** An operating system as `Deno.build.os` names it. */
+type Os = typeof Deno.build.os;
+
+/**
+ * Whether a file's reported mode shows the permission bits it was created
+ * with. Windows has no Unix modes: access is its ACLs, inherited from the
+ * directory (a state directory in the user profile is the user's alone),
+ * and Deno reports `mode` there as `null` or as a value made up from the
+ * read-only attribute (Deno's `FileInfo.mode` docs), never `0600`: there
+ * the check cannot be made and passes. Elsewhere the low nine bits must be
+ * exactly `wanted`; a `null` (a file system without modes) passes too.
+ *
+ * @param actual `FileInfo.mode` of the written file.
+ * @param wanted The mode it was created with, e.g. `0o600`.
+ */
+export function modeIsAsWritten(
+  actual: number | null,
+  wanted: number,
+  os: Os = Deno.build.os,
+): boolean {
+  if (os === "windows" || actual === null) return true;
+  return (actual & 0o777) === (wanted & 0o777);
+}
+
+/**
+ * Pauses between rename attempts on Windows, in ms (about 0.6 s in all):
+ * long enough for a reader's open handle or a virus scanner's to go, short
+ * enough that a start or a shutdown does not hang.
+ */
+export const RENAME_RETRY_DELAYS_MS: readonly number[] = [
+  5,
+  10,
+  20,
+  40,
+  80,
+  160,
+  250,
+];
+
+/**
+ * Whether a failed rename over an existing file may succeed when tried
+ * again: on Windows, `MoveFileEx` fails with ERROR_ACCESS_DENIED (os error
+ * 5, Deno's `PermissionDenied`) or ERROR_SHARING_VIOLATION (os error 32)
+ * while another process has the target open without `FILE_SHARE_DELETE`
+ * (Microsoft, "MoveFileEx" and "CreateFile" docs); the holder lets go in a
+ * moment. On POSIX `rename(2)` replaces an open file: a failure is final.
+ */
+export function isTransientRenameError(
+  err: unknown,
+  os: Os = Deno.build.os,
+): boolean {
+  if (os !== "windows") return false;
+  return err instanceof Deno.errors.PermissionDenied ||
+    err instanceof Deno.errors.Busy ||
+    (err instanceof Error && /\(os error (5|32)\)/.test(err.message));
+}
+
+/**
+ * `Deno.renameSync(from, to)`, tried again after each of `delays` while the
+ * failure is {@linkcode isTransientRenameError}.
+ *
+ * @throws The last error, when it is not transient or the delays run out.
+ */
+export function renameWithRetry(
+  from: string,
+  to: string,
+  os: Os = Deno.build.os,
+  delays: readonly number[] = RENAME_RETRY_DELAYS_MS,
+  rename: (from: string, to: string) => void = Deno.renameSync,
+  sleep: (ms: number) => void = sleepSync,
+): void {
+  for (let attempt = 0;; attempt++) {
+    try {
+      rename(from, to);
+      return;
+    } catch (err) {
+      if (attempt >= delays.length || !isTransientRenameError(err, os)) {
+        throw err;
+      }
+      sleep(delays[attempt]);
+    }
+  }
+}
+
+/** Blocks the thread for `ms`: the writes here are synchronous on purpose. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 function octal(mode: number): string {
   return "0" + (mode & 0o777).toString(8);

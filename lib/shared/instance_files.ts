@@ -162,13 +162,27 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
 /**
  * The URLs clients use for a bound address: the literal `127.0.0.1` for
  * loopback and all-interfaces binds, `[::1]` when bound to `::1` alone.
+ *
+ * `[::]` is dual-stack on Linux and macOS (they accept IPv4 on an IPv6
+ * wildcard socket unless `IPV6_V6ONLY` is set, and their default is off),
+ * so `127.0.0.1` reaches it. Windows sets `IPV6_V6ONLY` on by default
+ * (Microsoft, "Dual-Stack Sockets for IPv6 Winsock Applications"): there
+ * `[::]` takes IPv6 only, and the URL is `[::1]`.
+ *
+ * @param os The OS the runtime runs on (default: this one; Node and Bun,
+ * where the client never passes `::`, count as non-Windows).
  */
 export function runtimeUrls(
   hostname: string,
   port: number,
+  os: string | undefined = (globalThis as { Deno?: typeof Deno }).Deno?.build
+    .os,
 ): { url: string; wsUrl: string } {
   let host: string;
-  if (hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1") {
+  if (hostname === "::" && os === "windows") host = "[::1]";
+  else if (
+    hostname === "0.0.0.0" || hostname === "::" || hostname === "127.0.0.1"
+  ) {
     host = "127.0.0.1";
   } else if (hostname.includes(":")) host = `[${hostname}]`;
   else host = hostname;

@@ -47,6 +47,20 @@ Deno.test("URLs use 127.0.0.1 for loopback and all-interfaces binds, [::1] for :
   assert.deepStrictEqual(runtimeUrls("::1", 5).wsUrl, "ws://[::1]:5/ws");
 });
 
+Deno.test("[::] is advertised as 127.0.0.1 where it is dual-stack and as [::1] on Windows, where it is IPv6-only", () => {
+  for (const os of ["linux", "darwin"]) {
+    assert.deepStrictEqual(runtimeUrls("::", 5, os).url, "http://127.0.0.1:5");
+  }
+  assert.deepStrictEqual(runtimeUrls("::", 5, "windows"), {
+    url: "http://[::1]:5",
+    wsUrl: "ws://[::1]:5/ws",
+  });
+  assert.deepStrictEqual(
+    runtimeUrls("0.0.0.0", 5, "windows").url,
+    "http://127.0.0.1:5",
+  );
+});
+
 Deno.test("instance files are recognised by name, other files are not", () => {
   assert.deepStrictEqual(
     instancePaths("/s/", "runtime").port,
