@@ -103,12 +103,17 @@ Deno.test("deno task install puts pryx-core on PATH; run from another directory 
       const health = await (await fetch(`${url}/health`)).json();
       assert.deepStrictEqual(health.service, "pryx-core");
       assert.deepStrictEqual(health.status, "ok");
-      // Let CMD finish: run exits with its code and stops the runtime.
+      // Let CMD finish: run exits with its code, and the runtime it started
+      // exits by itself once its last lease has gone.
       const writer = child.stdin.getWriter();
       await writer.write(new TextEncoder().encode("\n"));
       await writer.close();
       const status = await child.status;
       assert.deepStrictEqual(status.code, 0, await stderr);
+      const deadline = Date.now() + 15_000;
+      while (exists(`${home}/runtime.port`) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
     } finally {
       try {
