@@ -18,13 +18,15 @@ import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { parseListenAddr } from "../server/listen_addr.ts";
 import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseOrigin } from "../server/security.ts";
+import { readTokenFile } from "../server/token_file.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
 
 /** Help text of `pryx-core serve`. */
 export const SERVE_USAGE = `Usage: pryx-core serve [flags]
 
 Start the runtime: bind a port, write <state-dir>/<instance>.port and .json,
-serve /health, /ws, /publish/:topic and /info until SIGINT or SIGTERM.
+serve /health, /ws, /publish/:topic and /info until SIGINT, SIGTERM, SIGHUP
+or POST /control/shutdown ("pryx-core stop").
 
 Flags:
   --listen ADDR          :0, 127.0.0.1:0, [::1]:0, :8080, host:38124-38133,
@@ -33,6 +35,8 @@ Flags:
   --state-dir DIR        state directory (env ${Env.home}; default ~/.pryx)
   --auth none|token      require a bearer token (env ${Env.auth}; default none,
                          token when bound to all interfaces)
+  --token-file PATH      use the token in PATH (mode 0600) instead of a fresh
+                         one (env ${Env.tokenFile})
   --allow-origin ORIGIN  also accept this browser origin (repeatable;
                          env ${Env.allowOrigins}, comma-separated)
   --log-format text|json log format on stderr (default text)
@@ -50,6 +54,7 @@ const FLAGS = {
   instance: "string",
   "state-dir": "string",
   auth: "string",
+  "token-file": "string",
   "allow-origin": "list",
   "log-format": "string",
   quiet: "boolean",
@@ -107,11 +112,13 @@ async function serveWith(
       `Listening on ${addr.text} without a token: anyone who can reach this port can use the event bus`,
     );
   }
+  const tokenFile = flags["token-file"] ?? nonEmpty(env(Env.tokenFile));
   const options: ServeOptions = {
     addr,
     instance: resolveInstance(flags.instance, env),
     stateDir: resolveStateDir(flags["state-dir"], env),
     auth,
+    ...(tokenFile === undefined ? {} : { token: readTokenFile(tokenFile) }),
     allowedOrigins: parseOrigins([
       ...(env(Env.allowOrigins)?.split(",").map((s) => s.trim()).filter(
         Boolean,

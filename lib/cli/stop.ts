@@ -1,10 +1,22 @@
 /**
- * `pryx-core stop`: sends SIGTERM to the verified owner of an instance and
- * waits until it is gone.
+ * `pryx-core stop`: asks the verified owner of an instance to shut down
+ * over HTTP (`POST /control/shutdown` with the token of its 0600
+ * `<instance>.json`) and waits until its lock is free.
  *
- * Only a verified owner is signalled: its lock is held and `/health` at its
- * URL answers with the pid of `<instance>.json`. A pid from a stale file may
- * belong to an unrelated process by now, so it is never signalled.
+ * The owner is verified first: its lock is held, `/health` at its URL
+ * answers with the run id of the file, and proves it holds the token (an
+ * HMAC of a fresh challenge). HTTP works on every OS (Windows has no
+ * SIGTERM a process can catch) and across PID namespaces (a runtime in a
+ * container writes its own pid, 1 or another small number, which names
+ * some other process here). So `stop` never signals a pid read from a file.
+ *
+ * An owner that holds the lock but does not answer (stopped with
+ * `kill -STOP`, hung) is signalled only with `--force`, and only once the
+ * kernel names its pid as the lock's holder in this PID namespace
+ * (`/proc/locks` on Linux; see {@linkcode findLockHolder}): SIGTERM with
+ * SIGCONT (a stopped process acts on SIGTERM only once continued), then
+ * SIGKILL after {@linkcode FORCE_TERM_MS}.
+ *
  * Loads no server module, no `node:` built-in and no `npm:` package: each
  * wakes Deno's Node-compatibility layer (10-15 ms for a `node:` import, about
  * 30 ms for a small `npm:` package, on a 33 ms process).
@@ -15,42 +27,58 @@
 import { openCommand } from "./command.ts";
 import {
   Env,
+  FORCE_TERM_MS,
   HEALTH_TIMEOUT_MS,
   resolveInstance,
   resolveStateDir,
   STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
-import { inspectInstance } from "../discovery/inspect.ts";
+import { inspectInstance, type InstanceStatus } from "../discovery/inspect.ts";
 import { staleMessage } from "../discovery/report.ts";
-import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
+import { ExitCode, NotFoundError } from "../shared/errors.ts";
 import { currentHost } from "../discovery/host.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
+import {
+  findLockHolder,
+  type LockHolderSources,
+} from "../shared/lock_holder.ts";
 import { instancePaths } from "../shared/instance_files.ts";
 
 /** Help text of `pryx-core stop`. */
 export const STOP_USAGE = `Usage: pryx-core stop [flags]
 
-Send SIGTERM to the live owner of an instance (verified by its lock and
-/health) and wait until it is gone (at most ${STOP_TIMEOUT_MS / 1000} s).
+Ask the live owner of an instance (verified by its lock, /health and the
+proof of its token) to shut down over HTTP (POST /control/shutdown), and
+wait until it is gone (at most ${
+  STOP_TIMEOUT_MS / 1000
+} s). A pid read from a file is never
+signalled.
 
 Flags:
   --instance NAME   instance name (env ${Env.instance}; default runtime)
   --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  --force           when the owner holds the lock but does not answer, end
+                    it with SIGTERM, then SIGKILL after ${
+  FORCE_TERM_MS / 1000
+} s; only once the
+                    kernel names its pid as the lock holder (Linux)
   -h, --help        show this help
 
-Exit codes: 0 stopped, 1 nothing live to stop or it did not stop in time.
+Exit codes: 0 stopped, 1 nothing live to stop or it did not stop.
 `;
 
 const FLAGS = {
   instance: "string",
   "state-dir": "string",
+  force: "boolean",
 } as const;
 
 /**
  * Runs `stop` with command-line `args`.
  *
  * @returns The exit code.
- * @throws {NotFoundError} When no verified owner is live.
+ * @throws {NotFoundError} (exit 1) When nothing live holds the instance, or
+ * it did not stop.
  */
 export async function stopCommand(args: string[]): Promise<number> {
   const opened = openCommand(args, {
@@ -63,58 +91,179 @@ export async function stopCommand(args: string[]): Promise<number> {
   const host = await currentHost();
   const stateDir = resolveStateDir(flags["state-dir"], host.env);
   const instance = resolveInstance(flags.instance, host.env);
+  const lockPath = instancePaths(stateDir, instance).lock;
+  const force = flags.force ?? false;
   const status = await inspectInstance(host, {
     stateDir,
     check: true,
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
   }, instance);
-  const pid = status.state === "live" ? status.info?.pid : undefined;
-  if (pid === undefined) {
+  const name = `Instance "${instance}"`;
+
+  let silence: string;
+  if (status.state === "live" && status.info?.token !== undefined) {
+    const asked = await requestShutdown(status.url, status.info.token);
+    if (asked === undefined) {
+      if (await lockFreed(lockPath, STOP_TIMEOUT_MS)) {
+        return stopped(`Stopped instance "${instance}" at ${status.url}`);
+      }
+      silence =
+        `it accepted the shutdown at ${status.url} but still holds its lock after ${
+          STOP_TIMEOUT_MS / 1000
+        } s`;
+    } else silence = asked;
+  } else if (!isInstanceLocked(lockPath)) {
     const why = status.state === "stale"
       ? `; ${staleMessage(status).replace(/^S/, "s")}`
       : "";
     throw new NotFoundError(
       `Nothing to stop: instance "${instance}" is not live in ${stateDir}${why}; "pryx-core list" shows every instance`,
     );
+  } else if (
+    status.state === "stale" && status.failure === "draining" &&
+    await lockFreed(lockPath, STOP_TIMEOUT_MS)
+  ) {
+    return stopped(`Instance "${instance}" was shutting down and is gone`);
+  } else {
+    silence = ownerSilence(status);
   }
-  await stopOwner(pid, instancePaths(stateDir, instance).lock);
-  console.error(
-    `pryx-core: Stopped instance "${instance}" (pid ${pid})`,
+  if (!force) {
+    throw new NotFoundError(
+      `${name}: its owner holds the lock but does not answer (${silence}); "pryx-core stop --force${
+        instance === "runtime" ? "" : ` --instance ${instance}`
+      }" ends it once its pid is proven to hold the lock`,
+    );
+  }
+  const ended = await forceStop(lockPath);
+  return stopped(
+    ended.signal === null
+      ? `Instance "${instance}" is gone (pid ${ended.pid} let go of its lock)`
+      : `Stopped instance "${instance}": pid ${ended.pid}, the holder of its lock, ended with ${ended.signal}`,
   );
+}
+
+function stopped(message: string): number {
+  console.error(`pryx-core: ${message}`);
   return ExitCode.Ok;
 }
 
-/**
- * Sends SIGTERM to `pid` and waits until the lock at `lockPath` is free
- * (the kernel frees it when the process is gone).
- *
- * @throws {PryxError} (exit 1) When it is still there after `timeoutMs`.
- */
-export async function stopOwner(
-  pid: number,
-  lockPath: string,
-  timeoutMs = STOP_TIMEOUT_MS,
-): Promise<void> {
-  try {
-    Deno.kill(pid, "SIGTERM");
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    return;
+/** Why an owner that holds the lock did not pass as live, in one clause. */
+function ownerSilence(status: InstanceStatus): string {
+  switch (status.state) {
+    case "live":
+      return "its metadata has no token, written by an older pryx-core";
+    case "stale":
+      return status.reason;
+    case "starting":
+      return `it has not published its port (${status.reason})`;
+    case "stopped":
+      return "it has published no files";
   }
+}
+
+/**
+ * `POST ${url}/control/shutdown` with `token` as a bearer token.
+ *
+ * @returns `undefined` once the runtime accepted (202), else why not (one
+ * clause).
+ */
+export async function requestShutdown(
+  url: string,
+  token: string,
+  timeoutMs: number = HEALTH_TIMEOUT_MS,
+): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url}/control/shutdown`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+    if (res.status === 202) return undefined;
+    return `POST ${url}/control/shutdown answered ${res.status}`;
+  } catch (err) {
+    const timedOut = err instanceof DOMException && err.name === "TimeoutError";
+    return timedOut
+      ? `POST ${url}/control/shutdown got no answer within ${timeoutMs} ms`
+      : `POST ${url}/control/shutdown failed`;
+  }
+}
+
+/**
+ * Waits until the lock at `lockPath` is free (the kernel frees it when its
+ * holder is gone), checking with a backoff from 5 to 100 ms.
+ *
+ * @returns `true` once free, `false` when still held after `timeoutMs`.
+ */
+export async function lockFreed(
+  lockPath: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  for (
-    let delay = 5;
-    isInstanceLocked(lockPath);
-    delay = Math.min(delay * 2, 100)
-  ) {
-    if (Date.now() >= deadline) {
-      throw new PryxError(
-        `Pid ${pid} did not stop within ${
-          timeoutMs / 1000
-        } s; try again, or "kill -9 ${pid}" if it is stuck`,
-        ExitCode.NotFound,
+  for (let delay = 5;; delay = Math.min(delay * 2, 100)) {
+    if (!isInstanceLocked(lockPath)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/**
+ * Ends the holder of the lock at `lockPath`: SIGTERM and SIGCONT, then,
+ * when the lock is still held after `termMs`, SIGKILL. The pid is proven
+ * by {@linkcode findLockHolder} before each signal; a pid from a file is
+ * never used.
+ *
+ * @returns The pid and the signal that ended it (`null` when it went
+ * before any was sent).
+ * @throws {NotFoundError} (exit 1) When the holder cannot be proven here,
+ * or the lock is still held after SIGKILL.
+ */
+export async function forceStop(
+  lockPath: string,
+  termMs: number = FORCE_TERM_MS,
+  sources: LockHolderSources = {},
+): Promise<{ pid: number; signal: "SIGTERM" | "SIGKILL" | null }> {
+  const prove = () => {
+    const holder = findLockHolder(lockPath, sources);
+    if (!holder.ok) {
+      throw new NotFoundError(
+        `Cannot force the owner of "${lockPath}" to stop: ${holder.why}`,
       );
     }
-    await new Promise((r) => setTimeout(r, delay));
+    return holder.pid;
+  };
+  const pid = prove();
+  // A reader checking liveness holds a free lock for microseconds: only a
+  // holder named twice, with the lock held in between, is the owner.
+  await new Promise((r) => setTimeout(r, 20));
+  if (!isInstanceLocked(lockPath)) return { pid, signal: null };
+  if (prove() !== pid) {
+    throw new NotFoundError(
+      `Cannot force the owner of "${lockPath}" to stop: its holder changed while it was checked; try again`,
+    );
+  }
+  signal(pid, "SIGTERM");
+  // A stopped process acts on SIGTERM (and drains) only once continued.
+  signal(pid, "SIGCONT");
+  if (await lockFreed(lockPath, termMs)) return { pid, signal: "SIGTERM" };
+  if (prove() !== pid) {
+    throw new NotFoundError(
+      `Cannot force the owner of "${lockPath}" to stop: its holder changed after SIGTERM; try again`,
+    );
+  }
+  signal(pid, "SIGKILL");
+  if (await lockFreed(lockPath, STOP_TIMEOUT_MS)) {
+    return { pid, signal: "SIGKILL" };
+  }
+  throw new NotFoundError(
+    `Pid ${pid} still holds "${lockPath}" after SIGKILL; it may be stuck in the kernel (state D), check "ps -o stat -p ${pid}"`,
+  );
+}
+
+function signal(pid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(pid, sig);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
 }

@@ -13,6 +13,7 @@
 
 import { Env, SERVICE } from "../shared/config.ts";
 import {
+  busNeedsToken,
   instanceOfFile,
   instancePaths,
   parseRuntimeInfo,
@@ -39,7 +40,7 @@ export interface FoundRuntime {
   wsUrl: string;
   /** The port of {@linkcode url}. */
   port: number;
-  /** The bearer token, when token auth is on and the token is known. */
+  /** The bearer token of the bus, when token auth is on and the token is known. */
   token?: string;
   /** The instance metadata from `<instance>.json`, when known. */
   info?: RuntimeInfo;
@@ -71,7 +72,11 @@ export async function discoverOnce(
     const tried = [`${Env.apiUrl}=${o.url}`];
     const runtime: FoundRuntime = { source: "env", ...o };
     if (!plan.check) return { runtime, tried };
-    const result = await checkHealth(o.url, plan.healthTimeoutMs);
+    // With PRYX_TOKEN the override must prove it holds that token too.
+    const key = o.token === undefined
+      ? undefined
+      : { token: o.token, file: Env.token };
+    const result = await checkHealth(o.url, plan.healthTimeoutMs, key);
     if (!result.ok) {
       onStale(`${Env.apiUrl}=${o.url} is not a live ${SERVICE}: ${result.why}`);
       return { tried };
@@ -108,7 +113,7 @@ export async function discoverOnce(
 
   if (plan.probePorts.length > 0) {
     tried.push(`ports ${plan.probeText} on 127.0.0.1`);
-    const runtime = await probePorts(host, plan);
+    const runtime = await probePorts(host, plan, onStale);
     if (runtime !== undefined) return { runtime, tried };
   }
   return { tried, ...starting };
@@ -123,7 +128,9 @@ function toRuntime(
     url: s.url,
     wsUrl: s.wsUrl,
     port: s.port,
-    ...(s.info?.token === undefined ? {} : { token: s.info.token }),
+    ...(s.info?.token === undefined || !busNeedsToken(s.info)
+      ? {}
+      : { token: s.info.token }),
     ...(s.info === undefined ? {} : { info: s.info }),
     ...(s.health === undefined ? {} : { health: s.health }),
   };
@@ -132,11 +139,14 @@ function toRuntime(
 /**
  * Probes the plan's ports concurrently; the first in order that answers as
  * `pryx-core` wins. When its instance's files in the state directory name
- * the same run, their metadata (and token) come with it.
+ * the same run, their metadata (and token) come with it, once it proves it
+ * holds that token; one that claims the run but cannot prove it is skipped
+ * as stale.
  */
 async function probePorts(
   host: DiscoverHost,
   plan: DiscoverPlan,
+  onStale: (message: string) => void,
 ): Promise<FoundRuntime | undefined> {
   const checks = plan.probePorts.map((port) => {
     const url = `http://127.0.0.1:${port}`;
@@ -158,16 +168,27 @@ async function probePorts(
     };
     const name = r.health.instance;
     if (name !== undefined && instanceOfFile(`${name}.json`) === name) {
-      const text = await host.readText(
-        instancePaths(plan.stateDir, name).json,
-      );
+      const file = instancePaths(plan.stateDir, name).json;
+      const text = await host.readText(file);
       const info = text === undefined ? undefined : parseRuntimeInfo(text);
       if (
         info !== undefined && info.runId === r.health.runId &&
         info.port === port
       ) {
+        if (info.token !== undefined) {
+          const proven = await checkHealth(url, plan.healthTimeoutMs, {
+            token: info.token,
+            file,
+          });
+          if (!proven.ok) {
+            onStale(`Skipping port ${port}: ${proven.why}`);
+            continue;
+          }
+        }
         runtime.info = info;
-        if (info.token !== undefined) runtime.token = info.token;
+        if (info.token !== undefined && busNeedsToken(info)) {
+          runtime.token = info.token;
+        }
       }
     }
     return runtime;

@@ -1,13 +1,22 @@
 /**
  * The liveness check of a candidate: `GET /health` must answer `ok` as
- * `pryx-core`. Another HTTP server answering 200 is not a
- * runtime. Web standards only (`fetch`, `AbortSignal.timeout`), so the
- * client runs it on Deno, Node and Bun.
+ * `pryx-core`. Another HTTP server answering 200 is not a runtime. When the
+ * caller knows the token (from the 0600 `<instance>.json`), the request
+ * carries a fresh random challenge and the answer must carry its proof, so
+ * a process that took a dead runtime's port cannot pass for it. Web
+ * standards only (`fetch`, `AbortSignal.timeout`, Web Crypto), so the client
+ * runs it on Deno, Node and Bun.
  *
  * @module
  */
 
 import { HEALTH_TIMEOUT_MS, SERVICE } from "../shared/config.ts";
+import {
+  canProve,
+  CHALLENGE_PARAM,
+  generateChallenge,
+  verifyProof,
+} from "../shared/proof.ts";
 
 /** What `/health` answers. */
 export interface Health {
@@ -25,32 +34,60 @@ export interface Health {
   runId?: string;
   /** The server's protocol version. */
   protocol?: number;
+  /** `hex(HMAC-SHA256(token, challenge))`, when a challenge was sent. */
+  proof?: string;
 }
+
+/** What a proof is checked against: the token and the file it came from. */
+export interface ProofKey {
+  /** The token from `<instance>.json`. */
+  token: string;
+  /** The file the token came from, for the message. */
+  file: string;
+}
+
+/**
+ * Why a candidate failed its `/health` check: it did not answer at all
+ * (`silent`: nothing listening, or no answer in time), answered as
+ * something else (`foreign`), failed the proof (`unproven`), or is
+ * `draining`.
+ */
+export type HealthFailure = "silent" | "foreign" | "unproven" | "draining";
 
 /** The outcome of one `/health` check. */
 export type HealthCheck =
-  | { ok: true; health: Health }
-  | { ok: false; why: string };
+  | { ok: true; health: Health; proven: boolean }
+  | { ok: false; why: string; failure: HealthFailure };
 
 /**
  * Checks `${url}/health`: live only when it answers `ok` as `pryx-core`
- * within `timeoutMs` milliseconds.
+ * within `timeoutMs` milliseconds, and, when `key` is given (and the
+ * runtime has Web Crypto), with the proof of a fresh challenge.
  *
- * @returns The answer, or why the candidate is not live (one clause).
+ * @returns The answer (`proven` when a proof was checked), or why the
+ * candidate is not live (one clause).
  */
 export async function checkHealth(
   url: string,
   timeoutMs: number = HEALTH_TIMEOUT_MS,
+  key?: ProofKey,
 ): Promise<HealthCheck> {
+  const challenge = key !== undefined && canProve()
+    ? generateChallenge()
+    : undefined;
+  const query = challenge === undefined
+    ? ""
+    : `?${CHALLENGE_PARAM}=${challenge}`;
   let res: Response;
   try {
-    res = await fetch(`${url}/health`, {
+    res = await fetch(`${url}/health${query}`, {
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const timedOut = err instanceof DOMException && err.name === "TimeoutError";
     return {
       ok: false,
+      failure: "silent",
       why: timedOut
         ? `${url} did not answer within ${timeoutMs} ms`
         : `nothing answers at ${url}`,
@@ -64,10 +101,28 @@ export async function checkHealth(
   }
   const h = body as Partial<Health> | undefined;
   if (typeof h !== "object" || h === null || h.service !== SERVICE) {
-    return { ok: false, why: `${url} answers, but not as ${SERVICE}` };
+    return {
+      ok: false,
+      failure: "foreign",
+      why: `${url} answers, but not as ${SERVICE}`,
+    };
+  }
+  if (challenge !== undefined && key !== undefined) {
+    // A real runtime proves itself while draining too: check first, so an
+    // impostor is named as one whatever status it claims.
+    if (!await verifyProof(key.token, challenge, h.proof)) {
+      const what = h.proof === undefined
+        ? "answers without a proof"
+        : "answers with a wrong proof";
+      return {
+        ok: false,
+        failure: "unproven",
+        why: `${url} ${what}: not the owner of ${key.file}`,
+      };
+    }
   }
   if (h.status !== "ok" || !res.ok) {
-    return { ok: false, why: `${url} is shutting down` };
+    return { ok: false, failure: "draining", why: `${url} is shutting down` };
   }
-  return { ok: true, health: h as Health };
+  return { ok: true, health: h as Health, proven: challenge !== undefined };
 }

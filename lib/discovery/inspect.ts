@@ -15,7 +15,7 @@ import {
   type RuntimeInfo,
   runtimeUrls,
 } from "../shared/instance_files.ts";
-import { checkHealth, type Health } from "./health.ts";
+import { checkHealth, type Health, type HealthFailure } from "./health.ts";
 import type { DiscoverHost } from "./host.ts";
 import type { DiscoverPlan } from "./plan.ts";
 
@@ -45,13 +45,18 @@ interface StatusBase {
  * - `live`: its lock is held (where locks exist) and `/health` agrees with
  *   its files; `health` is absent only when checks were off;
  * - `starting`: its lock is held but its port file is not written yet;
- * - `stale`: files left by a process that is gone, or that disagree;
+ * - `stale`: files left by a process that is gone, or that disagree, or
+ *   whose URL does not answer as their owner (`failure` says how);
  * - `stopped`: only the lock file is left.
  */
 export type InstanceStatus =
   | StatusBase & Location & { state: "live"; health?: Health }
   | StatusBase & Partial<Location> & { state: "starting"; reason: string }
-  | StatusBase & Partial<Location> & { state: "stale"; reason: string }
+  | StatusBase & Partial<Location> & {
+    state: "stale";
+    reason: string;
+    failure?: HealthFailure | "other-run";
+  }
   | StatusBase & { state: "stopped"; reason: string };
 
 /** One of the states of {@linkcode InstanceStatus}. */
@@ -132,10 +137,14 @@ export async function inspectInstance(
     ...(info === undefined ? {} : { info }),
   };
   const owner = info === undefined ? "its owner" : `its owner pid ${info.pid}`;
-  const stale = (reason: string): InstanceStatus => ({
+  const stale = (
+    reason: string,
+    failure?: HealthFailure | "other-run",
+  ): InstanceStatus => ({
     ...found,
     state: "stale",
     reason,
+    ...(failure === undefined ? {} : { failure }),
   });
   if (portText === undefined) {
     // The json is written before the port file: a starting server, unless
@@ -151,12 +160,17 @@ export async function inspectInstance(
   }
   if (!plan.check) return { ...found, state: "live" };
   if (locked() === false) return stale(`the lock is free: ${owner} is gone`);
-  const result = await checkHealth(found.url, plan.healthTimeoutMs);
-  if (!result.ok) return stale(result.why);
+  // Whoever can read the token (the 0600 file's owner) asks for a proof.
+  const key = info?.token === undefined
+    ? undefined
+    : { token: info.token, file: paths.json };
+  const result = await checkHealth(found.url, plan.healthTimeoutMs, key);
+  if (!result.ok) return stale(result.why, result.failure);
   if (info !== undefined && result.health.runId !== info.runId) {
     // Pids repeat across restarts and PID namespaces; the run id does not.
     return stale(
       `${found.url} is another run (pid ${result.health.pid}), not ${owner}`,
+      "other-run",
     );
   }
   return { ...found, state: "live", health: result.health };

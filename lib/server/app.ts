@@ -12,6 +12,15 @@ import { isoTime } from "../shared/iso_time.ts";
 import type { Logger } from "./log.ts";
 import { runIdentity, type RuntimeInfo } from "../shared/instance_files.ts";
 import { MAX_TOPIC_LENGTH } from "../shared/protocol.ts";
+import {
+  CHALLENGE_HEX_MAX,
+  CHALLENGE_HEX_MIN,
+  CHALLENGE_PARAM,
+  computeProof,
+  isValidChallenge,
+  proofKey,
+} from "../shared/proof.ts";
+import type { StopReason } from "./stop_reasons.ts";
 import { readJsonBody } from "./body.ts";
 import {
   isLoopbackHost,
@@ -36,6 +45,8 @@ export interface AppState {
   log: Logger;
   /** Bound to loopback only: every peer is a process on this machine. */
   loopback: boolean;
+  /** Starts the shutdown, as a signal would (`POST /control/shutdown`). */
+  stop: (reason: StopReason) => void;
 }
 
 const CORS_METHODS = "GET, HEAD, POST, OPTIONS";
@@ -53,17 +64,49 @@ export function createApp(state: AppState): Hono {
 
   app.use(guard(policy));
 
-  app.get("/health", (c) => {
+  // The key of the /health proof, imported once (the token never changes).
+  const key = proofKey(policy.controlToken);
+
+  app.get("/health", async (c) => {
     const draining = state.draining();
-    return c.json(
-      healthReport(
-        info,
-        draining ? "shutting_down" : "ok",
-        isoTime(),
-      ),
-      draining ? 503 : 200,
+    const report = healthReport(
+      info,
+      draining ? "shutting_down" : "ok",
+      isoTime(),
     );
+    const status = draining ? 503 : 200;
+    const challenges = c.req.queries(CHALLENGE_PARAM);
+    if (challenges === undefined) return c.json(report, status);
+    if (challenges.length !== 1 || !isValidChallenge(challenges[0])) {
+      return fail(
+        c,
+        400,
+        "bad_challenge",
+        `Send ?${CHALLENGE_PARAM}= once, as ${CHALLENGE_HEX_MIN}-${CHALLENGE_HEX_MAX} hex characters`,
+      );
+    }
+    const proof = await computeProof(await key, challenges[0]);
+    return c.json({ ...report, proof }, status);
   });
+
+  app.post("/control/shutdown", (c) => {
+    const given = presentedToken(c.req.raw, false);
+    if (given === undefined || !timingSafeEqual(given, policy.controlToken)) {
+      return fail(
+        c,
+        401,
+        "unauthorized",
+        "Send the token from the instance file as Authorization: Bearer",
+        { "WWW-Authenticate": 'Bearer realm="pryx-core"' },
+      );
+    }
+    state.stop({ kind: "control" });
+    return c.json({ status: "shutting_down" }, 202);
+  });
+  app.all(
+    "/control/shutdown",
+    (c) => fail(c, 405, "method_not_allowed", "Use POST", { Allow: "POST" }),
+  );
 
   const auth = requireToken(policy);
 
@@ -236,6 +279,7 @@ function requireToken(policy: SecurityPolicy): MiddlewareHandler {
           401,
           "unauthorized",
           "Send the token from the instance file as Authorization: Bearer",
+          { "WWW-Authenticate": 'Bearer realm="pryx-core"' },
         );
       }
     }
@@ -245,9 +289,10 @@ function requireToken(policy: SecurityPolicy): MiddlewareHandler {
 
 function fail(
   c: Context,
-  status: 400 | 401 | 403 | 404 | 413 | 415 | 500,
+  status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 500,
   error: string,
   message: string,
+  headers?: Record<string, string>,
 ) {
-  return c.json({ error, message }, status);
+  return c.json({ error, message }, status, headers);
 }

@@ -1,7 +1,8 @@
 /**
  * Claiming an instance: the state directory exists, this process holds the
  * instance lock, and no file of a dead owner is left to mistake for ours.
- * The claim also removes this run's files on shutdown, and releases the
+ * The claim also takes the lock again when its file was removed under the
+ * running server, removes this run's files on shutdown, and releases the
  * lock.
  *
  * @module
@@ -18,6 +19,7 @@ import {
   Suffix,
 } from "../shared/instance_files.ts";
 import { acquireInstanceLock } from "../shared/lock.ts";
+import { checkHealth } from "../discovery/health.ts";
 import { ensureStateDir, removeInstanceFile } from "../shared/state_dir.ts";
 
 /** How long a losing start waits for the owner's metadata, to name it, in ms. */
@@ -25,8 +27,25 @@ const OWNER_WAIT_MS = 3000;
 
 /** An instance this process owns. */
 export interface Claim {
+  /** The state directory. */
+  stateDir: string;
   /** The instance's file paths. */
   paths: InstancePaths;
+  /**
+   * Whether the lock this process holds is still the file at
+   * `paths.lock` (same device and inode): removing the file, or the whole
+   * state directory, leaves the lock on a file nobody else can open.
+   */
+  lockInPlace(): boolean;
+  /**
+   * Recreates the state directory (0700) and takes the lock again on a
+   * fresh lock file, releasing the old one.
+   *
+   * @returns `false` when another process holds the new lock (it owns the
+   * instance now); the old lock is kept then.
+   * @throws {StateDirError} When the directory or file cannot be created.
+   */
+  relock(): Promise<boolean>;
   /**
    * Removes the port and metadata files, but only while they still
    * describe `info` (another process may own the instance by now).
@@ -57,10 +76,11 @@ export async function claimInstance(
     json: instance + Suffix.json,
     lock: instance + Suffix.lock,
   };
-  const lock = await acquireInstanceLock(paths.lock, {
+  const first = await acquireInstanceLock(paths.lock, {
     exists: present.has(names.lock),
   });
-  if (lock === undefined) throw await alreadyRunning(instance, paths);
+  if (first === undefined) throw await alreadyRunning(instance, paths);
+  let lock = first;
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
   try {
@@ -76,12 +96,32 @@ export async function claimInstance(
     throw err;
   }
   return {
+    stateDir,
     paths,
+    lockInPlace() {
+      let onDisk: Deno.FileInfo;
+      try {
+        onDisk = Deno.lstatSync(paths.lock);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) return false;
+        throw err;
+      }
+      const held = lock.statSync();
+      // Windows reports no inode: there a file that exists is taken as ours.
+      return held.ino === null ||
+        held.ino === onDisk.ino && held.dev === onDisk.dev;
+    },
+    async relock() {
+      ensureStateDir(stateDir);
+      const fresh = await acquireInstanceLock(paths.lock);
+      if (fresh === undefined) return false;
+      lock.close();
+      lock = fresh;
+      return true;
+    },
     removeOwnFiles(info) {
-      const current = readText(paths.json);
-      if (
-        current === undefined || parseRuntimeInfo(current)?.pid !== info.pid
-      ) return;
+      const current = parseRuntimeInfo(readText(paths.json) ?? "");
+      if (current?.runId !== info.runId || current.pid !== info.pid) return;
       if (parsePortFile(readText(paths.port) ?? "") === info.port) {
         removeInstanceFile(paths.port);
       }
@@ -106,11 +146,28 @@ async function alreadyRunning(
     await new Promise((resolve) => setTimeout(resolve, 20));
     owner = parseRuntimeInfo(readText(paths.json) ?? "");
   }
-  const who = owner === undefined
-    ? "by a process that is still starting"
-    : `by pid ${owner.pid} at ${owner.url}`;
+  const stop = `pryx-core stop --instance ${instance}`;
+  if (owner === undefined) {
+    return new AlreadyRunningError(
+      `Instance "${instance}" is already held by a process that has not published its files; if it does not answer, end it with "${stop} --force", or choose another --instance`,
+    );
+  }
+  // The advice depends on whether the owner answers: a hung or stopped
+  // owner needs --force.
+  const health = await checkHealth(
+    owner.url,
+    undefined,
+    owner.token === undefined
+      ? undefined
+      : { token: owner.token, file: paths.json },
+  );
+  if (!health.ok && health.failure !== "draining") {
+    return new AlreadyRunningError(
+      `Instance "${instance}" is held by pid ${owner.pid}, which holds the lock but does not answer (${health.why}); end it with "${stop} --force", or choose another --instance`,
+    );
+  }
   return new AlreadyRunningError(
-    `Instance "${instance}" is already running ${who}; stop it with "pryx-core stop --instance ${instance}" or choose another --instance`,
+    `Instance "${instance}" is already running by pid ${owner.pid} at ${owner.url}; stop it with "${stop}" or choose another --instance`,
   );
 }
 

@@ -1,7 +1,7 @@
 /**
- * The server's lifecycle, read as its steps: claim the
- * instance, bind, publish the instance files, load the app, wait for a stop
- * reason, drain, release.
+ * The server's lifecycle, read as its steps: claim the instance, bind,
+ * publish the instance files (and keep them published), load the app, wait
+ * for a stop reason, drain, release.
  *
  * The port is bound and published before Hono is loaded: start-up is what
  * every client waits for. Requests that arrive in between wait for the app,
@@ -27,6 +27,11 @@ import type { WsHub } from "./hub.ts";
 import { InFlight } from "./in_flight.ts";
 import { bind, type Bound, type Handler } from "./listen.ts";
 import type { ListenAddr } from "./listen_addr.ts";
+import {
+  type Keeper,
+  keepPublished,
+  type PublishedFiles,
+} from "./keep_published.ts";
 import type { Logger } from "./log.ts";
 import { generateToken } from "./security.ts";
 import { type IdleWatch, watchIdle } from "./idle.ts";
@@ -47,6 +52,11 @@ export interface ServeOptions {
   stateDir: string;
   /** Require a bearer token on `/ws`, `/publish` and `/info`. */
   auth: "none" | "token";
+  /**
+   * The operator's token (`--token-file`), already checked; a fresh one is
+   * generated at every start when absent.
+   */
+  token?: string;
   /** Extra allowed origins (`--allow-origin`). */
   allowedOrigins: ReadonlySet<string>;
   /**
@@ -59,8 +69,9 @@ export interface ServeOptions {
 }
 
 /**
- * Runs the server until a stop reason (SIGINT, SIGTERM, SIGHUP, or with
- * `exitWhenIdleMs` an idle spell that long), then drains and resolves.
+ * Runs the server until a stop reason (SIGINT, SIGTERM, SIGHUP,
+ * `POST /control/shutdown`, or with `exitWhenIdleMs` an idle spell that
+ * long), then drains and resolves.
  *
  * @throws {AlreadyRunningError} When a live process owns the instance.
  * @throws {BindError} When the address cannot be bound.
@@ -78,19 +89,26 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     const stop = listenForStopReasons();
     try {
       await publishFiles(claim, info);
-      log.log("info", `Starting server on ${info.url}`, {
-        url: info.url,
-        wsUrl: info.wsUrl,
-        pid: info.pid,
+      const keeper = keepPublished(claim, publishedFiles(claim, info), log, {
         instance: info.instance,
-        auth: options.auth,
       });
-      const app = await loadApp(options, info, log);
-      front.attach(app);
-      const idle = watchForIdle(app.hub, stop, options.exitWhenIdleMs);
-      const reason = await stop.first;
-      idle?.stop();
-      await drain(front, app, claim, info, reason, log);
+      try {
+        log.log("info", `Starting server on ${info.url}`, {
+          url: info.url,
+          wsUrl: info.wsUrl,
+          pid: info.pid,
+          instance: info.instance,
+          auth: options.auth,
+        });
+        const app = await loadApp(options, info, log, stop.stop);
+        front.attach(app);
+        const idle = watchForIdle(app.hub, stop, options.exitWhenIdleMs);
+        const reason = await stop.first;
+        idle?.stop();
+        await drain(front, app, claim, keeper, info, reason, log);
+      } finally {
+        keeper.stop();
+      }
     } finally {
       stop.remove();
     }
@@ -157,8 +175,7 @@ function bindFront(addr: ListenAddr, log: Logger): Front {
 }
 
 /** What this run of the runtime publishes about itself. */
-function describeRun(options: ServeOptions, port: number): RuntimeInfo {
-  const token = options.auth === "token" ? generateToken() : undefined;
+function describeRun(options: ServeOptions, port: number): OwnInfo {
   return {
     pid: Deno.pid,
     port,
@@ -169,9 +186,13 @@ function describeRun(options: ServeOptions, port: number): RuntimeInfo {
     instance: options.instance,
     runId: generateRunId(),
     protocol: PROTOCOL,
-    ...(token === undefined ? {} : { token }),
+    token: options.token ?? generateToken(),
+    auth: options.auth,
   };
 }
+
+/** This run's metadata: its token is always there. */
+type OwnInfo = RuntimeInfo & { token: string };
 
 /**
  * Publishes the instance files: `<instance>.json`, then `<instance>.port`,
@@ -179,21 +200,19 @@ function describeRun(options: ServeOptions, port: number): RuntimeInfo {
  * crash cannot leave it empty, on a worker thread while the metadata is written. The metadata
  * is not flushed: it describes a live process, so after a crash it is stale
  * whatever it holds, and the rename already keeps it whole for readers. Its
- * mode is checked when it holds a token.
+ * mode is checked, as it holds the token.
  *
  * @throws {StateDirError} When a file cannot be written; none is published.
  */
-async function publishFiles(claim: Claim, info: RuntimeInfo): Promise<void> {
-  const { paths } = claim;
-  const portFile = stageFile(paths.port, formatPortFile(info.port), {
-    flush: false,
-  });
+async function publishFiles(claim: Claim, info: OwnInfo): Promise<void> {
+  const { json, port } = publishedFiles(claim, info);
+  const portFile = stageFile(port.path, port.data, { flush: false });
   const flushed = portFile.flush();
   let jsonFile: StagedFile | undefined;
   try {
-    jsonFile = stageFile(paths.json, formatRuntimeInfo(info), {
+    jsonFile = stageFile(json.path, json.data, {
       flush: false,
-      verifyMode: info.token !== undefined,
+      verifyMode: true,
     });
     await flushed;
   } catch (err) {
@@ -204,6 +223,14 @@ async function publishFiles(claim: Claim, info: RuntimeInfo): Promise<void> {
   }
   jsonFile.commit();
   portFile.commit();
+}
+
+/** The instance files of this run: paths and content. */
+function publishedFiles(claim: Claim, info: OwnInfo): PublishedFiles {
+  return {
+    json: { path: claim.paths.json, data: formatRuntimeInfo(info) },
+    port: { path: claim.paths.port, data: formatPortFile(info.port) },
+  };
 }
 
 /** The loaded app: its handlers and the parts the drain needs. */
@@ -221,8 +248,9 @@ interface LoadedApp {
 /** Loads Hono, the routes and the hub: after the port is published. */
 async function loadApp(
   options: ServeOptions,
-  info: RuntimeInfo,
+  info: OwnInfo,
   log: Logger,
+  stop: (reason: StopReason) => void,
 ): Promise<LoadedApp> {
   const { createApp, healthFastPath } = await import("./app.ts");
   const { WsHub } = await import("./hub.ts");
@@ -234,11 +262,13 @@ async function loadApp(
     policy: {
       checkHost: options.addr.loopback,
       allowedOrigins: options.allowedOrigins,
-      token: info.token,
+      token: options.auth === "token" ? info.token : undefined,
+      controlToken: info.token,
     },
     draining: () => draining,
     log,
     loopback: options.addr.loopback,
+    stop,
   };
   const hono = createApp(state);
   return {
@@ -250,8 +280,8 @@ async function loadApp(
 }
 
 /**
- * The drain: `/health` turns 503, the instance files go (while they still
- * describe this run), WebSocket clients get `runtime.shutdown` and 1001,
+ * The drain: `/health` turns 503, the files stop being kept and go (while
+ * they still describe this run), WebSocket clients get `runtime.shutdown` and 1001,
  * requests in flight finish (at most {@linkcode DRAIN_TIMEOUT_MS}), then the
  * listeners close.
  */
@@ -259,11 +289,13 @@ async function drain(
   front: Front,
   app: LoadedApp,
   claim: Claim,
+  keeper: Keeper,
   info: RuntimeInfo,
   reason: StopReason,
   log: Logger,
 ): Promise<void> {
   app.startDraining();
+  keeper.stop();
   log.log("info", describeStopReason(reason), {
     reason: reason.kind,
     ...(reason.kind === "signal" ? { signal: reason.signal } : {}),

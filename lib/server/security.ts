@@ -12,8 +12,10 @@ export interface SecurityPolicy {
   checkHost: boolean;
   /** Exact origins allowed besides loopback ones (`--allow-origin`). */
   allowedOrigins: ReadonlySet<string>;
-  /** The bearer token, when token auth is on. */
+  /** The bearer token of the bus (`/ws`, `/publish`, `/info`), when token auth is on. */
   token?: string;
+  /** The runtime's token, always required by the control routes. */
+  controlToken: string;
 }
 
 const LOOPBACK_HOST_RE = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
@@ -60,7 +62,10 @@ export function normaliseOrigin(value: string): string | undefined {
   }
 }
 
-/** A fresh token of 256 random bits, base64url-encoded (43 characters). */
+/**
+ * A fresh token of 256 random bits, base64url-encoded (43 characters): more
+ * than the 192 bits a token must carry.
+ */
 export function generateToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   let text = "";

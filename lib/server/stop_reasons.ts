@@ -1,8 +1,9 @@
 /**
  * Why a server stops: the first of the stop reasons it listens for. Signals
  * (SIGINT, SIGTERM, and SIGHUP, which a closed terminal sends) are listened
- * for here; other parts of the server add their reasons (the idle exit)
- * through {@linkcode StopReasons.stop}.
+ * for here; other parts of the server add their reasons (the idle exit, and
+ * `POST /control/shutdown`, how `stop` asks on every OS and across PID
+ * namespaces) through {@linkcode StopReasons.stop}.
  *
  * @module
  */
@@ -14,7 +15,9 @@ export type StopReason =
   /** A signal arrived. */
   | { kind: "signal"; signal: Deno.Signal }
   /** No lease and no client for `idleMs` (`--exit-when-idle`). */
-  | { kind: "idle"; idleMs: number };
+  | { kind: "idle"; idleMs: number }
+  /** `POST /control/shutdown` with the token (`pryx-core stop`). */
+  | { kind: "control" };
 
 /** The signals that stop the server with a drain. */
 export const STOP_SIGNALS: readonly Deno.Signal[] = [
@@ -78,5 +81,7 @@ export function describeStopReason(reason: StopReason): string {
       return `No lease and no client for ${
         formatMs(reason.idleMs)
       } (--exit-when-idle), shutting down`;
+    case "control":
+      return "Shutdown requested over HTTP (POST /control/shutdown), shutting down";
   }
 }

@@ -33,6 +33,7 @@ export const Env = {
   apiUrl: "PRYX_API_URL",
   wsUrl: "PRYX_WS_URL",
   token: "PRYX_TOKEN",
+  tokenFile: "PRYX_TOKEN_FILE",
   probePorts: "PRYX_PROBE_PORTS",
   exitWhenIdle: "PRYX_EXIT_WHEN_IDLE",
 } as const;
@@ -55,6 +56,25 @@ export const DRAIN_TIMEOUT_MS = 5000;
  * room to spare.
  */
 export const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * How long `stop --force` waits after SIGTERM (with SIGCONT, so a stopped
+ * process can act on it) before it sends SIGKILL, in ms: a drain's bound
+ * ({@linkcode DRAIN_TIMEOUT_MS}) and a little more.
+ */
+export const FORCE_TERM_MS = 6000;
+
+/**
+ * Shortest token accepted from `--token-file`, in characters: 32 base64url
+ * characters carry 192 bits, the least a generated token has.
+ */
+export const MIN_TOKEN_LENGTH = 32;
+
+/**
+ * How often a running server checks that its instance files and lock file
+ * are still in place, in ms, when no directory event says so earlier.
+ */
+export const REPUBLISH_CHECK_MS = 1000;
 
 /** `1048576` → `"1 MiB"`: limits in messages come from their constants. */
 export function formatBytes(bytes: number): string {

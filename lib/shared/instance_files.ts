@@ -9,6 +9,7 @@
  */
 
 import { parseInstanceName } from "./config.ts";
+import { randomHex } from "./proof.ts";
 import type { RunIdentity } from "./protocol.ts";
 
 /** What `<instance>.json` and `GET /info` describe. */
@@ -33,8 +34,30 @@ export interface RuntimeInfo {
   runId: string;
   /** The HTTP/WebSocket contract version the server speaks. */
   protocol: number;
-  /** The bearer token, present only when token auth is on. */
+  /**
+   * The runtime's credential (at least 192 random bits, or the operator's
+   * from `--token-file`): always required for the control routes and the
+   * key of the `/health` proof; required for `/ws`, `/publish` and `/info`
+   * when {@linkcode RuntimeInfo.auth} is `token`. Absent only in files of
+   * older versions.
+   */
   token?: string;
+  /**
+   * `token` when the bus (`/ws`, `/publish`, `/info`) needs the token,
+   * `none` when it does not. Absent in files of older versions, which wrote
+   * a token only under token auth.
+   */
+  auth?: "none" | "token";
+}
+
+/**
+ * Whether clients need the token for the bus (`/ws`, `/publish`, `/info`):
+ * `auth` says so; a file of an older version had a token only then.
+ */
+export function busNeedsToken(info: RuntimeInfo): boolean {
+  return info.auth === undefined
+    ? info.token !== undefined
+    : info.auth === "token";
 }
 
 /** The part of `info` that `hello` and `/health` report. */
@@ -106,10 +129,7 @@ export function instanceOfFile(fileName: string): string | undefined {
  * not.
  */
 export function generateRunId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let hex = "";
-  for (const b of bytes) hex += (b < 16 ? "0" : "") + b.toString(16);
-  return hex;
+  return randomHex(16);
 }
 
 /** The content of a port file for `port`. */
@@ -155,7 +175,8 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     typeof v.wsUrl === "string" && typeof v.startedAt === "string" &&
     typeof v.version === "string" && typeof v.instance === "string" &&
     typeof v.runId === "string" && Number.isInteger(v.protocol) &&
-    (v.token === undefined || typeof v.token === "string");
+    (v.token === undefined || typeof v.token === "string") &&
+    (v.auth === undefined || v.auth === "none" || v.auth === "token");
   return ok ? v as unknown as RuntimeInfo : undefined;
 }
 

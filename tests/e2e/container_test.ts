@@ -16,48 +16,18 @@ import {
   tempHome,
 } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
+import {
+  pidOne,
+  UNSHARE,
+  unshareUnavailable,
+} from "../_harness/pid_namespace.ts";
 
 /** `docker stop` waits this long before SIGKILL. */
 const GRACE_PERIOD_MS = 10_000;
 
-/** Runs the server as PID 1 of a new PID namespace; dies with the test. */
-const UNSHARE = [
-  "unshare",
-  "--pid",
-  "--fork",
-  "--kill-child",
-  "--mount-proc",
-];
-
-/** Why the PID-namespace tests cannot run here, or `undefined` when they can. */
-async function unshareUnavailable(): Promise<string | undefined> {
-  if (Deno.build.os !== "linux") return "PID namespaces are Linux-only";
-  if (Deno.uid() !== 0) return "unshare --pid needs root";
-  try {
-    const out = await new Deno.Command(UNSHARE[0], {
-      args: [...UNSHARE.slice(1), "true"],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (out.success) return undefined;
-    return `unshare failed: ${new TextDecoder().decode(out.stderr).trim()}`;
-  } catch (err) {
-    return `unshare is not installed: ${(err as Error).message}`;
-  }
-}
-
 const NO_UNSHARE = await unshareUnavailable();
 if (NO_UNSHARE !== undefined) {
   console.warn(`container_test: skipping the PID 1 tests: ${NO_UNSHARE}`);
-}
-
-/** The pid (in our namespace) of the process unshare forked: the PID 1. */
-function pidOne(unsharePid: number): number {
-  const children = Deno.readTextFileSync(
-    `/proc/${unsharePid}/task/${unsharePid}/children`,
-  ).trim().split(/\s+/).filter(Boolean).map(Number);
-  assert.deepStrictEqual(children.length, 1, "unshare has one child");
-  return children[0];
 }
 
 /** Waits for the exit, failing (and killing) past the grace period. */

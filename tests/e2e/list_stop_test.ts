@@ -51,7 +51,7 @@ Deno.test("list prints a table for people and an empty JSON array for an empty d
     );
   }));
 
-Deno.test("stop sends SIGTERM to the live owner and waits until it is gone", () =>
+Deno.test("stop asks the live owner to shut down over HTTP and waits until it is gone", () =>
   withHome(async (home) => {
     const server = await startServer(home);
     try {
@@ -61,8 +61,10 @@ Deno.test("stop sends SIGTERM to the live owner and waits until it is gone", () 
       assert(!exists(`${home}/runtime.port`), "port file removed");
       const after = await runCli(["discover"], { env: { PRYX_HOME: home } });
       assert.deepStrictEqual(after.code, 1);
-      const { code } = await server.stop();
-      assert.deepStrictEqual(code, 0, "the server exited cleanly on SIGTERM");
+      const { code, stderr } = await server.exited();
+      assert.deepStrictEqual(code, 0, "the server exited cleanly");
+      assert.match(stderr, /POST \/control\/shutdown/);
+      assert.doesNotMatch(stderr, /Received SIG/);
     } finally {
       await server.stop("SIGKILL");
     }

@@ -623,11 +623,14 @@ Deno.test("--listen 0.0.0.0:0 turns token auth on by default", async () => {
   });
 });
 
-Deno.test("--auth none on all interfaces prints a warning and writes no token", async () => {
+Deno.test("--auth none on all interfaces prints a warning and leaves the bus open", async () => {
   await withServer(
     ["--listen", "0.0.0.0:0", "--auth", "none"],
     async (server, home) => {
-      assert.deepStrictEqual(readToken(home), undefined);
+      assert(
+        (readToken(home)?.length ?? 0) >= 32,
+        "the token is still written: the control routes need it",
+      );
       assert.deepStrictEqual(
         (await mustRequest(server.port, { path: "/info" })).status,
         200,
@@ -639,7 +642,10 @@ Deno.test("--auth none on all interfaces prints a warning and writes no token", 
 
 Deno.test("token auth is off by default on loopback, without a warning", async () => {
   await withServer([], async (server, home) => {
-    assert.deepStrictEqual(readToken(home), undefined);
+    assert(
+      (readToken(home)?.length ?? 0) >= 32,
+      "the token is still written: the control routes need it",
+    );
     assert.deepStrictEqual(
       (await mustRequest(server.port, { path: "/info" })).status,
       200,

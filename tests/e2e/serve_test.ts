@@ -44,7 +44,10 @@ Deno.test("serve publishes 0600 port and metadata files in a 0700 state director
     assert.deepStrictEqual(info.hostname, "127.0.0.1");
     assert(typeof info.pid === "number" && typeof info.version === "string");
     assert(!Number.isNaN(Date.parse(info.startedAt)), "startedAt is ISO 8601");
-    assert.deepStrictEqual(info.token, undefined);
+    assert(
+      typeof info.token === "string" && info.token.length >= 32,
+      "a token, always: the control routes need it",
+    );
     assert.deepStrictEqual(Deno.statSync(state).mode! & 0o777, 0o700);
     for (const f of ["runtime.port", "runtime.json", "runtime.lock"]) {
       assert.deepStrictEqual(
@@ -127,10 +130,11 @@ Deno.test("GET /info returns the instance metadata", () =>
     });
     const info = await (await fetch(`http://127.0.0.1:${server.port}/info`))
       .json();
-    assert.deepStrictEqual(
-      info,
-      JSON.parse(Deno.readTextFileSync(`${home}/info-test.json`)),
+    const { token, ...visible } = JSON.parse(
+      Deno.readTextFileSync(`${home}/info-test.json`),
     );
+    assert.deepStrictEqual(info, visible, "all but the token");
+    assert.deepStrictEqual(typeof token, "string");
   }));
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
