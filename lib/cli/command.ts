@@ -9,6 +9,7 @@
 import { VERSION } from "../shared/config.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 import { type FlagSpec, type ParsedFlags, parseFlags } from "./args.ts";
+import { writeStdout } from "./output.ts";
 
 /** What a subcommand declares about its command line. */
 export interface CommandSpec<S extends FlagSpec> {
@@ -69,11 +70,11 @@ export function openCommand<S extends FlagSpec>(
   );
   const common = flags as { help?: boolean; version?: boolean };
   if (common.help) {
-    console.log(spec.usage);
+    writeStdout(spec.usage);
     return { done: ExitCode.Ok };
   }
   if (common.version) {
-    console.log(VERSION);
+    writeStdout(`${VERSION}\n`);
     return { done: ExitCode.Ok };
   }
   if (spec.operands === "command") {

@@ -12,6 +12,7 @@
 
 import { parseDuration } from "./args.ts";
 import { openCommand } from "./command.ts";
+import { writeStdout } from "./output.ts";
 import { DEFAULT_WAIT_MS, Env } from "../shared/config.ts";
 import type { FoundRuntime } from "../discovery/discover.ts";
 import { planDiscovery } from "../discovery/plan.ts";
@@ -188,11 +189,4 @@ function resolveFormat(
     );
   }
   return format as DiscoverFormat;
-}
-
-function writeStdout(text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  for (let done = 0; done < bytes.length;) {
-    done += Deno.stdout.writeSync(bytes.subarray(done));
-  }
 }

@@ -10,6 +10,7 @@
  */
 
 import { openCommand } from "./command.ts";
+import { writeStdout } from "./output.ts";
 import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
 import { type InstanceStatus, listInstances } from "../discovery/inspect.ts";
 import { currentHost } from "../discovery/host.ts";
@@ -76,11 +77,11 @@ export async function listCommand(args: string[]): Promise<number> {
   });
   const entries = statuses.map(toEntry);
   if (flags.json) {
-    console.log(JSON.stringify(entries, null, 2));
+    writeStdout(JSON.stringify(entries, null, 2) + "\n");
   } else if (entries.length === 0) {
     console.error(`pryx-core: No instances in ${stateDir}`);
   } else {
-    console.log(formatTable(entries));
+    writeStdout(formatTable(entries) + "\n");
   }
   return ExitCode.Ok;
 }

@@ -15,6 +15,7 @@
 
 import { RUNTIME_PERMISSIONS, VERSION } from "../shared/config.ts";
 import { ExitCode, PryxError } from "../shared/errors.ts";
+import { writeStdout } from "./output.ts";
 
 const USAGE =
   `pryx-core ${VERSION}: a local runtime on whatever port the OS gives it
@@ -49,13 +50,16 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
  * @returns The exit code.
  */
 export async function main(args: string[]): Promise<number> {
-  const [first, ...rest] = args;
-  if (first === "--help" || first === "-h" || first === "help") {
-    console.log(USAGE);
+  let [first, ...rest] = args;
+  if (first === "help" && rest.length > 0) {
+    // `pryx-core help discover` is `pryx-core discover --help`, as in git.
+    [first, rest] = [rest[0], ["--help"]];
+  } else if (first === "--help" || first === "-h" || first === "help") {
+    writeStdout(USAGE);
     return ExitCode.Ok;
   }
   if (first === "--version" || first === "-V") {
-    console.log(VERSION);
+    writeStdout(`${VERSION}\n`);
     return ExitCode.Ok;
   }
   const name = first === undefined || first.startsWith("-") ? "serve" : first;
@@ -66,9 +70,10 @@ export async function main(args: string[]): Promise<number> {
     );
     return ExitCode.Usage;
   }
+  const commandArgs = name === first ? rest : args;
   try {
     const command = await load();
-    return await command(name === first ? rest : args);
+    return await command(commandArgs);
   } catch (err) {
     if (err instanceof PryxError) {
       console.error(`pryx-core: ${err.message}`);

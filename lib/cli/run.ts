@@ -28,7 +28,7 @@ import {
 } from "../shared/config.ts";
 import { type Lease, takeLease } from "../discovery/lease.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
-import type { DiscoverPlan } from "../discovery/plan.ts";
+import type { StatePlan } from "../discovery/plan.ts";
 import { notFound } from "../discovery/report.ts";
 import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
@@ -129,7 +129,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const host = denoHost();
   // Not planDiscovery(): run sets PRYX_API_URL for CMD, so it must not obey
   // an inherited one, nor probe ports; only the instance's own files count.
-  const plan: DiscoverPlan = {
+  const plan: StatePlan = {
+    source: "state",
     stateDir: resolveStateDir(flags["state-dir"], host.env),
     instance: resolveInstance(flags.instance, host.env),
     any: false,
@@ -160,7 +161,7 @@ export async function runCommand(args: string[]): Promise<number> {
  * @throws {PryxError} When no runtime could be leased in time.
  */
 async function leaseRuntime(
-  plan: DiscoverPlan,
+  plan: StatePlan,
   timeoutMs: number,
 ): Promise<{ runtime: FoundRuntime; lease: Lease }> {
   const host = denoHost();
@@ -193,7 +194,7 @@ async function leaseRuntime(
  * When another process won the race to start it, that one is used.
  */
 async function startRuntime(
-  plan: DiscoverPlan,
+  plan: StatePlan,
   timeoutMs: number,
 ): Promise<FoundRuntime> {
   const host = denoHost();

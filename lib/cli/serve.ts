@@ -10,11 +10,12 @@ import { openCommand } from "./command.ts";
 import {
   DEFAULT_LISTEN,
   Env,
-  nonEmpty,
+  envReader,
   resolveInstance,
   resolveStateDir,
 } from "../shared/config.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
+import { readDenoEnv } from "../discovery/host.ts";
 import { parseListenAddr } from "../server/listen_addr.ts";
 import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseOrigin } from "../server/security.ts";
@@ -96,7 +97,7 @@ async function serveWith(
   flags: ParsedFlags<typeof FLAGS>,
   log: Logger,
 ): Promise<number> {
-  const env = (name: string) => Deno.env.get(name);
+  const env = envReader(readDenoEnv);
   const addr = parseListenAddr(
     flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN,
   );
@@ -112,7 +113,7 @@ async function serveWith(
       `Listening on ${addr.text} without a token: anyone who can reach this port can use the event bus`,
     );
   }
-  const tokenFile = flags["token-file"] ?? nonEmpty(env(Env.tokenFile));
+  const tokenFile = flags["token-file"] ?? env(Env.tokenFile);
   const options: ServeOptions = {
     addr,
     instance: resolveInstance(flags.instance, env),
@@ -126,7 +127,7 @@ async function serveWith(
       ...(flags["allow-origin"] ?? []),
     ]),
   };
-  const idleText = flags["exit-when-idle"] ?? nonEmpty(env(Env.exitWhenIdle));
+  const idleText = flags["exit-when-idle"] ?? env(Env.exitWhenIdle);
   if (idleText !== undefined) {
     options.exitWhenIdleMs = parseIdleDuration(idleText);
   }

@@ -27,7 +27,12 @@
  * @module
  */
 
-import { DEFAULT_WAIT_MS, type EnvGetter } from "../shared/config.ts";
+import {
+  DEFAULT_WAIT_MS,
+  envFromRecord,
+  type EnvGetter,
+  envReader,
+} from "../shared/config.ts";
 import type { FoundRuntime } from "./discover.ts";
 import { currentHost, type DiscoverHost } from "./host.ts";
 import { type DiscoverOptions, planDiscovery } from "./plan.ts";
@@ -41,7 +46,8 @@ export type { RuntimeInfo } from "../shared/instance_files.ts";
 export interface ClientOptions extends DiscoverOptions {
   /**
    * Environment to read instead of the process's: a record or a getter.
-   * Handy to point at a test state directory.
+   * Handy to point at a test state directory. As everywhere, a blank value
+   * counts as unset.
    */
   env?: Record<string, string | undefined> | EnvGetter;
 }
@@ -50,7 +56,11 @@ export interface ClientOptions extends DiscoverOptions {
 export interface WaitOptions extends ClientOptions {
   /** How long to wait, in ms (default 30 000). */
   timeoutMs?: number;
-  /** Stops the wait early; it then rejects with `NotFoundError`. */
+  /**
+   * Stops the wait early; it then rejects with `signal.reason` (an
+   * `AbortError` `DOMException` unless the caller gave another), as
+   * `fetch` does.
+   */
   signal?: AbortSignal;
 }
 
@@ -98,8 +108,8 @@ export async function discover(
  * directory watch, with polling as the fallback) and resolves at once when
  * one is already live.
  *
- * @throws {NotFoundError} When none is live within `timeoutMs` or the wait
- * is aborted.
+ * @throws {NotFoundError} When none is live within `timeoutMs`.
+ * @throws The reason of `options.signal` when it aborts the wait.
  *
  * @example
  * ```ts
@@ -119,7 +129,11 @@ export async function waitForRuntime(
     options.onStale,
     options.signal,
   );
-  if (outcome.runtime === undefined) throw notFound(outcome, timeoutMs);
+  if (outcome.runtime === undefined) {
+    // An aborted wait rejects as `fetch` does: with the signal's reason.
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw notFound(outcome, timeoutMs);
+  }
   return toRuntime(outcome.runtime);
 }
 
@@ -157,7 +171,7 @@ async function hostFor(options: ClientOptions): Promise<DiscoverHost> {
   if (env === undefined) return host;
   return {
     ...host,
-    env: typeof env === "function" ? env : (name) => env[name],
+    env: typeof env === "function" ? envReader(env) : envFromRecord(env),
   };
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Env, SERVICE } from "../shared/config.ts";
+import { Env } from "../shared/config.ts";
 import {
   busNeedsToken,
   instanceOfFile,
@@ -27,8 +27,8 @@ import {
   instanceNames,
   type InstanceStatus,
 } from "./inspect.ts";
-import type { DiscoverPlan } from "./plan.ts";
-import { staleMessage } from "./report.ts";
+import type { DiscoverPlan, OverridePlan, StatePlan } from "./plan.ts";
+import { reportStale } from "./report.ts";
 
 /** A live runtime, as found. */
 export interface FoundRuntime {
@@ -56,40 +56,53 @@ export interface DiscoverOutcome {
   starting?: boolean;
   /** What was tried, for the "nothing live" message. */
   tried: string[];
+  /** Why the URL override is not live, when it was tried and is not. */
+  overrideFailed?: string;
 }
 
 /**
  * Runs one discovery: override, else instance files (and `any`), else the
- * probe ports. Stale candidates are passed to `onStale`, one line each.
+ * probe ports. Stale candidates are passed to `onStale`, bounded by
+ * {@linkcode reportStale}: a line each for the first few, then one line
+ * that counts the rest.
  */
 export async function discoverOnce(
   host: DiscoverHost,
   plan: DiscoverPlan,
   onStale: (message: string) => void = () => {},
 ): Promise<DiscoverOutcome> {
-  if (plan.override !== undefined) {
-    const o = plan.override;
-    const tried = [`${Env.apiUrl}=${o.url}`];
-    const runtime: FoundRuntime = { source: "env", ...o };
-    if (!plan.check) return { runtime, tried };
-    // With PRYX_TOKEN the override must prove it holds that token too.
-    const key = o.token === undefined
-      ? undefined
-      : { token: o.token, file: Env.token };
-    const result = await checkHealth(o.url, plan.healthTimeoutMs, key);
-    if (!result.ok) {
-      onStale(`${Env.apiUrl}=${o.url} is not a live ${SERVICE}: ${result.why}`);
-      return { tried };
-    }
-    runtime.health = result.health;
-    return { runtime, tried };
-  }
+  return plan.source === "override"
+    ? await discoverOverride(plan)
+    : await discoverState(host, plan, onStale);
+}
 
+/** The override is final: live, or nothing (never another runtime). */
+async function discoverOverride(plan: OverridePlan): Promise<DiscoverOutcome> {
+  const o = plan.override;
+  const tried = [`${Env.apiUrl}=${o.url}`];
+  const runtime: FoundRuntime = { source: "env", ...o };
+  if (!plan.check) return { runtime, tried };
+  // With PRYX_TOKEN the override must prove it holds that token too.
+  const key = o.token === undefined
+    ? undefined
+    : { token: o.token, file: Env.token };
+  const result = await checkHealth(o.url, plan.healthTimeoutMs, key);
+  if (!result.ok) return { tried, overrideFailed: result.why };
+  runtime.health = result.health;
+  return { runtime, tried };
+}
+
+/** The instance files of the state directory (and `any`), then the probes. */
+async function discoverState(
+  host: DiscoverHost,
+  plan: StatePlan,
+  onStale: (message: string) => void,
+): Promise<DiscoverOutcome> {
   const tried: string[] = [];
   const named = await inspectInstance(host, plan, plan.instance);
   tried.push(instancePaths(plan.stateDir, plan.instance).port);
   if (named.state === "live") return { runtime: toRuntime(named), tried };
-  if (named.state === "stale") onStale(staleMessage(named));
+  const stale = named.state === "stale" ? [named] : [];
   // A held lock means a live owner: files that do not check out yet may be
   // a server's that is starting or restarting right now.
   const starting = named.state === "starting" ||
@@ -106,9 +119,12 @@ export async function discoverOnce(
     const statuses = await Promise.all(
       others.map((name) => inspectInstance(host, plan, name)),
     );
-    for (const s of statuses) if (s.state === "stale") onStale(staleMessage(s));
+    for (const s of statuses) if (s.state === "stale") stale.push(s);
+    reportStale(stale, plan.stateDir, onStale);
     const live = statuses.find((s) => s.state === "live");
     if (live !== undefined) return { runtime: toRuntime(live), tried };
+  } else {
+    reportStale(stale, plan.stateDir, onStale);
   }
 
   if (plan.probePorts.length > 0) {
@@ -145,7 +161,7 @@ function toRuntime(
  */
 async function probePorts(
   host: DiscoverHost,
-  plan: DiscoverPlan,
+  plan: StatePlan,
   onStale: (message: string) => void,
 ): Promise<FoundRuntime | undefined> {
   const checks = plan.probePorts.map((port) => {

@@ -17,6 +17,8 @@ import {
   generateChallenge,
   verifyProof,
 } from "../shared/proof.ts";
+import { PryxError } from "../shared/errors.ts";
+import { directFetch } from "./direct_fetch.ts";
 
 /** What `/health` answers. */
 export interface Health {
@@ -62,10 +64,12 @@ export type HealthCheck =
 /**
  * Checks `${url}/health`: live only when it answers `ok` as `pryx-core`
  * within `timeoutMs` milliseconds, and, when `key` is given (and the
- * runtime has Web Crypto), with the proof of a fresh challenge.
+ * runtime has Web Crypto), with the proof of a fresh challenge. Never
+ * through a proxy ({@linkcode directFetch}).
  *
  * @returns The answer (`proven` when a proof was checked), or why the
  * candidate is not live (one clause).
+ * @throws {UsageError} On Deno without `--allow-net`, naming the flag.
  */
 export async function checkHealth(
   url: string,
@@ -79,12 +83,12 @@ export async function checkHealth(
     ? ""
     : `?${CHALLENGE_PARAM}=${challenge}`;
   let res: Response;
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    res = await fetch(`${url}/health${query}`, {
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await directFetch(`${url}/health${query}`, { signal });
   } catch (err) {
-    const timedOut = err instanceof DOMException && err.name === "TimeoutError";
+    if (err instanceof PryxError) throw err;
+    const timedOut = signal.aborted;
     return {
       ok: false,
       failure: "silent",

@@ -12,13 +12,19 @@
  * @module
  */
 
-import type { EnvGetter } from "../shared/config.ts";
-import { StateDirError } from "../shared/errors.ts";
+import { envFromRecord, type EnvGetter, envReader } from "../shared/config.ts";
+import { StateDirError, UsageError } from "../shared/errors.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 
 /** What the discovery engine needs from the runtime it runs on. */
 export interface DiscoverHost {
-  /** Reads an environment variable (`undefined` when unset or not allowed). */
+  /**
+   * Reads an environment variable; a blank one reads as unset
+   * ({@linkcode envReader}).
+   *
+   * @throws {UsageError} On Deno without `--allow-env` for it, naming the
+   * flag.
+   */
   env: EnvGetter;
   /** Reads a text file; `undefined` when it does not exist. */
   readText(path: string): Promise<string | undefined>;
@@ -70,14 +76,7 @@ export function currentHost(): Promise<DiscoverHost> {
 /** A {@linkcode DiscoverHost} on Deno's own APIs (sync calls: cheapest). */
 export function denoHost(): DiscoverHost {
   return {
-    env: (name) => {
-      try {
-        return Deno.env.get(name);
-      } catch (err) {
-        if (err instanceof Deno.errors.NotCapable) return undefined;
-        throw err;
-      }
-    },
+    env: envReader(readDenoEnv),
     readText: (path) => {
       try {
         return Promise.resolve(Deno.readTextFileSync(path));
@@ -140,7 +139,7 @@ async function nodeHost(): Promise<DiscoverHost> {
     (err as { code?: string }).code === "ENOENT" ||
     (err as { code?: string }).code === "ENOTDIR";
   return {
-    env: (name) => proc?.env[name],
+    env: envFromRecord(proc?.env ?? {}),
     readText: async (path) => {
       try {
         return await fs.readFile(path, "utf8");
@@ -179,6 +178,24 @@ async function nodeHost(): Promise<DiscoverHost> {
       return { close: () => controller.abort() };
     },
   };
+}
+
+/**
+ * `Deno.env.get`, with a missing permission turned into one line that names
+ * the flag to add, instead of a silent "unset" that would surface later as
+ * a puzzling "set HOME".
+ *
+ * @throws {UsageError} Without `--allow-env` (for `name`).
+ */
+export function readDenoEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotCapable)) throw err;
+    throw new UsageError(
+      `Cannot read the environment variable ${name}: run with --allow-env (or --allow-env=${name},...)`,
+    );
+  }
 }
 
 function unreadable(path: string, err: unknown): Error {

@@ -17,7 +17,7 @@ import {
 } from "../shared/instance_files.ts";
 import { checkHealth, type Health, type HealthFailure } from "./health.ts";
 import type { DiscoverHost } from "./host.ts";
-import type { DiscoverPlan } from "./plan.ts";
+import type { StatePlan } from "./plan.ts";
 
 /** Where an instance's files say it listens. */
 export interface Location {
@@ -64,7 +64,7 @@ export type InstanceState = InstanceStatus["state"];
 
 /** The part of a plan that inspecting needs. */
 export type InspectPlan = Pick<
-  DiscoverPlan,
+  StatePlan,
   "stateDir" | "check" | "healthTimeoutMs"
 >;
 

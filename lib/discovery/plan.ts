@@ -51,10 +51,29 @@ export interface Override {
   token?: string;
 }
 
-/** Everything a discovery needs, resolved and validated once. */
-export interface DiscoverPlan {
-  /** `PRYX_API_URL` / `PRYX_WS_URL`, when set: final. */
-  override?: Override;
+/** What every plan says. */
+interface PlanBase {
+  /** Verify candidates. */
+  check: boolean;
+  /** `/health` timeout in ms. */
+  healthTimeoutMs: number;
+}
+
+/**
+ * `PRYX_API_URL` / `PRYX_WS_URL` are set: the override is final, so the
+ * state directory is not even resolved (no `HOME` needed).
+ */
+export interface OverridePlan extends PlanBase {
+  /** Which kind of plan. */
+  source: "override";
+  /** The runtime the environment names. */
+  override: Override;
+}
+
+/** No override: the instance files of the state directory, then the probes. */
+export interface StatePlan extends PlanBase {
+  /** Which kind of plan. */
+  source: "state";
   /** The state directory. */
   stateDir: string;
   /** The instance name. */
@@ -65,14 +84,14 @@ export interface DiscoverPlan {
   probePorts: number[];
   /** The probe list as given, for messages. */
   probeText?: string;
-  /** Verify candidates. */
-  check: boolean;
-  /** `/health` timeout in ms. */
-  healthTimeoutMs: number;
 }
 
+/** Everything a discovery needs, resolved and validated once. */
+export type DiscoverPlan = OverridePlan | StatePlan;
+
 /**
- * Resolves options and environment into a {@linkcode DiscoverPlan}.
+ * Resolves options and environment into a {@linkcode DiscoverPlan}. With an
+ * override, nothing else is resolved: it is final.
  *
  * @throws {UsageError} For a bad instance name, URL override or port list.
  */
@@ -80,16 +99,21 @@ export function planDiscovery(
   env: EnvGetter,
   options: DiscoverOptions = {},
 ): DiscoverPlan {
-  const probeText = options.probe ?? nonEmpty(env(Env.probePorts));
+  const base = {
+    check: options.check ?? true,
+    healthTimeoutMs: options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS,
+  };
+  const override = parseOverride(env);
+  if (override !== undefined) return { source: "override", override, ...base };
+  const probeText = nonEmpty(options.probe) ?? env(Env.probePorts);
   return {
-    override: parseOverride(env),
+    source: "state",
     stateDir: resolveStateDir(options.stateDir, env),
     instance: resolveInstance(options.instance, env),
     any: options.any ?? false,
     probePorts: probeText === undefined ? [] : parsePorts(probeText),
-    probeText,
-    check: options.check ?? true,
-    healthTimeoutMs: options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS,
+    ...(probeText === undefined ? {} : { probeText }),
+    ...base,
   };
 }
 
@@ -126,8 +150,8 @@ export function parsePorts(text: string): number[] {
  * @throws {UsageError} When a set value is not an http(s) or ws(s) URL.
  */
 export function parseOverride(env: EnvGetter): Override | undefined {
-  const api = nonEmpty(env(Env.apiUrl));
-  const ws = nonEmpty(env(Env.wsUrl));
+  const api = env(Env.apiUrl);
+  const ws = env(Env.wsUrl);
   if (api === undefined && ws === undefined) return undefined;
   const parse = (name: string, text: string, schemes: string[]): URL => {
     let url: URL;
@@ -156,7 +180,7 @@ export function parseOverride(env: EnvGetter): Override | undefined {
   const url = apiUrl === undefined
     ? `${secure ? "https" : "http"}://${base.host}`
     : api!.replace(/\/+$/, "");
-  const token = nonEmpty(env(Env.token));
+  const token = env(Env.token);
   return {
     url,
     wsUrl: ws ?? `${secure ? "wss" : "ws"}://${base.host}/ws`,

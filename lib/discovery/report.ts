@@ -6,16 +6,44 @@
  * @module
  */
 
-import { formatMs } from "../shared/config.ts";
+import { Env, formatMs, SERVICE } from "../shared/config.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { DiscoverOutcome } from "./discover.ts";
 import type { InstanceStatus } from "./inspect.ts";
+
+/**
+ * How many stale candidates a discovery reports one line each; the rest are
+ * counted in one more line, so 300 leftovers never flood a terminal.
+ */
+export const STALE_REPORT_LIMIT = 3;
 
 /** The line reported for a stale candidate. */
 export function staleMessage(
   s: Extract<InstanceStatus, { state: "stale" }>,
 ): string {
   return `Skipping stale "${s.path}": ${s.reason}`;
+}
+
+/**
+ * Reports stale candidates: the first {@linkcode STALE_REPORT_LIMIT} with a
+ * line each ({@linkcode staleMessage}), then one line with the count of the
+ * rest and how to remove them.
+ */
+export function reportStale(
+  stale: readonly Extract<InstanceStatus, { state: "stale" }>[],
+  stateDir: string,
+  onStale: (message: string) => void,
+  limit: number = STALE_REPORT_LIMIT,
+): void {
+  for (const s of stale.slice(0, limit)) onStale(staleMessage(s));
+  const more = stale.length - limit;
+  if (more > 0) {
+    onStale(
+      `Skipping ${more} more stale instance${
+        more === 1 ? "" : "s"
+      } in ${stateDir}; "pryx-core prune" removes them`,
+    );
+  }
 }
 
 /**
@@ -33,11 +61,25 @@ export function notFound(
   const what = waitedMs === undefined
     ? "No live runtime found"
     : `No live runtime within ${formatMs(waitedMs)}`;
+  if (outcome.overrideFailed !== undefined) {
+    return new NotFoundError(
+      `${what}: ${
+        outcome.tried.join(", ")
+      } is not a live ${SERVICE} (${outcome.overrideFailed}); it is final when set: start the runtime there or unset ${Env.apiUrl} and ${Env.wsUrl}`,
+    );
+  }
   const hint = outcome.starting
     ? "its owner holds the lock but is not ready; retry with --wait, or stop it"
     : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
-  const skipped = stale.map((m) => `; ${m[0].toLowerCase()}${m.slice(1)}`);
+  const skipped = stale.map((m) => `; ${lowerFirst(m)}`);
   return new NotFoundError(
     `${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`,
   );
+}
+
+/** `"Skipping x"` → `"skipping x"`: a message continued inside a sentence. */
+function lowerFirst(message: string): string {
+  return /^[A-Z][a-z]/.test(message)
+    ? message[0].toLowerCase() + message.slice(1)
+    : message;
 }

@@ -57,7 +57,7 @@ export async function waitForDiscovery(
   let watched: string | undefined;
   try {
     for (;;) {
-      if (plan.override === undefined && host.watch !== undefined) {
+      if (plan.source === "state" && host.watch !== undefined) {
         const dir = await nearestExisting(host, plan.stateDir);
         if (dir !== watched) {
           watcher?.close();

@@ -30,6 +30,7 @@ export const Env = {
   listen: "PRYX_LISTEN_ADDR",
   auth: "PRYX_AUTH",
   allowOrigins: "PRYX_ALLOW_ORIGINS",
+  allowHosts: "PRYX_ALLOW_HOSTS",
   apiUrl: "PRYX_API_URL",
   wsUrl: "PRYX_WS_URL",
   token: "PRYX_TOKEN",
@@ -102,8 +103,43 @@ export const RUNTIME_PERMISSIONS: readonly string[] = [
   "--allow-run",
 ];
 
-/** Reads one environment variable; injected so tests and Node can differ. */
+/**
+ * Reads one environment variable; injected so tests and Node can differ.
+ * Build one with {@linkcode envReader}, so a blank value reads as unset.
+ */
 export type EnvGetter = (name: string) => string | undefined;
+
+/**
+ * The one way pryx-core reads its environment: wraps a raw reader (Deno's
+ * `Deno.env.get`, Node's `process.env`, a test's record) so that a value
+ * that is empty or only whitespace reads as unset, for every variable. A
+ * shell user expects `PRYX_LISTEN_ADDR= cmd`, an empty `ENV` line of a
+ * Dockerfile or a `.env` file to mean "not set", not "set to nothing".
+ * Other values are returned as they are, not trimmed.
+ *
+ * @example
+ * ```ts
+ * const env = envReader((name) => ({ PRYX_HOME: " " })[name]);
+ * env("PRYX_HOME"); // undefined
+ * ```
+ */
+export function envReader(
+  raw: (name: string) => string | undefined,
+): EnvGetter {
+  return (name) => nonEmpty(raw(name));
+}
+
+/**
+ * {@linkcode envReader} over a record (`process.env`, a test's object);
+ * own properties only.
+ */
+export function envFromRecord(
+  record: Readonly<Record<string, string | undefined>>,
+): EnvGetter {
+  return envReader((name) =>
+    Object.hasOwn(record, name) ? record[name] : undefined
+  );
+}
 
 const INSTANCE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -164,33 +200,76 @@ export function resolveInstance(
   flag: string | undefined,
   env: EnvGetter,
 ): string {
-  return parseInstanceName(flag ?? env(Env.instance) ?? DEFAULT_INSTANCE);
+  return parseInstanceName(
+    nonEmpty(flag) ?? env(Env.instance) ?? DEFAULT_INSTANCE,
+  );
 }
 
 /**
  * Resolves the state directory: the flag, else `PRYX_HOME`, else `~/.pryx`.
+ * A value that is `~` or starts with `~/` (or `~\`) has the `~` replaced by
+ * the home directory, as a shell would have done: the value often arrives
+ * unexpanded, from a quoted shell line, a systemd unit, a `.env` file or a
+ * Dockerfile `ENV`.
  *
- * @throws {UsageError} When no home directory is known and nothing is set.
+ * @throws {UsageError} When no home directory is known and one is needed,
+ * or for `~user/...` (another user's home is not looked up).
  */
 export function resolveStateDir(
   flag: string | undefined,
   env: EnvGetter,
 ): string {
-  const dir = flag ?? nonEmpty(env(Env.home));
-  if (dir !== undefined) return dir;
-  const home = nonEmpty(env("HOME")) ?? nonEmpty(env("USERPROFILE"));
-  if (home === undefined) {
-    throw new UsageError(
-      "Cannot find the home directory: set HOME or PRYX_HOME",
-    );
-  }
-  return `${home.replace(/[\\/]+$/, "")}/${STATE_DIR_NAME}`;
+  const dir = nonEmpty(flag) ?? env(Env.home);
+  if (dir !== undefined) return expandHome(dir, env);
+  return `${homeDir(env, `~/${STATE_DIR_NAME}`)}/${STATE_DIR_NAME}`;
 }
 
 /**
- * `value`, or `undefined` when it is unset or empty: an empty `PRYX_*`
- * variable counts as unset, as a shell user expects of `VAR= cmd`.
+ * Expands a leading `~` of `path` to the home directory: `~` and `~/rest`
+ * (also `~\rest`, for Windows) expand; any other path is returned as is.
+ *
+ * @throws {UsageError} For `~user` forms, and when no home directory is
+ * known.
+ *
+ * @example
+ * ```ts
+ * expandHome("~/.pryx", () => "/home/ada"); // "/home/ada/.pryx"
+ * ```
+ */
+export function expandHome(path: string, env: EnvGetter): string {
+  if (!path.startsWith("~")) return path;
+  const rest = path.slice(1);
+  if (rest !== "" && rest[0] !== "/" && rest[0] !== "\\") {
+    throw new UsageError(
+      `Cannot expand "${path}": only "~" and "~/..." name a home directory (yours); write the full path instead`,
+    );
+  }
+  const home = homeDir(env, `"${path}"`);
+  return rest === "" ? home || "/" : home + rest;
+}
+
+/**
+ * The home directory: `HOME`, else `USERPROFILE` (Windows), without a
+ * trailing separator (so `/` gives `""`, ready for `+ "/name"`).
+ *
+ * @param forWhat What needs it, for the error message.
+ * @throws {UsageError} When neither is set.
+ */
+function homeDir(env: EnvGetter, forWhat: string): string {
+  const home = env("HOME") ?? env("USERPROFILE");
+  if (home === undefined) {
+    throw new UsageError(
+      `Cannot find the home directory for ${forWhat}: set HOME or PRYX_HOME`,
+    );
+  }
+  return home.replace(/[\\/]+$/, "");
+}
+
+/**
+ * `value`, or `undefined` when it is unset, empty or only whitespace: a
+ * blank `PRYX_*` variable counts as unset, as a shell user expects of
+ * `VAR= cmd`.
  */
 export function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
+  return value === undefined || value.trim() === "" ? undefined : value;
 }

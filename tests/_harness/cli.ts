@@ -41,6 +41,11 @@ export interface CliOptions {
   prefix?: string[];
   /** {@linkcode runCli} kills the child with SIGKILL after this long (default 30 s). */
   timeoutMs?: number;
+  /**
+   * {@linkcode runCli} closes the read end of the child's stdout at once, as
+   * `pryx-core ... | true` does; `stdout` is then `""`.
+   */
+  closeStdout?: boolean;
 }
 
 /** What a finished CLI run printed and how it exited. */
@@ -103,6 +108,7 @@ export async function runCli(
       // already gone
     }
   }, options.timeoutMs ?? 30_000);
+  if (options.closeStdout) await child.stdout.cancel();
   const out = await child.output().finally(() => clearTimeout(timer));
   const dec = new TextDecoder();
   return {

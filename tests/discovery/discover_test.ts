@@ -10,7 +10,15 @@ import { denoHost, type DiscoverHost } from "../../lib/discovery/host.ts";
 import { formatRuntime, shellQuote } from "../../lib/cli/discover.ts";
 import { discoverOnce } from "../../lib/discovery/discover.ts";
 import { inspectInstance, listInstances } from "../../lib/discovery/inspect.ts";
-import { parsePorts, planDiscovery } from "../../lib/discovery/plan.ts";
+import {
+  type DiscoverPlan,
+  type Override,
+  type OverridePlan,
+  parsePorts,
+  planDiscovery,
+  type StatePlan,
+} from "../../lib/discovery/plan.ts";
+import { envFromRecord } from "../../lib/shared/config.ts";
 import { UsageError } from "../../lib/shared/errors.ts";
 import {
   formatRuntimeInfo,
@@ -19,7 +27,19 @@ import {
 
 /** The Deno host with a fixed environment. */
 function hostWith(env: Record<string, string>): DiscoverHost {
-  return { ...denoHost(), env: (name) => env[name] };
+  return { ...denoHost(), env: envFromRecord(env) };
+}
+
+/** The override of a plan that must have one. */
+function overrideOf(plan: DiscoverPlan): Override {
+  assert.equal(plan.source, "override");
+  return (plan as OverridePlan).override;
+}
+
+/** A plan that must read the state directory. */
+function statePlan(plan: DiscoverPlan): StatePlan {
+  assert.equal(plan.source, "state");
+  return plan as StatePlan;
 }
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -70,46 +90,45 @@ Deno.test("parsePorts rejects bad ports with a usage error", () => {
 });
 
 Deno.test("PRYX_API_URL and PRYX_WS_URL each derive the other", () => {
-  const fromApi = planDiscovery(
+  const fromApi = overrideOf(planDiscovery(
     hostWith({ PRYX_API_URL: "http://127.0.0.1:4000/", HOME: "/h" }).env,
-  ).override;
+  ));
   assert.deepStrictEqual(fromApi, {
     url: "http://127.0.0.1:4000",
     wsUrl: "ws://127.0.0.1:4000/ws",
     port: 4000,
   });
-  const fromWs = planDiscovery(
+  const fromWs = overrideOf(planDiscovery(
     hostWith({ PRYX_WS_URL: "wss://[::1]:4001/ws", HOME: "/h" }).env,
-  ).override;
+  ));
   assert.deepStrictEqual(fromWs, {
     url: "https://[::1]:4001",
     wsUrl: "wss://[::1]:4001/ws",
     port: 4001,
   });
-  const withToken = planDiscovery(
+  const withToken = overrideOf(planDiscovery(
     hostWith({
       PRYX_API_URL: "http://localhost:5",
       PRYX_TOKEN: "t",
-      HOME: "/h",
     }).env,
-  ).override;
+  ));
   assert.deepStrictEqual(withToken?.token, "t");
 });
 
 Deno.test("the state directory and instance come from flags, else env, else defaults", () => {
-  const plan = planDiscovery(hostWith({ HOME: "/home/me" }).env);
+  const plan = statePlan(planDiscovery(hostWith({ HOME: "/home/me" }).env));
   assert.deepStrictEqual([plan.stateDir, plan.instance], [
     "/home/me/.pryx",
     "runtime",
   ]);
-  const env = planDiscovery(
+  const env = statePlan(planDiscovery(
     hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }).env,
-  );
+  ));
   assert.deepStrictEqual([env.stateDir, env.instance], ["/s", "dev"]);
-  const flags = planDiscovery(
+  const flags = statePlan(planDiscovery(
     hostWith({ HOME: "/h", PRYX_HOME: "/s", PRYX_INSTANCE: "dev" }).env,
     { stateDir: "/f", instance: "x" },
-  );
+  ));
   assert.deepStrictEqual([flags.stateDir, flags.instance], ["/f", "x"]);
 });
 

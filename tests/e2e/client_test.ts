@@ -171,3 +171,20 @@ console.log(JSON.stringify(rt));`;
     await Deno.remove(build, { recursive: true });
   }
 });
+
+Deno.test("waitForRuntime aborted by its signal rejects with the abort reason", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    const controller = new AbortController();
+    const reason = new Error("the user gave up");
+    const waiting = waitForRuntime({ env, signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 50);
+    await assert.rejects(waiting, (err) => err === reason);
+    const plain = new AbortController();
+    const second = waitForRuntime({ env, signal: plain.signal });
+    plain.abort();
+    await assert.rejects(
+      second,
+      (err) => err instanceof DOMException && err.name === "AbortError",
+    );
+  }));

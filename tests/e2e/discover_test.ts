@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { cliCommand, runCli, startServer, withHome } from "../_harness/cli.ts";
+import { denoClientDiscover } from "../_harness/client.ts";
 
 const EXITS_ONE_LINE = /^pryx-core: No live runtime/m;
 
@@ -279,4 +280,32 @@ Deno.test("discover rejects bad flags with exit 2", () =>
       assert.deepStrictEqual(r.stdout, "");
       assert.match(r.stderr, /^pryx-core: /);
     }
+  }));
+
+Deno.test("a dead PRYX_API_URL is named once, in one line that says it is final", async () => {
+  const r = await runCli(["discover"], {
+    env: { PRYX_API_URL: "http://127.0.0.1:9" },
+  });
+  assert.equal(r.code, 1);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, r.stderr);
+  assert.equal(lines[0].split("PRYX_API_URL=").length, 2, r.stderr);
+  assert(!r.stderr.includes("pRYX"), r.stderr);
+  assert.match(r.stderr, /final/);
+});
+
+Deno.test("an override needs no home directory, in the CLI and the client", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const env = { PRYX_API_URL: `http://127.0.0.1:${server.port}` };
+    const cli = await runCli(["discover"], {
+      env: { ...env, HOME: "", USERPROFILE: "" },
+    });
+    assert.equal(cli.stdout, `${server.port}\n`, cli.stderr);
+    const client = await denoClientDiscover({ ...env, HOME: "" });
+    assert.equal(client.error, null);
+    assert.equal(client.runtime?.port, server.port);
+    const record = await denoClientDiscover({ HOME: "" }, { env });
+    assert.equal(record.error, null);
+    assert.equal(record.runtime?.port, server.port);
   }));

@@ -1,14 +1,19 @@
 /**
- * Unit tests of instance naming (lib/shared/config.ts): Windows device names
- * are refused on every OS.
+ * Unit tests of lib/shared/config.ts: instance naming (Windows device names
+ * are refused on every OS), blank variables and `~` expansion.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import {
+  envFromRecord,
+  envReader,
+  expandHome,
   isWindowsDeviceName,
   parseInstanceName,
+  resolveInstance,
+  resolveStateDir,
 } from "../../lib/shared/config.ts";
 import { UsageError } from "../../lib/shared/errors.ts";
 
@@ -37,4 +42,50 @@ Deno.test("names that merely contain a device name are instance names", () => {
     assert(!isWindowsDeviceName(name), name);
     assert.deepStrictEqual(parseInstanceName(name), name);
   }
+});
+
+Deno.test("a blank or whitespace-only variable reads as unset; others as given", () => {
+  const env = envFromRecord({ A: "", B: "  \t", C: " x ", D: "0" });
+  assert.deepEqual(["A", "B", "C", "D", "E"].map(env), [
+    undefined,
+    undefined,
+    " x ",
+    "0",
+    undefined,
+  ]);
+  const getter = envReader((name) => name === "A" ? "" : "v");
+  assert.deepEqual([getter("A"), getter("B")], [undefined, "v"]);
+});
+
+Deno.test("blank PRYX_HOME and PRYX_INSTANCE fall back to the defaults", () => {
+  const env = envFromRecord({ HOME: "/h", PRYX_HOME: "", PRYX_INSTANCE: " " });
+  assert.equal(resolveStateDir(undefined, env), "/h/.pryx");
+  assert.equal(resolveInstance(undefined, env), "runtime");
+});
+
+Deno.test("~ and ~/rest expand to HOME, else USERPROFILE", () => {
+  const home = envFromRecord({ HOME: "/home/ada/" });
+  assert.equal(expandHome("~", home), "/home/ada");
+  assert.equal(expandHome("~/.pryx", home), "/home/ada/.pryx");
+  assert.equal(expandHome("/abs/~/x", home), "/abs/~/x");
+  assert.equal(expandHome("rel/~", home), "rel/~");
+  const windows = envFromRecord({ USERPROFILE: "C:\\Users\\ada" });
+  assert.equal(expandHome("~\\.pryx", windows), "C:\\Users\\ada\\.pryx");
+  assert.equal(expandHome("~", envFromRecord({ HOME: "/" })), "/");
+  assert.equal(resolveStateDir("~/s", home), "/home/ada/s");
+  assert.equal(
+    resolveStateDir(undefined, envFromRecord({ HOME: "/h", PRYX_HOME: "~" })),
+    "/h",
+  );
+});
+
+Deno.test("~user and a ~ without any home directory are usage errors", () => {
+  const home = envFromRecord({ HOME: "/home/ada" });
+  assert.throws(() => expandHome("~bob/.pryx", home), UsageError);
+  assert.throws(() => expandHome("~bob", home), UsageError);
+  assert.throws(() => expandHome("~/.pryx", envFromRecord({})), UsageError);
+  assert.throws(
+    () => resolveStateDir(undefined, envFromRecord({})),
+    UsageError,
+  );
 });

@@ -1,0 +1,188 @@
+/**
+ * `fetch` for the loopback checks of the discovery side (`/health` of a
+ * candidate, and any other request to a local runtime), straight to the
+ * socket, never through a proxy.
+ *
+ * Proxy variables (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, lower case
+ * too) name a proxy for the network: a proxy's loopback is not ours, and a
+ * dead proxy (`HTTP_PROXY=http://127.0.0.1:9`) would make every runtime look
+ * dead. `NO_PROXY` cannot be relied on (users list `localhost`, not
+ * `127.0.0.1`). Each runtime's own fetch honours them differently:
+ *
+ * - Deno: `fetch` honours them (Deno manual, "Proxies"); a client from
+ *   `Deno.createHttpClient` whose transport is the target's own TCP address
+ *   (`proxy: { transport: "tcp" }`) connects there directly. Creating one
+ *   costs well under a millisecond, no module and no permission.
+ * - Node: `fetch` ignores them unless `NODE_USE_ENV_PROXY=1` or
+ *   `--use-env-proxy` (Node 22.21/24.5 and later, which then proxy every
+ *   `fetch`); Bun's `fetch` and `node:http` honour them always, with no
+ *   per-request way out. Both get `node:http` with an agent whose
+ *   `proxyEnv` is `null` (Node's documented opt-out; unproxied on every
+ *   version), loaded with a dynamic `import()` only there.
+ *
+ * Other hosts (a `PRYX_API_URL` on another machine) use the plain `fetch`,
+ * proxy and all, as the user configured.
+ *
+ * @module
+ */
+
+import { UsageError } from "../shared/errors.ts";
+
+/**
+ * Whether `hostname` (as `URL.hostname` spells it) is this machine's
+ * loopback: `localhost`, a name under `.localhost` (RFC 6761, section 6.3),
+ * `127.0.0.0/8` or `[::1]`.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  return name === "localhost" || name.endsWith(".localhost") ||
+    name === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/**
+ * Like `fetch(url, init)`, but a loopback URL is never sent through a
+ * proxy. The body of the answer is read in full before it resolves (the
+ * answers of a runtime are small).
+ *
+ * @throws {UsageError} On Deno without `--allow-net`, naming the flag.
+ * @throws {TypeError} When nothing answers, as `fetch` does; an abort or
+ * timeout of `init.signal` rejects with the signal's reason.
+ */
+export async function directFetch(
+  url: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const target = new URL(url);
+  try {
+    if (!isLoopbackHostname(target.hostname)) return await fetch(url, init);
+    return "Deno" in globalThis
+      ? await denoDirect(target, init)
+      : await nodeDirect(target, init);
+  } catch (err) {
+    if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
+      throw new UsageError(
+        `Cannot connect to ${target.host}: run with --allow-net (or --allow-net=${target.hostname})`,
+      );
+    }
+    throw err;
+  }
+}
+
+async function denoDirect(target: URL, init: RequestInit): Promise<Response> {
+  const client = Deno.createHttpClient({
+    proxy: {
+      transport: "tcp",
+      hostname: target.hostname,
+      port: portOf(target),
+    },
+  });
+  try {
+    const res = await fetch(target, { ...init, client });
+    const body = await res.arrayBuffer();
+    return new Response(hasBody(res.status, init) ? body : null, res);
+  } finally {
+    client.close();
+  }
+}
+
+function portOf(url: URL): number {
+  return url.port === ""
+    ? (url.protocol === "https:" ? 443 : 80)
+    : Number(url.port);
+}
+
+/** The part of `node:http` used here. */
+interface NodeHttp {
+  Agent: new (options: { proxyEnv: null; keepAlive: false }) => unknown;
+  request(
+    url: URL,
+    options: {
+      method?: string;
+      headers?: Record<string, string>;
+      agent: unknown;
+      signal?: AbortSignal;
+    },
+    onResponse: (res: NodeIncoming) => void,
+  ): NodeRequest;
+}
+
+interface NodeIncoming {
+  statusCode?: number;
+  headers: Record<string, string | string[] | undefined>;
+  on(event: "data", listener: (chunk: Uint8Array) => void): void;
+  on(event: "end", listener: () => void): void;
+  on(event: "error", listener: (err: Error) => void): void;
+}
+
+interface NodeRequest {
+  on(event: "error", listener: (err: Error) => void): void;
+  end(body?: string | Uint8Array): void;
+}
+
+let nodeHttp: Promise<{ http: NodeHttp; agent: unknown }> | undefined;
+
+async function nodeDirect(target: URL, init: RequestInit): Promise<Response> {
+  const specifier = "node:http";
+  const { http, agent } = await (nodeHttp ??= import(specifier).then(
+    (http: NodeHttp) => ({
+      http,
+      agent: new http.Agent({ proxyEnv: null, keepAlive: false }),
+    }),
+  ));
+  const signal = init.signal ?? undefined;
+  const body = init.body === undefined || init.body === null
+    ? undefined
+    : new Uint8Array(await new Response(init.body).arrayBuffer());
+  return await new Promise<Response>((resolve, reject) => {
+    const fail = (err: Error) =>
+      reject(
+        signal?.aborted
+          ? signal.reason
+          : new TypeError("fetch failed", { cause: err }),
+      );
+    const req = http.request(target, {
+      method: init.method ?? "GET",
+      headers: Object.fromEntries(new Headers(init.headers)),
+      agent,
+      ...(signal === undefined ? {} : { signal }),
+    }, (res) => {
+      const chunks: Uint8Array[] = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("error", fail);
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined) continue;
+          for (const v of Array.isArray(value) ? value : [value]) {
+            headers.append(name, v);
+          }
+        }
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          fail(new Error(`unexpected HTTP status ${status}`));
+          return;
+        }
+        const body = hasBody(status, init) ? concat(chunks) : null;
+        resolve(new Response(body, { status, headers }));
+      });
+    });
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+
+/** Whether a `Response` may carry a body (Fetch standard, "null body status"). */
+function hasBody(status: number, init: RequestInit): boolean {
+  return status !== 204 && status !== 205 && status !== 304 &&
+    init.method !== "HEAD";
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

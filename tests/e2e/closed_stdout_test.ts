@@ -1,0 +1,54 @@
+/**
+ * A reader that closes stdout (`pryx-core discover --json | true`,
+ * `list | head -0`) ends every subcommand quietly: no `BrokenPipe`, no
+ * stack trace, and the exit code the subcommand would have had anyway.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { runCli, startServer, withHome } from "../_harness/cli.ts";
+
+/** Command lines that print to stdout, with the exit code each must keep. */
+const QUIET_ENDS: [string[], number][] = [
+  [["discover", "--json"], 0],
+  [["discover"], 0],
+  [["discover", "--env"], 0],
+  [["list"], 0],
+  [["list", "--json"], 0],
+  [["--help"], 0],
+  [["help"], 0],
+  [["--version"], 0],
+  [["discover", "--help"], 0],
+  [["list", "--help"], 0],
+  [["stop", "--help"], 0],
+  [["run", "--help"], 0],
+  [["serve", "--help"], 0],
+  [["serve", "--version"], 0],
+];
+
+Deno.test("a closed stdout ends every subcommand quietly with its own exit code", () =>
+  withHome(async (home) => {
+    await using _server = await startServer(home);
+    for (const [args, code] of QUIET_ENDS) {
+      const r = await runCli(args, {
+        env: { PRYX_HOME: home },
+        closeStdout: true,
+      });
+      assert.equal(r.stderr, "", `${args.join(" ")} printed on stderr`);
+      assert.equal(r.code, code, args.join(" "));
+    }
+  }));
+
+Deno.test("list of 300 instances into a closed pipe ends quietly", () =>
+  withHome(async (home) => {
+    for (let i = 0; i < 300; i++) {
+      Deno.writeTextFileSync(`${home}/i${i}.port`, "9\n");
+    }
+    const r = await runCli(["list", "--no-check"], {
+      env: { PRYX_HOME: home },
+      closeStdout: true,
+    });
+    assert.equal(r.stderr, "");
+    assert.equal(r.code, 0);
+  }));
