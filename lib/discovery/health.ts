@@ -18,7 +18,7 @@ import {
   verifyProof,
 } from "../shared/proof.ts";
 import { PryxError } from "../shared/errors.ts";
-import { directFetch } from "./direct_fetch.ts";
+import { directFetch } from "./direct.ts";
 
 /** What `/health` answers. */
 export interface Health {

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { directWebSocket } from "./direct.ts";
 import type { ServerMessage } from "../shared/protocol.ts";
 
 /** A held lease. */
@@ -64,7 +65,7 @@ export function takeLease(
   wsUrl: string,
   options: LeaseOptions,
 ): Promise<Lease> {
-  const ws = new WebSocket(wsUrlWithToken(wsUrl, options.token));
+  const ws = directWebSocket(wsUrlWithToken(wsUrl, options.token));
   const ended = Promise.withResolvers<void>();
   const acked = Promise.withResolvers<Lease>();
   let held = false;

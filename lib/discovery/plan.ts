@@ -12,7 +12,6 @@ import {
   Env,
   type EnvGetter,
   HEALTH_TIMEOUT_MS,
-  nonEmpty,
   resolveInstance,
   resolveStateDir,
 } from "../shared/config.ts";
@@ -105,7 +104,7 @@ export function planDiscovery(
   };
   const override = parseOverride(env);
   if (override !== undefined) return { source: "override", override, ...base };
-  const probeText = nonEmpty(options.probe) ?? env(Env.probePorts);
+  const probeText = options.probe ?? env(Env.probePorts);
   return {
     source: "state",
     stateDir: resolveStateDir(options.stateDir, env),

@@ -201,7 +201,7 @@ export function resolveInstance(
   env: EnvGetter,
 ): string {
   return parseInstanceName(
-    nonEmpty(flag) ?? env(Env.instance) ?? DEFAULT_INSTANCE,
+    flag ?? env(Env.instance) ?? DEFAULT_INSTANCE,
   );
 }
 
@@ -219,7 +219,7 @@ export function resolveStateDir(
   flag: string | undefined,
   env: EnvGetter,
 ): string {
-  const dir = nonEmpty(flag) ?? env(Env.home);
+  const dir = flag ?? env(Env.home);
   if (dir !== undefined) return expandHome(dir, env);
   return `${homeDir(env, `~/${STATE_DIR_NAME}`)}/${STATE_DIR_NAME}`;
 }

@@ -1,7 +1,7 @@
 /**
- * `fetch` for the loopback checks of the discovery side (`/health` of a
- * candidate, and any other request to a local runtime), straight to the
- * socket, never through a proxy.
+ * `fetch` and `WebSocket` for the loopback connections of the discovery
+ * side (`/health` of a candidate, a lease, any other request to a local
+ * runtime), straight to the socket, never through a proxy.
  *
  * Proxy variables (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, lower case
  * too) name a proxy for the network: a proxy's loopback is not ours, and a
@@ -20,8 +20,13 @@
  *   `proxyEnv` is `null` (Node's documented opt-out; unproxied on every
  *   version), loaded with a dynamic `import()` only there.
  *
- * Other hosts (a `PRYX_API_URL` on another machine) use the plain `fetch`,
- * proxy and all, as the user configured.
+ * A WebSocket on Deno takes the same client (`WebSocketOptions.client`).
+ * Node's `WebSocket` (22 and later) follows the global dispatcher and Bun's
+ * its own proxy settings, with no opt-out a library can reach: there it is
+ * the plain `WebSocket`.
+ *
+ * Other hosts (a `PRYX_API_URL` on another machine) use the plain `fetch`
+ * and `WebSocket`, proxy and all, as the user configured.
  *
  * @module
  */
@@ -68,14 +73,40 @@ export async function directFetch(
   }
 }
 
-async function denoDirect(target: URL, init: RequestInit): Promise<Response> {
-  const client = Deno.createHttpClient({
+/**
+ * Opens `new WebSocket(url, protocols)`, but on Deno a loopback URL never
+ * goes through a proxy (see the module doc for Node and Bun).
+ */
+export function directWebSocket(
+  url: string,
+  protocols?: string | string[],
+): WebSocket {
+  const target = new URL(url);
+  if (!("Deno" in globalThis) || !isLoopbackHostname(target.hostname)) {
+    return new WebSocket(url, protocols);
+  }
+  const client = directClient(target);
+  const ws = new WebSocket(url, {
+    client,
+    ...(protocols === undefined ? {} : { protocols }),
+  });
+  ws.addEventListener("close", () => client.close(), { once: true });
+  return ws;
+}
+
+/** A Deno client that connects to `target`'s own address, never a proxy. */
+function directClient(target: URL): Deno.HttpClient {
+  return Deno.createHttpClient({
     proxy: {
       transport: "tcp",
       hostname: target.hostname,
       port: portOf(target),
     },
   });
+}
+
+async function denoDirect(target: URL, init: RequestInit): Promise<Response> {
+  const client = directClient(target);
   try {
     const res = await fetch(target, { ...init, client });
     const body = await res.arrayBuffer();
