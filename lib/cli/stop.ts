@@ -35,7 +35,8 @@ import {
 } from "../shared/config.ts";
 import { inspectInstance, type InstanceStatus } from "../discovery/inspect.ts";
 import { staleMessage } from "../discovery/report.ts";
-import { ExitCode, NotFoundError } from "../shared/errors.ts";
+import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
+import { directFetch } from "../discovery/direct.ts";
 import { currentHost } from "../discovery/host.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 import {
@@ -166,23 +167,26 @@ function ownerSilence(status: InstanceStatus): string {
  *
  * @returns `undefined` once the runtime accepted (202), else why not (one
  * clause).
+ * @throws {UsageError} On Deno without `--allow-net`, naming the flag.
  */
 export async function requestShutdown(
   url: string,
   token: string,
   timeoutMs: number = HEALTH_TIMEOUT_MS,
 ): Promise<string | undefined> {
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetch(`${url}/control/shutdown`, {
+    // Never through a proxy: the runtime is on this machine's loopback.
+    const res = await directFetch(`${url}/control/shutdown`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
-    await res.body?.cancel();
     if (res.status === 202) return undefined;
     return `POST ${url}/control/shutdown answered ${res.status}`;
   } catch (err) {
-    const timedOut = err instanceof DOMException && err.name === "TimeoutError";
+    if (err instanceof PryxError) throw err;
+    const timedOut = signal.aborted;
     return timedOut
       ? `POST ${url}/control/shutdown got no answer within ${timeoutMs} ms`
       : `POST ${url}/control/shutdown failed`;
