@@ -15,6 +15,7 @@ import {
   canProve,
   CHALLENGE_PARAM,
   generateChallenge,
+  proofKey,
   verifyProof,
 } from "../shared/proof.ts";
 import { PryxError } from "../shared/errors.ts";
@@ -76,12 +77,17 @@ export async function checkHealth(
   timeoutMs: number = HEALTH_TIMEOUT_MS,
   key?: ProofKey,
 ): Promise<HealthCheck> {
-  const challenge = key !== undefined && canProve()
-    ? generateChallenge()
+  // The key is imported while the request is on its way.
+  const proving = key !== undefined && canProve()
+    ? {
+      challenge: generateChallenge(),
+      key: proofKey(key.token),
+      file: key.file,
+    }
     : undefined;
-  const query = challenge === undefined
+  const query = proving === undefined
     ? ""
-    : `?${CHALLENGE_PARAM}=${challenge}`;
+    : `?${CHALLENGE_PARAM}=${proving.challenge}`;
   let res: Response;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -111,22 +117,23 @@ export async function checkHealth(
       why: `${url} answers, but not as ${SERVICE}`,
     };
   }
-  if (challenge !== undefined && key !== undefined) {
+  if (proving !== undefined) {
     // A real runtime proves itself while draining too: check first, so an
     // impostor is named as one whatever status it claims.
-    if (!await verifyProof(key.token, challenge, h.proof)) {
+    const { challenge } = proving;
+    if (!await verifyProof(await proving.key, challenge, h.proof)) {
       const what = h.proof === undefined
         ? "answers without a proof"
         : "answers with a wrong proof";
       return {
         ok: false,
         failure: "unproven",
-        why: `${url} ${what}: not the owner of ${key.file}`,
+        why: `${url} ${what}: not the owner of ${proving.file}`,
       };
     }
   }
   if (h.status !== "ok" || !res.ok) {
     return { ok: false, failure: "draining", why: `${url} is shutting down` };
   }
-  return { ok: true, health: h as Health, proven: challenge !== undefined };
+  return { ok: true, health: h as Health, proven: proving !== undefined };
 }

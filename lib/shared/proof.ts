@@ -92,12 +92,13 @@ export async function computeProof(
 }
 
 /**
- * Whether `proof` is the proof of `challenge` under `token`. The comparison
+ * Whether `proof` is the proof of `challenge` under a token (or its key
+ * from {@linkcode proofKey}). The comparison
  * is Web Crypto's own HMAC verification (constant time); anything that is
  * not 64 hex characters is simply wrong.
  */
 export async function verifyProof(
-  token: string,
+  key: string | CryptoKey,
   challenge: string,
   proof: unknown,
 ): Promise<boolean> {
@@ -110,7 +111,7 @@ export async function verifyProof(
   }
   return await crypto.subtle.verify(
     "HMAC",
-    await proofKey(token),
+    typeof key === "string" ? await proofKey(key) : key,
     mac,
     new TextEncoder().encode(challenge),
   );
