@@ -35,6 +35,7 @@ import {
 } from "../shared/config.ts";
 import { inspectInstance, type InstanceStatus } from "../discovery/inspect.ts";
 import { staleMessage } from "../discovery/report.ts";
+import { STARTING_GRACE_MS } from "../discovery/wait.ts";
 import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
 import { directFetch } from "../discovery/direct.ts";
 import { currentHost } from "../discovery/host.ts";
@@ -94,11 +95,20 @@ export async function stopCommand(args: string[]): Promise<number> {
   const instance = resolveInstance(flags.instance, host.env);
   const lockPath = instancePaths(stateDir, instance).lock;
   const force = flags.force ?? false;
-  const status = await inspectInstance(host, {
-    stateDir,
-    check: true,
-    healthTimeoutMs: HEALTH_TIMEOUT_MS,
-  }, instance);
+  const inspect = () =>
+    inspectInstance(host, {
+      stateDir,
+      check: true,
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
+    }, instance);
+  // An owner that is starting (lock held, port file not yet written) gets
+  // the grace every reader gives it before it counts as not answering.
+  let status = await inspect();
+  for (
+    const end = Date.now() + STARTING_GRACE_MS;
+    status.state === "starting" && Date.now() < end;
+    status = await inspect()
+  ) await new Promise((r) => setTimeout(r, 50));
   const name = `Instance "${instance}"`;
 
   let silence: string;

@@ -147,9 +147,10 @@ async function alreadyRunning(
     owner = parseRuntimeInfo(readText(paths.json) ?? "");
   }
   const stop = `pryx-core stop --instance ${instance}`;
+  const force = `pryx-core stop --force --instance ${instance}`;
   if (owner === undefined) {
     return new AlreadyRunningError(
-      `Instance "${instance}" is already held by a process that has not published its files; if it does not answer, end it with "${stop} --force", or choose another --instance`,
+      `Instance "${instance}" is already held by a process that has not published its files; if it does not answer, end it with "${force}", or choose another --instance`,
     );
   }
   // The advice depends on whether the owner answers: a hung or stopped
@@ -163,7 +164,7 @@ async function alreadyRunning(
   );
   if (!health.ok && health.failure !== "draining") {
     return new AlreadyRunningError(
-      `Instance "${instance}" is held by pid ${owner.pid}, which holds the lock but does not answer (${health.why}); end it with "${stop} --force", or choose another --instance`,
+      `Instance "${instance}" is held by pid ${owner.pid}, which holds the lock but does not answer (${health.why}); end it with "${force}", or choose another --instance`,
     );
   }
   return new AlreadyRunningError(

@@ -41,7 +41,7 @@ Deno.test({
         assert.match(second.stderr, /does not answer/);
         assert.match(
           second.stderr,
-          /pryx-core stop --instance runtime --force/,
+          /pryx-core stop --force --instance runtime/,
         );
 
         const stop = await runCli(["stop"], { env });
