@@ -138,6 +138,11 @@ export async function stopCommand(args: string[]): Promise<number> {
   } else {
     silence = ownerSilence(status);
   }
+  // An owner at the end of its drain no longer answers but still holds the
+  // lock for a moment (another stop got there first): that is not a hang.
+  if (await lockFreed(lockPath, HEALTH_TIMEOUT_MS)) {
+    return stopped(`Instance "${instance}" was shutting down and is gone`);
+  }
   if (!force) {
     throw new NotFoundError(
       `${name}: its owner holds the lock but does not answer (${silence}); "pryx-core stop --force${

@@ -7,12 +7,13 @@
  * `serve` of the instance would start beside it, and `discover`, `list` and
  * `stop` would no longer find it.
  *
- * A directory watch reacts at once; a check every
+ * Watches of the directory and of its parent react at once; a check every
  * {@linkcode REPUBLISH_CHECK_MS} (a few `stat` calls) covers what a watch
  * misses: an exhausted watch limit, and a recreated directory (Deno 2.9's
  * `Deno.watchFs` delivers no events for a path whose directory was removed
- * and made again, so after the first removal of the whole directory the
- * timer alone notices). When
+ * and made again, so after the first removal of the directory, files
+ * removed from it are noticed by the timer; the removal of the directory
+ * itself still by the parent's watch). When
  * another process owns the instance by then (it holds the lock on a
  * recreated lock file), the server does not fight it: it logs a warning
  * and serves on without files.
@@ -24,6 +25,9 @@ import { REPUBLISH_CHECK_MS } from "../shared/config.ts";
 import { writeFileAtomic } from "../shared/atomic_write.ts";
 import type { Claim } from "./claim.ts";
 import type { Logger } from "./log.ts";
+
+/** How long the state directory must be quiet before a watch-triggered check, in ms. */
+const SETTLE_MS = 50;
 
 /** The published files and their content, in the order they are written. */
 export interface PublishedFiles {
@@ -61,50 +65,39 @@ export function keepPublished(
   let running: Promise<void> | undefined;
   let again = false;
   let lastProblem = "";
-  let watcher: Deno.FsWatcher | undefined;
-  let watchedDir: FileId;
+  const dirWatch = new Watch();
+  const parentWatch = new Watch();
   let debounce: ReturnType<typeof setTimeout> | undefined;
   const name = `"${options.instance}"`;
+  const dir = claim.stateDir.replace(/(.)[\\/]+$/, "$1");
+  const slash = Math.max(dir.lastIndexOf("/"), dir.lastIndexOf("\\"));
+  const parent = slash < 0 ? "." : slash === 0 ? dir[0] : dir.slice(0, slash);
+  const base = dir.slice(slash + 1);
 
-  const stopWatching = () => {
-    try {
-      watcher?.close();
-    } catch {
-      // already closed
-    }
-    watcher = undefined;
-  };
-
+  // The directory's own watch sees its files go; the parent's sees the
+  // directory itself go (filtered to its name: the parent may be a busy
+  // home directory).
   const watch = () => {
-    const dir = fileId(claim.stateDir);
-    if (dir === undefined) return stopWatching();
-    if (watcher !== undefined && sameId(dir, watchedDir)) return;
-    stopWatching();
-    try {
-      const w = Deno.watchFs(claim.stateDir, { recursive: false });
-      watcher = w;
-      watchedDir = dir;
-      (async () => {
-        try {
-          for await (const event of w) {
-            if (event.kind !== "access") schedule();
-          }
-        } catch {
-          // Closed, or the directory went away: the timer takes over.
-        }
-        if (watcher === w) watcher = undefined;
-      })();
-    } catch {
-      // No watch (limits, permissions): the timer alone still checks.
-    }
+    dirWatch.ensure(dir, () => schedule());
+    parentWatch.ensure(parent, (paths) => {
+      if (paths.some((p) => p === dir || p.endsWith(`/${base}`))) schedule();
+    });
+  };
+  const stopWatching = () => {
+    dirWatch.close();
+    parentWatch.close();
   };
 
+  // A check runs once the directory has been quiet for a moment: a removal
+  // in progress (`rm -rf` unlinks file after file, then the directory) is
+  // left to finish, or its last step would fail on the files put back.
   const schedule = () => {
-    if (stopped || debounce !== undefined) return;
+    if (stopped) return;
+    clearTimeout(debounce);
     debounce = setTimeout(() => {
       debounce = undefined;
       check();
-    }, 10);
+    }, SETTLE_MS);
   };
 
   const once = async () => {
@@ -183,6 +176,53 @@ export function keepPublished(
   };
   watch();
   return { check, stop };
+}
+
+/**
+ * One directory watch, made again when the directory at its path is a new
+ * one (removed and recreated), ignoring `access` events (reads, and closes
+ * of files written).
+ */
+class Watch {
+  #watcher: Deno.FsWatcher | undefined;
+  #id: FileId;
+
+  /** Watches `path` unless its current directory is watched already. */
+  ensure(path: string, onChange: (paths: string[]) => void): void {
+    const id = fileId(path);
+    if (id === undefined) return this.close();
+    if (this.#watcher !== undefined && sameId(id, this.#id)) return;
+    this.close();
+    let w: Deno.FsWatcher;
+    try {
+      w = Deno.watchFs(path, { recursive: false });
+    } catch {
+      // No watch (limits, permissions): the timer alone still checks.
+      return;
+    }
+    this.#watcher = w;
+    this.#id = id;
+    (async () => {
+      try {
+        for await (const event of w) {
+          if (event.kind !== "access") onChange(event.paths);
+        }
+      } catch {
+        // Closed, or the directory went away: the timer takes over.
+      }
+      if (this.#watcher === w) this.#watcher = undefined;
+    })();
+  }
+
+  /** Stops watching. */
+  close(): void {
+    try {
+      this.#watcher?.close();
+    } catch {
+      // already closed
+    }
+    this.#watcher = undefined;
+  }
 }
 
 /** Device and inode of `path` (without following a symlink), or `undefined` when absent. */

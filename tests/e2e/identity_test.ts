@@ -406,3 +406,20 @@ console.log(JSON.stringify({ rt: rt ?? null, stale }));`;
     await Deno.remove(build, { recursive: true });
   }
 });
+
+Deno.test("without --auth token, discover --json shows the token but --env and run do not export it", () =>
+  withHome(async (home) => {
+    await using _server = await startServer(home);
+    const env = { PRYX_HOME: home };
+    const { token } = readInfo(home);
+    const json = await runCli(["discover", "--json"], { env });
+    assert.deepStrictEqual(JSON.parse(json.stdout).token, token);
+    const e = await runCli(["discover", "--env"], { env });
+    assert.deepStrictEqual(e.code, 0, e.stderr);
+    assert.doesNotMatch(e.stdout, /PRYX_TOKEN/);
+    const r = await runCli(
+      ["run", "--", "sh", "-c", 'echo "token=${PRYX_TOKEN:-none}"'],
+      { env },
+    );
+    assert.deepStrictEqual(r.stdout, "token=none\n", r.stderr);
+  }));
