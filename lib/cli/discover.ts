@@ -27,7 +27,8 @@ export const DISCOVER_USAGE = `Usage: pryx-core discover [flags]
 
 Print where a live runtime is. Looks at ${Env.apiUrl} / ${Env.wsUrl} (final
 when set), then the instance's files in the state directory, then the
---probe ports; every candidate is verified with its lock and /health.
+--probe ports; every candidate is verified with its lock, /health and, where
+the token can be read, the proof that it holds the token.
 
 Flags:
   --format FORMAT     port (default: "PORT\\n"), url, ws, json, env

@@ -150,7 +150,15 @@ export async function stopCommand(args: string[]): Promise<number> {
       }" ends it once its pid is proven to hold the lock`,
     );
   }
-  const ended = await forceStop(lockPath);
+  const ended = await forceStop(
+    lockPath,
+    FORCE_TERM_MS,
+    {},
+    (pid, sig) =>
+      console.error(
+        `pryx-core: Sending ${sig} to pid ${pid}, which the kernel names as the holder of ${lockPath}`,
+      ),
+  );
   return stopped(
     ended.signal === null
       ? `Instance "${instance}" is gone (pid ${ended.pid} let go of its lock)`
@@ -232,6 +240,9 @@ export async function lockFreed(
  * by {@linkcode findLockHolder} before each signal; a pid from a file is
  * never used.
  *
+ * @param termMs How long to wait after SIGTERM before SIGKILL, in ms.
+ * @param sources Where the lock's holder is read from (the real OS by default).
+ * @param onSignal Told before each signal is sent, to say so.
  * @returns The pid and the signal that ended it (`null` when it went
  * before any was sent).
  * @throws {NotFoundError} (exit 1) When the holder cannot be proven here,
@@ -241,6 +252,7 @@ export async function forceStop(
   lockPath: string,
   termMs: number = FORCE_TERM_MS,
   sources: LockHolderSources = {},
+  onSignal: (pid: number, signal: "SIGTERM" | "SIGKILL") => void = () => {},
 ): Promise<{ pid: number; signal: "SIGTERM" | "SIGKILL" | null }> {
   const prove = () => {
     const holder = findLockHolder(lockPath, sources);
@@ -261,6 +273,7 @@ export async function forceStop(
       `Cannot force the owner of "${lockPath}" to stop: its holder changed while it was checked; try again`,
     );
   }
+  onSignal(pid, "SIGTERM");
   signal(pid, "SIGTERM");
   // A stopped process acts on SIGTERM (and drains) only once continued.
   signal(pid, "SIGCONT");
@@ -270,6 +283,7 @@ export async function forceStop(
       `Cannot force the owner of "${lockPath}" to stop: its holder changed after SIGTERM; try again`,
     );
   }
+  onSignal(pid, "SIGKILL");
   signal(pid, "SIGKILL");
   if (await lockFreed(lockPath, STOP_TIMEOUT_MS)) {
     return { pid, signal: "SIGKILL" };

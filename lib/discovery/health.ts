@@ -59,7 +59,7 @@ export type HealthFailure = "silent" | "foreign" | "unproven" | "draining";
 
 /** The outcome of one `/health` check. */
 export type HealthCheck =
-  | { ok: true; health: Health; proven: boolean }
+  | { ok: true; health: Health }
   | { ok: false; why: string; failure: HealthFailure };
 
 /**
@@ -68,7 +68,7 @@ export type HealthCheck =
  * runtime has Web Crypto), with the proof of a fresh challenge. Never
  * through a proxy ({@linkcode directFetch}).
  *
- * @returns The answer (`proven` when a proof was checked), or why the
+ * @returns The answer, or why the
  * candidate is not live (one clause).
  * @throws {UsageError} On Deno without `--allow-net`, naming the flag.
  */
@@ -135,5 +135,5 @@ export async function checkHealth(
   if (h.status !== "ok" || !res.ok) {
     return { ok: false, failure: "draining", why: `${url} is shutting down` };
   }
-  return { ok: true, health: h as Health, proven: proving !== undefined };
+  return { ok: true, health: h as Health };
 }

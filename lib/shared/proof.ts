@@ -12,7 +12,7 @@
  * @module
  */
 
-/** Shortest and longest challenge accepted, in hex characters. */
+/** Shortest challenge accepted, in hex characters (64 bits). */
 export const CHALLENGE_HEX_MIN = 16;
 /** Longest challenge accepted, in hex characters. */
 export const CHALLENGE_HEX_MAX = 128;
