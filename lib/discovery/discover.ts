@@ -85,7 +85,7 @@ async function discoverOverride(plan: OverridePlan): Promise<DiscoverOutcome> {
   // With PRYX_TOKEN the override must prove it holds that token too.
   const key = o.token === undefined
     ? undefined
-    : { token: o.token, file: Env.token };
+    : { token: o.token, file: `the token in ${Env.token}` };
   const result = await checkHealth(o.url, plan.healthTimeoutMs, key);
   if (!result.ok) return { tried, overrideFailed: result.why };
   runtime.health = result.health;

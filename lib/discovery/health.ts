@@ -45,7 +45,7 @@ export interface Health {
 export interface ProofKey {
   /** The token from `<instance>.json`. */
   token: string;
-  /** The file the token came from, for the message. */
+  /** Where the token came from (a file's path), for the message. */
   file: string;
 }
 

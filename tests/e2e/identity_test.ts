@@ -423,3 +423,24 @@ Deno.test("without --auth token, discover --json shows the token but --env and r
     );
     assert.deepStrictEqual(r.stdout, "token=none\n", r.stderr);
   }));
+
+Deno.test("PRYX_API_URL with PRYX_TOKEN must prove it holds that token", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home);
+    const { token } = readInfo(home);
+    const url = `http://127.0.0.1:${server.port}`;
+    const env = { PRYX_HOME: `${home}/elsewhere`, PRYX_API_URL: url };
+    const right = await runCli(["discover", "--format", "url"], {
+      env: { ...env, PRYX_TOKEN: token },
+    });
+    assert.deepStrictEqual(right.code, 0, right.stderr);
+    assert.deepStrictEqual(right.stdout, `${url}\n`);
+    const wrong = await runCli(["discover"], {
+      env: { ...env, PRYX_TOKEN: "x".repeat(43) },
+    });
+    assert.deepStrictEqual(wrong.code, 1, wrong.stdout);
+    assert.match(
+      wrong.stderr,
+      /wrong proof: not the owner of the token in PRYX_TOKEN/,
+    );
+  }));
