@@ -26,6 +26,7 @@
 
 import { openCommand } from "./command.ts";
 import {
+  DEFAULT_INSTANCE,
   Env,
   FORCE_TERM_MS,
   HEALTH_TIMEOUT_MS,
@@ -146,7 +147,7 @@ export async function stopCommand(args: string[]): Promise<number> {
   if (!force) {
     throw new NotFoundError(
       `${name}: its owner holds the lock but does not answer (${silence}); "pryx-core stop --force${
-        instance === "runtime" ? "" : ` --instance ${instance}`
+        instance === DEFAULT_INSTANCE ? "" : ` --instance ${instance}`
       }" ends it once its pid is proven to hold the lock`,
     );
   }
