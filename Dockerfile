@@ -19,18 +19,35 @@ RUN deno install --frozen
 COPY main.ts ./
 COPY lib/ lib/
 COPY scripts/ scripts/
+# Offline builds: put a denort of Deno 2.9.6 for linux into ./denort/ of the
+# build context (.dockerignore lets that directory in; it holds only a
+# README in git), either unzipped as denort/denort, or as the release's
+# denort-x86_64-unknown-linux-gnu.zip (or aarch64) with its
+# denort-....zip.sha256sum, which go into Deno's download cache and are
+# checked against that published SHA-256.
+COPY denort/ denort/
 # Type-checks, verifies that every subcommand is embedded, compiles with the
 # runtime permissions only (never -A), and smoke-tests `pryx-core --version`.
-# Downloads denort from dl.deno.land; offline, pass a denort of Deno 2.9.6
-# into the build context and set DENORT_BIN to it.
-RUN deno task compile
-# The state directory, owned by the runtime user (distroless has no shell).
-RUN mkdir -p /state && chmod 700 /state
+# Without a denort in ./denort/ it downloads one from dl.deno.land.
+RUN set -e; \
+    if [ -f denort/denort ]; then chmod +x denort/denort; export DENORT_BIN="$PWD/denort/denort"; fi; \
+    for zip in denort/denort-*.zip; do \
+      [ -f "$zip" ] || continue; \
+      dl="${DENO_DIR:-/deno-dir}/dl/release/v2.9.6"; mkdir -p "$dl"; \
+      cp "$zip" "$dl/"; [ ! -f "$zip.sha256sum" ] || cp "$zip.sha256sum" "$dl/"; \
+    done; \
+    deno task compile
+# The state directory, mode 0700, inside a parent that is copied whole: COPY
+# of a directory copies its contents and creates the destination itself with
+# mode 0755, so /state -> /var/lib/pryx would lose the 0700. Copying
+# /rootfs/var/lib/ keeps pryx/ as an entry with its own mode (distroless has
+# no shell to chmod it afterwards).
+RUN mkdir -p /rootfs/var/lib/pryx && chmod 0700 /rootfs/var/lib/pryx
 
 # --- runtime: glibc + libgcc only, no shell, no package manager --------------
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/pryx-core /pryx-core
-COPY --from=build --chown=65532:65532 /state /var/lib/pryx
+COPY --from=build --chown=65532:65532 /rootfs/var/lib/ /var/lib/
 # serve writes <instance>.port/.json/.lock here; the HEALTHCHECK reads them.
 ENV PRYX_HOME=/var/lib/pryx
 USER 65532:65532

@@ -1,6 +1,14 @@
 /**
- * Runs `deno bundle` for the build scripts (`build_cli.ts`, `build_client.ts`)
- * with one way of failing: an `Error` carrying bundle's own message.
+ * Runs `deno bundle` for the build scripts (`build_client.ts`,
+ * `build_package.ts`) with one way of failing: an `Error` carrying bundle's
+ * own message.
+ *
+ * One bundle at a time per Deno cache: on first use `deno bundle` copies
+ * the esbuild binary from the npm cache into `$DENO_DIR/dl/`, and several
+ * processes doing that at once into an empty cache fail ("failed to copy
+ * esbuild binary"; two test runs, or a test run and a build, meet there).
+ * So each bundle holds an exclusive file lock (`FsFile.lock`) on
+ * `$DENO_DIR/.pryx-bundle.lock` while it runs.
  *
  * @module
  */
@@ -19,6 +27,44 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
  * @throws {Error} With `deno bundle`'s message when it fails.
  */
 export async function denoBundle(
+  entry: string,
+  out: string,
+  flags: string[],
+): Promise<void> {
+  const lock = await Deno.open(`${await denoDir()}/.pryx-bundle.lock`, {
+    read: true,
+    write: true,
+    create: true,
+  });
+  try {
+    await lock.lock(true);
+    await bundle(entry, out, flags);
+  } finally {
+    lock.close(); // closing releases the lock
+  }
+}
+
+/**
+ * Deno's cache directory (`DENO_DIR`, else what `deno info --json` says),
+ * created when missing.
+ */
+export async function denoDir(): Promise<string> {
+  let dir = Deno.env.get("DENO_DIR");
+  if (!dir) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    dir = (JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      denoDir: string;
+    }).denoDir;
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function bundle(
   entry: string,
   out: string,
   flags: string[],

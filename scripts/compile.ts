@@ -3,7 +3,10 @@
  * `deno compile`.
  *
  * Steps, each of which stops the build with one clear line on failure:
- * 1. check the target and find the base binary (`denort`): `DENORT_BIN`, else
+ * 1. check the target and find the base binary (`denort`): `DENORT_BIN`
+ *    (whose executable header must name the target's OS and architecture),
+ *    else a `denort-TARGET.zip` in Deno's download cache (which must match
+ *    the published SHA-256 saved beside it, see `_denort.ts`), else
  *    Deno's download cache, else a short probe of the download URL, so an
  *    offline machine is told what to do in seconds rather than after a
  *    network timeout;
@@ -28,6 +31,7 @@
 
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../lib/shared/config.ts";
+import { denortMismatch, readHeader, verifyCachedZip } from "./_denort.ts";
 
 /** The targets `deno compile` can build for. */
 export const TARGETS = [
@@ -244,10 +248,27 @@ async function findDenort(target: Target): Promise<string> {
         2,
       );
     }
+    const mismatch = denortMismatch(readHeader(fromEnv), target);
+    if (mismatch !== undefined) {
+      throw new CompileError(
+        `DENORT_BIN="${fromEnv}" cannot build ${target}: ${mismatch}; use the denort of ${
+          denortUrl(target)
+        }, or a TARGET that matches it`,
+        2,
+      );
+    }
     return `DENORT_BIN=${fromEnv}`;
   }
   const cached = await cachedDenort(target);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    const check = await verifyCachedZip(cached);
+    if (!check.ok) {
+      throw new CompileError(
+        `The cached ${cached} is not used: ${check.why}`,
+      );
+    }
+    return `${cached} (SHA-256 ${check.sha256}, as published)`;
+  }
   try {
     const res = await fetch(denortUrl(target), {
       method: "HEAD",

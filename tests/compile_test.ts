@@ -140,3 +140,49 @@ Deno.test("the binary gets exactly the permissions of deno task start", () => {
   const denoJson = Deno.readTextFileSync(`${ROOT}/deno.json`);
   assert.deepStrictEqual(runtimePermissions(denoJson), RUNTIME_PERMISSIONS);
 });
+
+/** A target of this machine's OS with the other architecture. */
+function otherArchTarget(): string {
+  const host = Deno.build.target;
+  return host.startsWith("x86_64-")
+    ? host.replace(/^x86_64-/, "aarch64-")
+    : host.replace(/^aarch64-/, "x86_64-");
+}
+
+Deno.test("compile refuses a DENORT_BIN of another architecture than the target with exit 2", async () => {
+  const target = otherArchTarget();
+  const { code, lines, stderr } = await compileTask([target], {
+    DENORT_BIN: Deno.execPath(),
+  });
+  assert.deepStrictEqual(code, 2, stderr);
+  assert.deepStrictEqual(lines.length, 1, stderr);
+  assert.match(
+    lines[0],
+    new RegExp(
+      `cannot build ${target}: it is an \\S+ \\(\\w+\\) ${Deno.build.arch} binary, and ${target} needs`,
+    ),
+  );
+});
+
+Deno.test("compile uses a denort zip in Deno's cache only when it matches the published SHA-256 saved beside it", async () => {
+  const denoDir = await denoDirWithoutDenort();
+  try {
+    const dl = `${denoDir}/dl/release/v${Deno.version.deno}`;
+    Deno.mkdirSync(dl, { recursive: true });
+    const zip = `${dl}/denort-${Deno.build.target}.zip`;
+    Deno.writeTextFileSync(zip, "PK not really a zip");
+    const missing = await compileTask([], { DENO_DIR: denoDir });
+    assert.deepStrictEqual(missing.code, 1, missing.stderr);
+    assert.deepStrictEqual(missing.lines.length, 1, missing.stderr);
+    assert.match(
+      missing.lines[0],
+      /is not used: no published SHA-256 beside it: save denort-.*\.zip\.sha256sum/,
+    );
+    Deno.writeTextFileSync(`${zip}.sha256sum`, `${"0".repeat(64)}  x.zip\n`);
+    const tampered = await compileTask([], { DENO_DIR: denoDir });
+    assert.deepStrictEqual(tampered.code, 1, tampered.stderr);
+    assert.match(tampered.lines[0], /the published one is 0{64}/);
+  } finally {
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});

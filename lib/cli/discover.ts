@@ -48,7 +48,8 @@ Flags:
 Exit codes: 0 found, 1 nothing live, 2 usage error.
 `;
 
-const FLAGS = {
+/** The flags of `discover` (also what the shell completions offer). */
+export const FLAGS = {
   format: "string",
   json: "boolean",
   env: "boolean",

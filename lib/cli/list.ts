@@ -29,7 +29,8 @@ Flags:
   -h, --help        show this help
 `;
 
-const FLAGS = {
+/** The flags of `list` (also what the shell completions offer). */
+export const FLAGS = {
   json: "boolean",
   "state-dir": "string",
   "no-check": "boolean",

@@ -17,17 +17,33 @@ import { RUNTIME_PERMISSIONS, VERSION } from "../shared/config.ts";
 import { ExitCode, PryxError } from "../shared/errors.ts";
 import { writeStdout } from "./output.ts";
 
+/**
+ * The subcommands and their one-line descriptions: the help below and the
+ * shell completions (`completions.ts`) list them from here.
+ */
+export const SUBCOMMANDS = {
+  serve: "start the runtime (the default)",
+  discover: "print where a live runtime is",
+  list: "list the instances of the state directory",
+  stop: "stop a live instance",
+  run: "start or reuse a runtime, then run a command against it",
+  completions: "print a shell completion script: bash, zsh or fish",
+} as const;
+
+/** A subcommand's name. */
+export type SubcommandName = keyof typeof SUBCOMMANDS;
+
 const USAGE =
   `pryx-core ${VERSION}: a local runtime on whatever port the OS gives it
 
 Usage: pryx-core [COMMAND] [flags]
 
 Commands:
-  serve       start the runtime (the default)
-  discover    print where a live runtime is
-  list        list the instances of the state directory
-  stop        stop a live instance
-  run         start or reuse a runtime, then run a command against it
+${
+    Object.entries(SUBCOMMANDS).map(([name, what]) =>
+      `  ${name.padEnd(11)} ${what}`
+    ).join("\n")
+  }
 
 Run "pryx-core COMMAND --help" for the flags of a command.
   -h, --help     show this help
@@ -36,12 +52,14 @@ Run "pryx-core COMMAND --help" for the flags of a command.
 
 type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
+const COMMANDS: Record<SubcommandName, () => Promise<Command>> = {
   serve: async () => (await import("./serve.ts")).serveCommand,
   discover: async () => (await import("./discover.ts")).discoverCommand,
   list: async () => (await import("./list.ts")).listCommand,
   stop: async () => (await import("./stop.ts")).stopCommand,
   run: async () => (await import("./run.ts")).runCommand,
+  completions: async () =>
+    (await import("./completions.ts")).completionsCommand,
 };
 
 /**
@@ -63,7 +81,9 @@ export async function main(args: string[]): Promise<number> {
     return ExitCode.Ok;
   }
   const name = first === undefined || first.startsWith("-") ? "serve" : first;
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const load = Object.hasOwn(COMMANDS, name)
+    ? COMMANDS[name as SubcommandName]
+    : undefined;
   if (load === undefined) {
     console.error(
       `pryx-core: unknown command "${name}"; run "pryx-core --help" for the commands`,

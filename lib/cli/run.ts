@@ -99,7 +99,8 @@ Flags:
   -h, --help         show this help
 `;
 
-const FLAGS = {
+/** The flags of `run` (also what the shell completions offer). */
+export const FLAGS = {
   instance: "string",
   "state-dir": "string",
   timeout: "string",

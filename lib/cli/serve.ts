@@ -50,7 +50,8 @@ Flags:
   -V, --version          print the version
 `;
 
-const FLAGS = {
+/** The flags of `serve` (also what the shell completions offer). */
+export const FLAGS = {
   listen: "string",
   instance: "string",
   "state-dir": "string",

@@ -70,7 +70,8 @@ Flags:
 Exit codes: 0 stopped, 1 nothing live to stop or it did not stop.
 `;
 
-const FLAGS = {
+/** The flags of `stop` (also what the shell completions offer). */
+export const FLAGS = {
   instance: "string",
   "state-dir": "string",
   force: "boolean",

@@ -1,0 +1,207 @@
+/**
+ * Black-box tests of `pryx-core completions`: the bash script run for real
+ * (COMP_WORDS in, COMPREPLY out) against the real CLI, and the zsh and fish
+ * scripts loaded by their shells where those are installed.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { cliCommand, runCli, withHome } from "../_harness/cli.ts";
+import { SUBCOMMANDS } from "../../lib/cli/main.ts";
+import { FLAGS as DISCOVER_FLAGS } from "../../lib/cli/discover.ts";
+import { findCommand } from "../../lib/cli/command_path.ts";
+
+const env = (name: string) => Deno.env.get(name);
+const BASH = findCommand("bash", env);
+const ZSH = findCommand("zsh", env);
+const FISH = findCommand("fish", env);
+
+/**
+ * A directory with a `pryx-core` on it that runs the CLI under test, as a
+ * user's PATH has it (the scripts call `pryx-core completions --instances`).
+ */
+async function withCliOnPath<T>(fn: (bin: string) => Promise<T>): Promise<T> {
+  const bin = await Deno.makeTempDir({ prefix: "pryx-bin-" });
+  try {
+    const [cmd, args] = cliCommand([]);
+    const quoted = [cmd, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`);
+    Deno.writeTextFileSync(
+      `${bin}/pryx-core`,
+      `#!/bin/sh\nexec ${quoted.join(" ")} "$@"\n`,
+      { mode: 0o755 },
+    );
+    return await fn(bin);
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+}
+
+let bashScript: Promise<string> | undefined;
+
+/** Completes `words` (the last one being completed) with the bash script. */
+async function bashComplete(
+  bin: string,
+  home: string,
+  words: string[],
+): Promise<string[]> {
+  bashScript ??= runCli(["completions", "bash"]).then((r) => r.stdout);
+  const script = await bashScript;
+  const array = words.map((w) => `'${w}'`).join(" ");
+  const out = await new Deno.Command(BASH!, {
+    args: [
+      "--norc",
+      "-c",
+      `${script}\nCOMP_WORDS=(${array}); COMP_CWORD=${
+        words.length - 1
+      }; _pryx_core; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    env: {
+      PATH: `${bin}:${Deno.env.get("PATH")}`,
+      PRYX_HOME: home,
+      HOME: home,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l);
+}
+
+Deno.test({
+  name:
+    "bash completes subcommands, each subcommand's flags, flag values and live instance names",
+  ignore: BASH === undefined || Deno.build.os === "windows",
+  fn: () =>
+    withHome((home) =>
+      withCliOnPath(async (bin) => {
+        for (const name of ["dev", "api"]) {
+          Deno.writeTextFileSync(`${home}/${name}.port`, "1\n");
+        }
+        Deno.writeTextFileSync(`${home}/.dev.port.1.x.tmp`, "");
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, ["pryx-core", ""]),
+          [...Object.keys(SUBCOMMANDS), "--help", "--version"],
+        );
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, ["pryx-core", "di"]),
+          ["discover"],
+        );
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, ["pryx-core", "discover", "--"]),
+          [...Object.keys(DISCOVER_FLAGS).map((f) => `--${f}`), "--help"],
+        );
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, [
+            "pryx-core",
+            "stop",
+            "--instance",
+            "",
+          ]),
+          ["api", "dev"],
+        );
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, [
+            "pryx-core",
+            "discover",
+            "--format",
+            "j",
+          ]),
+          ["json"],
+        );
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, ["pryx-core", "completions", "z"]),
+          ["zsh"],
+        );
+        // A --state-dir earlier on the line is where the names come from.
+        const other = `${home}/other`;
+        Deno.mkdirSync(other);
+        Deno.writeTextFileSync(`${other}/solo.json`, "{}");
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, [
+            "pryx-core",
+            "run",
+            "--state-dir",
+            other,
+            "--instance",
+            "",
+          ]),
+          ["solo"],
+        );
+      })
+    ),
+});
+
+Deno.test("completions without a known shell is a usage error, and --instances lists the state directory's instances", () =>
+  withHome(async (home) => {
+    for (const args of [["completions"], ["completions", "tcsh"]]) {
+      const r = await runCli(args, { env: { PRYX_HOME: home } });
+      assert.deepStrictEqual(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^pryx-core: completions needs one shell/);
+    }
+    Deno.writeTextFileSync(`${home}/b.lock`, "");
+    Deno.writeTextFileSync(`${home}/a.port`, "1\n");
+    Deno.writeTextFileSync(`${home}/a.json`, "{}");
+    Deno.writeTextFileSync(`${home}/NOT-AN-INSTANCE.port`, "");
+    const r = await runCli(["completions", "--instances"], {
+      env: { PRYX_HOME: home },
+    });
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout, "a\nb\n");
+  }));
+
+Deno.test({
+  name: "the zsh script loads in zsh and registers _pryx_core for pryx-core",
+  ignore: ZSH === undefined,
+  fn: async () => {
+    const script = (await runCli(["completions", "zsh"])).stdout;
+    const out = await new Deno.Command(ZSH!, {
+      args: [
+        "-f",
+        "-c",
+        `autoload -U compinit && compinit -u -D\n${script}\nprint -r -- $_comps[pryx-core]`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert(out.success, dec.decode(out.stderr));
+    assert.deepStrictEqual(dec.decode(out.stdout).trim(), "_pryx_core");
+  },
+});
+
+Deno.test({
+  name:
+    "the fish script loads in fish and completes subcommands and instance names",
+  ignore: FISH === undefined,
+  fn: () =>
+    withHome((home) =>
+      withCliOnPath(async (bin) => {
+        Deno.writeTextFileSync(`${home}/dev.port`, "1\n");
+        const script = (await runCli(["completions", "fish"])).stdout;
+        const file = `${home}/pryx-core.fish`;
+        Deno.writeTextFileSync(file, script);
+        const out = await new Deno.Command(FISH!, {
+          args: [
+            "--no-config",
+            "-c",
+            `source ${file}; complete -C 'pryx-core disc'; complete -C 'pryx-core stop --instance '`,
+          ],
+          env: {
+            PATH: `${bin}:${Deno.env.get("PATH")}`,
+            PRYX_HOME: home,
+            HOME: home,
+          },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const dec = new TextDecoder();
+        assert(out.success, dec.decode(out.stderr));
+        const lines = dec.decode(out.stdout).split("\n").map((l) =>
+          l.split("\t")[0]
+        );
+        assert(lines.includes("discover"), lines.join(","));
+        assert(lines.includes("dev"), lines.join(","));
+      })
+    ),
+});
