@@ -24,6 +24,7 @@ import { PROTOCOL } from "../shared/protocol.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
 import type { WsHub } from "./hub.ts";
+import { reportFileLimit } from "./file_limit.ts";
 import { InFlight } from "./in_flight.ts";
 import { bind, type Bound, type Handler } from "./listen.ts";
 import type { ListenAddr } from "./listen_addr.ts";
@@ -102,6 +103,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         });
         const app = await loadApp(options, info, log, stop.stop);
         front.attach(app);
+        void reportFileLimit(log);
         const idle = watchForIdle(app.hub, stop, options.exitWhenIdleMs);
         const reason = await stop.first;
         idle?.stop();
