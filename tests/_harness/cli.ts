@@ -13,6 +13,19 @@ import { RUNTIME_PERMISSIONS } from "../../lib/shared/config.ts";
 export { RUNTIME_PERMISSIONS };
 
 /**
+ * `ignore:` value for cases that need Linux: `/proc` (process and fd
+ * tables, `/proc/locks`), `unshare` PID namespaces.
+ */
+export const NOT_LINUX = Deno.build.os !== "linux";
+
+/**
+ * `ignore:` value for cases that need POSIX signals a process can catch
+ * (SIGTERM, SIGHUP, SIGINT sent to one pid): on Windows `kill` is
+ * `TerminateProcess`, a hard kill, whatever the signal.
+ */
+export const NO_POSIX_SIGNALS = Deno.build.os === "windows";
+
+/**
  * The command line that runs pryx-core with `args`. A relative
  * `$PRYX_CORE_BIN` (`./pryx-core`) is taken from the directory the tests
  * were started in, whatever `cwd` a child gets.

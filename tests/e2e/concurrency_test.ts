@@ -6,7 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { cliCommand, startServer, withHome } from "../_harness/cli.ts";
+import {
+  cliCommand,
+  NO_POSIX_SIGNALS,
+  startServer,
+  withHome,
+} from "../_harness/cli.ts";
 
 Deno.test("of 8 simultaneous starts exactly one owns the instance and 7 exit 4", () =>
   withHome(async (home) => {
@@ -56,7 +61,9 @@ Deno.test("of 8 simultaneous starts exactly one owns the instance and 7 exit 4",
     }
   }));
 
-Deno.test("25 restarts, some by SIGKILL, never show a reader a torn file", () =>
+Deno.test("25 restarts, some by SIGKILL, never show a reader a torn file", {
+  ignore: NO_POSIX_SIGNALS,
+}, () =>
   withHome(async (home) => {
     let reads = 0;
     const torn: string[] = [];

@@ -15,6 +15,8 @@ import { discover } from "../../lib/client.ts";
 import { buildClient } from "../../scripts/build_client.ts";
 import {
   connectWs,
+  NO_POSIX_SIGNALS,
+  NOT_LINUX,
   runCli,
   startServer,
   tempHome,
@@ -29,27 +31,35 @@ function readInfo(home: string, instance = "runtime") {
   return JSON.parse(Deno.readTextFileSync(`${home}/${instance}.json`));
 }
 
-Deno.test("every metadata file holds a long token in a 0600 file, with or without --auth", async () => {
-  for (const args of [[], ["--auth", "none"], ["--auth", "token"]]) {
-    await withServer(args, async (server, home) => {
-      const info = readInfo(home);
-      assert.deepStrictEqual(typeof info.token, "string", `${args}`);
-      // 192 bits or more: at least 32 base64url characters.
-      assert(info.token.length >= 32, `token of ${info.token.length} chars`);
-      assert.deepStrictEqual(
-        Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
-        0o600,
-      );
-      const res = await fetch(`http://127.0.0.1:${server.port}/info`, {
-        headers: { Authorization: `Bearer ${info.token}` },
+Deno.test(
+  "every metadata file holds a long token in a 0600 file, with or without --auth",
+  { ignore: NO_POSIX_SIGNALS },
+  async () => {
+    for (const args of [[], ["--auth", "none"], ["--auth", "token"]]) {
+      await withServer(args, async (server, home) => {
+        const info = readInfo(home);
+        assert.deepStrictEqual(typeof info.token, "string", `${args}`);
+        // 192 bits or more: at least 32 base64url characters.
+        assert(info.token.length >= 32, `token of ${info.token.length} chars`);
+        assert.deepStrictEqual(
+          Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
+          0o600,
+        );
+        const res = await fetch(`http://127.0.0.1:${server.port}/info`, {
+          headers: { Authorization: `Bearer ${info.token}` },
+        });
+        const visible = await res.json();
+        assert.deepStrictEqual(
+          visible.token,
+          undefined,
+          "/info never shows it",
+        );
+        const { stderr } = await server.stop("SIGTERM");
+        assert(!stderr.includes(info.token), "not in the log");
       });
-      const visible = await res.json();
-      assert.deepStrictEqual(visible.token, undefined, "/info never shows it");
-      const { stderr } = await server.stop("SIGTERM");
-      assert(!stderr.includes(info.token), "not in the log");
-    });
-  }
-});
+    }
+  },
+);
 
 Deno.test("each start gets a new token", async () => {
   const tokens = new Set<string>();
@@ -216,30 +226,34 @@ function tokenFile(dir: string, text: string, mode = 0o600): string {
   return path;
 }
 
-Deno.test("--token-file and PRYX_TOKEN_FILE supply the token; it stays out of logs and the command line", () =>
-  withHome(async (home) => {
-    const token = crypto.randomUUID().replaceAll("-", "") + "Zz_-";
-    const path = tokenFile(home, `${token}\n`);
-    for (
-      const [args, env] of [
-        [["--token-file", path], {}],
-        [[], { PRYX_TOKEN_FILE: path }],
-      ] as const
-    ) {
-      const state = `${home}/state-${args.length}`;
-      await using server = await startServer(state, [...args], { env });
-      assert.deepStrictEqual(readInfo(state).token, token);
-      const cmdline = Deno.readTextFileSync(
-        `/proc/${server.child.pid}/cmdline`,
-      );
-      assert(!cmdline.includes(token), "not on the command line");
-      const stop = await runCli(["stop"], { env: { PRYX_HOME: state } });
-      assert.deepStrictEqual(stop.code, 0, stop.stderr);
-      const { stderr } = await server.exited();
-      assert(!stderr.includes(token), "not in the log");
-      assert(!stop.stderr.includes(token), "not in stop's messages");
-    }
-  }));
+Deno.test(
+  "--token-file and PRYX_TOKEN_FILE supply the token; it stays out of logs and the command line",
+  { ignore: NOT_LINUX },
+  () =>
+    withHome(async (home) => {
+      const token = crypto.randomUUID().replaceAll("-", "") + "Zz_-";
+      const path = tokenFile(home, `${token}\n`);
+      for (
+        const [args, env] of [
+          [["--token-file", path], {}],
+          [[], { PRYX_TOKEN_FILE: path }],
+        ] as const
+      ) {
+        const state = `${home}/state-${args.length}`;
+        await using server = await startServer(state, [...args], { env });
+        assert.deepStrictEqual(readInfo(state).token, token);
+        const cmdline = Deno.readTextFileSync(
+          `/proc/${server.child.pid}/cmdline`,
+        );
+        assert(!cmdline.includes(token), "not on the command line");
+        const stop = await runCli(["stop"], { env: { PRYX_HOME: state } });
+        assert.deepStrictEqual(stop.code, 0, stop.stderr);
+        const { stderr } = await server.exited();
+        assert(!stderr.includes(token), "not in the log");
+        assert(!stop.stderr.includes(token), "not in stop's messages");
+      }
+    }),
+);
 
 Deno.test("--token-file refuses a file others can read, an empty or a short token, with exit 2 and one line", () =>
   withHome(async (home) => {

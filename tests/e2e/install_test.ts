@@ -19,6 +19,13 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DENO_BIN_DIR = Deno.execPath().replace(/[\\/][^\\/]+$/, "");
 const PATH_SEP = Deno.build.os === "windows" ? ";" : ":";
 
+/** CMD: prints its working directory and `PRYX_API_URL`, then waits. */
+const CMD_SCRIPT = `
+console.log(Deno.cwd());
+console.log(Deno.env.get("PRYX_API_URL"));
+await Deno.stdin.read(new Uint8Array(1));
+`;
+
 /** Runs `deno task NAME` in the checkout with `env` on top. */
 async function task(name: string, env: Record<string, string>) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -72,11 +79,16 @@ Deno.test("deno task install puts pryx-core on PATH; run from another directory 
     });
     const resolved = findCommand("pryx-core", (n) => env[n]);
     assert.deepStrictEqual(resolved, paths.shim);
-    const line = spawnLine(
-      "pryx-core",
-      ["run", "--", "sh", "-c", 'pwd; echo "$PRYX_API_URL"; read _'],
-      resolved,
-    );
+    // CMD prints where it runs and the URL it got, then waits for a line on
+    // stdin; deno itself, so the same CMD runs on every OS.
+    const line = spawnLine("pryx-core", [
+      "run",
+      "--",
+      Deno.execPath(),
+      "eval",
+      "--no-config",
+      CMD_SCRIPT,
+    ], resolved);
     const child = new Deno.Command(line.cmd, {
       args: line.args,
       windowsRawArguments: line.windowsRawArguments,

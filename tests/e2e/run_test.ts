@@ -7,6 +7,8 @@
 
 import assert from "node:assert/strict";
 import {
+  NO_POSIX_SIGNALS,
+  NOT_LINUX,
   runCli,
   spawnRun,
   startServer,
@@ -79,7 +81,9 @@ Deno.test("run exits 127 when CMD is not found", () =>
     assert(!exists(`${home}/runtime.port`), "no runtime is left behind");
   }));
 
-Deno.test("run exits 128+N when signal N ends CMD", () =>
+Deno.test("run exits 128+N when signal N ends CMD", {
+  ignore: NO_POSIX_SIGNALS,
+}, () =>
   withHome(async (home) => {
     const r = await runCli(["run", "--", "sh", "-c", "kill -TERM $$"], {
       env: { PRYX_HOME: home },
@@ -87,25 +91,31 @@ Deno.test("run exits 128+N when signal N ends CMD", () =>
     assert.deepStrictEqual(r.code, 128 + 15);
   }));
 
-Deno.test("run forwards SIGTERM to CMD", () =>
-  withHome(async (home) => {
-    await using run = spawnRun(
-      home,
-      'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done',
-    );
-    await run.readUntil("ready");
-    run.child.kill("SIGTERM");
-    const out = await run.readUntil(null);
-    const status = await run.child.status;
-    assert.deepStrictEqual(status.code, 3, out);
-    assert.match(out, /got-term/);
-    assert(
-      await waitUntil(() => !exists(`${home}/runtime.port`), 10_000),
-      "the runtime it started is gone",
-    );
-  }));
+Deno.test(
+  "run forwards SIGTERM to CMD",
+  { ignore: NO_POSIX_SIGNALS },
+  () =>
+    withHome(async (home) => {
+      await using run = spawnRun(
+        home,
+        'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done',
+      );
+      await run.readUntil("ready");
+      run.child.kill("SIGTERM");
+      const out = await run.readUntil(null);
+      const status = await run.child.status;
+      assert.deepStrictEqual(status.code, 3, out);
+      assert.match(out, /got-term/);
+      assert(
+        await waitUntil(() => !exists(`${home}/runtime.port`), 10_000),
+        "the runtime it started is gone",
+      );
+    }),
+);
 
-Deno.test("the runtime run started stops when run is SIGKILLed", () =>
+Deno.test("the runtime run started stops when run is SIGKILLed", {
+  ignore: NOT_LINUX,
+}, () =>
   withHome(async (home) => {
     await using run = spawnRun(home, 'echo "$$ $PRYX_API_URL"; exec sleep 30');
     const stragglers: number[] = [];

@@ -8,7 +8,13 @@
  */
 
 import assert from "node:assert/strict";
-import { connectWs, type RunningServer, withServer } from "../_harness/cli.ts";
+import {
+  connectWs,
+  NO_POSIX_SIGNALS,
+  NOT_LINUX,
+  type RunningServer,
+  withServer,
+} from "../_harness/cli.ts";
 import {
   mustRequest,
   type RawResponse,
@@ -571,40 +577,44 @@ Deno.test("PRYX_AUTH=token turns token auth on", async () => {
   }, { env: { PRYX_AUTH: "token" } });
 });
 
-Deno.test("the token is long, fresh per start, and only in the 0600 instance file", async () => {
-  const tokens: string[] = [];
-  for (const format of ["text", "json"]) {
-    await withServer(
-      ["--auth", "token", "--log-format", format],
-      async (server: RunningServer, home) => {
-        const token = readToken(home)!;
-        assert(token.length >= 32, `token of ${token.length} characters`);
-        assert.match(token, /^[A-Za-z0-9_-]+$/);
-        tokens.push(token);
-        assert.deepStrictEqual(
-          Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
-          0o600,
-        );
-        assert(
-          !Deno.readTextFileSync(`${home}/runtime.port`).includes(token),
-          "not in the port file",
-        );
-        const cmdline = Deno.readTextFileSync(
-          `/proc/${server.child.pid}/cmdline`,
-        );
-        assert(!cmdline.includes(token), "not on the command line");
-        // Requests with and without it must not make it appear in the log.
-        await upgrade(server.port, [["Authorization", `Bearer ${token}`]]);
-        await upgrade(server.port);
-        await publish(server.port, [["Authorization", "Bearer nope"]]);
-        const { stderr } = await server.stop("SIGTERM");
-        assert.match(stderr, /Starting server on/);
-        assert(!stderr.includes(token), `token in stderr: ${stderr}`);
-      },
-    );
-  }
-  assert(tokens[0] !== tokens[1], "each start gets a new token");
-});
+Deno.test(
+  "the token is long, fresh per start, and only in the 0600 instance file",
+  { ignore: NOT_LINUX },
+  async () => {
+    const tokens: string[] = [];
+    for (const format of ["text", "json"]) {
+      await withServer(
+        ["--auth", "token", "--log-format", format],
+        async (server: RunningServer, home) => {
+          const token = readToken(home)!;
+          assert(token.length >= 32, `token of ${token.length} characters`);
+          assert.match(token, /^[A-Za-z0-9_-]+$/);
+          tokens.push(token);
+          assert.deepStrictEqual(
+            Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
+            0o600,
+          );
+          assert(
+            !Deno.readTextFileSync(`${home}/runtime.port`).includes(token),
+            "not in the port file",
+          );
+          const cmdline = Deno.readTextFileSync(
+            `/proc/${server.child.pid}/cmdline`,
+          );
+          assert(!cmdline.includes(token), "not on the command line");
+          // Requests with and without it must not make it appear in the log.
+          await upgrade(server.port, [["Authorization", `Bearer ${token}`]]);
+          await upgrade(server.port);
+          await publish(server.port, [["Authorization", "Bearer nope"]]);
+          const { stderr } = await server.stop("SIGTERM");
+          assert.match(stderr, /Starting server on/);
+          assert(!stderr.includes(token), `token in stderr: ${stderr}`);
+        },
+      );
+    }
+    assert(tokens[0] !== tokens[1], "each start gets a new token");
+  },
+);
 
 Deno.test("--listen 0.0.0.0:0 turns token auth on by default", async () => {
   await withServer(["--listen", "0.0.0.0:0"], async ({ port }, home) => {
@@ -640,7 +650,9 @@ Deno.test("--auth none on all interfaces prints a warning and leaves the bus ope
   );
 });
 
-Deno.test("token auth is off by default on loopback, without a warning", async () => {
+Deno.test("token auth is off by default on loopback, without a warning", {
+  ignore: NO_POSIX_SIGNALS,
+}, async () => {
   await withServer([], async (server, home) => {
     assert(
       (readToken(home)?.length ?? 0) >= 32,

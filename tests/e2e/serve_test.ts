@@ -7,7 +7,13 @@
 
 import { holdAdjacentPorts } from "../_harness/net.ts";
 import assert from "node:assert/strict";
-import { connectWs, runCli, startServer, withHome } from "../_harness/cli.ts";
+import {
+  connectWs,
+  NO_POSIX_SIGNALS,
+  runCli,
+  startServer,
+  withHome,
+} from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 import { RawConnection, requestHead } from "../_harness/raw_http.ts";
 
@@ -138,25 +144,31 @@ Deno.test("GET /info returns the instance metadata", () =>
   }));
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  Deno.test(`${signal} sends runtime.shutdown and 1001, removes the files, exits 0`, () =>
-    withHome(async (home) => {
-      await using server = await startServer(home);
-      const { ws, next } = await connectWs(`ws://localhost:${server.port}/ws`);
-      const closed = new Promise<CloseEvent>((resolve) =>
-        ws.addEventListener("close", resolve)
-      );
-      const stopping = server.stop(signal);
-      const event = await next();
-      assert.deepStrictEqual([event.type, event.topic], [
-        "event",
-        "runtime.shutdown",
-      ]);
-      assert.deepStrictEqual((await closed).code, 1001);
-      const { code, stderr } = await stopping;
-      assert.deepStrictEqual(code, 0, stderr);
-      assert(!exists(`${home}/runtime.port`), "port file removed");
-      assert(!exists(`${home}/runtime.json`), "metadata file removed");
-    }));
+  Deno.test(
+    `${signal} sends runtime.shutdown and 1001, removes the files, exits 0`,
+    { ignore: NO_POSIX_SIGNALS },
+    () =>
+      withHome(async (home) => {
+        await using server = await startServer(home);
+        const { ws, next } = await connectWs(
+          `ws://localhost:${server.port}/ws`,
+        );
+        const closed = new Promise<CloseEvent>((resolve) =>
+          ws.addEventListener("close", resolve)
+        );
+        const stopping = server.stop(signal);
+        const event = await next();
+        assert.deepStrictEqual([event.type, event.topic], [
+          "event",
+          "runtime.shutdown",
+        ]);
+        assert.deepStrictEqual((await closed).code, 1001);
+        const { code, stderr } = await stopping;
+        assert.deepStrictEqual(code, 0, stderr);
+        assert(!exists(`${home}/runtime.port`), "port file removed");
+        assert(!exists(`${home}/runtime.json`), "metadata file removed");
+      }),
+  );
 }
 
 Deno.test("a fixed port is used strictly and a busy one exits 3", () =>
@@ -376,7 +388,9 @@ Deno.test("instances are independent: two names, two ports, two sets of files", 
     );
   }));
 
-Deno.test("shutdown leaves files alone that no longer describe this process", () =>
+Deno.test("shutdown leaves files alone that no longer describe this process", {
+  ignore: NO_POSIX_SIGNALS,
+}, () =>
   withHome(async (home) => {
     const server = await startServer(home);
     const foreign = {
@@ -481,42 +495,46 @@ Deno.test("serve --help and --version print to stdout and exit 0 without startin
   }
 });
 
-Deno.test("while draining, /health is 503 and a request in flight is still answered", () =>
-  withHome(async (home) => {
-    const server = await startServer(home);
-    using conn = await RawConnection.open(server.port);
-    const body = JSON.stringify({ late: true });
-    await conn.write(requestHead(server.port, {
-      method: "POST",
-      path: "/publish/late",
-      headers: [["Content-Type", "application/json"], [
-        "Content-Length",
-        String(body.length),
-      ]],
-    }));
-    await conn.write(body.slice(0, 5));
-    // Nothing observable tells that the handler is now awaiting the rest of
-    // the body; give the server ample time to dispatch the request.
-    await new Promise((r) => setTimeout(r, 250));
-    // Wait (bounded) until the server is draining, then finish the body.
-    const stopping = server.stop("SIGTERM");
-    for (
-      let i = 0;
-      i < 200 && !server.stderr().includes("Received SIGTERM");
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.match(server.stderr(), /Received SIGTERM/);
-    // Draining: /health says so while the request is still in flight.
-    const health = await fetch(`http://127.0.0.1:${server.port}/health`);
-    assert.deepStrictEqual([health.status, (await health.json()).status], [
-      503,
-      "shutting_down",
-    ]);
-    await conn.write(body.slice(5));
-    const res = await conn.readResponse(5000);
-    assert.deepStrictEqual(res?.status, 200, res?.body);
-    assert.deepStrictEqual(JSON.parse(res!.body), { delivered: 0 });
-    assert.deepStrictEqual((await stopping).code, 0);
-  }));
+Deno.test(
+  "while draining, /health is 503 and a request in flight is still answered",
+  { ignore: NO_POSIX_SIGNALS },
+  () =>
+    withHome(async (home) => {
+      const server = await startServer(home);
+      using conn = await RawConnection.open(server.port);
+      const body = JSON.stringify({ late: true });
+      await conn.write(requestHead(server.port, {
+        method: "POST",
+        path: "/publish/late",
+        headers: [["Content-Type", "application/json"], [
+          "Content-Length",
+          String(body.length),
+        ]],
+      }));
+      await conn.write(body.slice(0, 5));
+      // Nothing observable tells that the handler is now awaiting the rest of
+      // the body; give the server ample time to dispatch the request.
+      await new Promise((r) => setTimeout(r, 250));
+      // Wait (bounded) until the server is draining, then finish the body.
+      const stopping = server.stop("SIGTERM");
+      for (
+        let i = 0;
+        i < 200 && !server.stderr().includes("Received SIGTERM");
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.match(server.stderr(), /Received SIGTERM/);
+      // Draining: /health says so while the request is still in flight.
+      const health = await fetch(`http://127.0.0.1:${server.port}/health`);
+      assert.deepStrictEqual([health.status, (await health.json()).status], [
+        503,
+        "shutting_down",
+      ]);
+      await conn.write(body.slice(5));
+      const res = await conn.readResponse(5000);
+      assert.deepStrictEqual(res?.status, 200, res?.body);
+      assert.deepStrictEqual(JSON.parse(res!.body), { delivered: 0 });
+      assert.deepStrictEqual((await stopping).code, 0);
+    }),
+);

@@ -11,7 +11,6 @@ import {
   fileLimitAdvice,
   type LimitSources,
   LOW_FILE_LIMIT,
-  processLimitSources,
   readFileLimit,
   reportFileLimit,
 } from "../../lib/server/file_limit.ts";
@@ -49,7 +48,10 @@ Deno.test("a compiled binary reads its limit from the shell on Linux and macOS; 
     undefined,
   );
   assert.deepStrictEqual(
-    await readFileLimit("linux", sources({ runUlimit: async () => "" })),
+    await readFileLimit(
+      "linux",
+      sources({ runUlimit: () => Promise.resolve("") }),
+    ),
     undefined,
   );
 });
@@ -90,7 +92,7 @@ Deno.test("reportFileLimit logs once at info level when low, and nothing when hi
   await reportFileLimit(
     log,
     "linux",
-    sources({ runUlimit: async () => "1048576\n1048576\n" }),
+    sources({ runUlimit: () => Promise.resolve("1048576\n1048576\n") }),
   );
   assert.deepStrictEqual(lines.length, 1);
 });
