@@ -41,7 +41,8 @@ export async function startImpostor(
     args: [
       "run",
       "-A",
-      new URL(import.meta.url).pathname,
+      // The URL itself: a URL's pathname is no path on Windows (/C:/...).
+      import.meta.url,
       JSON.stringify(options),
     ],
     stdin: "null",
