@@ -146,7 +146,7 @@ export async function install(): Promise<number> {
         `The installed ${paths.shim} does not run ("--version" gave: ${
           new TextDecoder().decode(smoke.stderr).trim().split("\n")[0] ||
           printed || `exit ${smoke.code}`
-        }); run "deno task install" again`,
+        }); it runs "deno" from PATH: install it with "npm install -g deno@${Deno.version.deno}", then run "deno task install" again`,
       );
     }
   } finally {

@@ -277,7 +277,12 @@ ${perCommand}
   esac
   compadd -- $flags
 }
-compdef _pryx_core pryx-core`;
+# Autoloaded from $fpath as _pryx-core: complete now; sourced: register.
+if [[ $funcstack[1] == _pryx-core ]]; then
+  _pryx_core "$@"
+else
+  compdef _pryx_core pryx-core
+fi`;
 }
 
 function fishScript(): string {
