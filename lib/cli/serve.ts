@@ -16,9 +16,9 @@ import {
 } from "../shared/config.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { readDenoEnv } from "../discovery/host.ts";
-import { parseListenAddr } from "../server/listen_addr.ts";
+import { LEGACY_PORT, parseListenAddr } from "../server/listen_addr.ts";
 import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
-import { normaliseOrigin } from "../server/security.ts";
+import { normaliseAllowedHost, normaliseOrigin } from "../server/security.ts";
 import { readTokenFile } from "../server/token_file.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
 
@@ -40,6 +40,9 @@ Flags:
                          one (env ${Env.tokenFile})
   --allow-origin ORIGIN  also accept this browser origin (repeatable;
                          env ${Env.allowOrigins}, comma-separated)
+  --allow-host NAME      also accept this Host name on loopback, e.g. behind
+                         a proxy (repeatable; env ${Env.allowHosts},
+                         comma-separated; *.localhost always passes)
   --log-format text|json log format on stderr (default text)
   --quiet                log warnings and errors only
   --exit-when-idle DURATION
@@ -58,6 +61,7 @@ export const FLAGS = {
   auth: "string",
   "token-file": "string",
   "allow-origin": "list",
+  "allow-host": "list",
   "log-format": "string",
   quiet: "boolean",
   "exit-when-idle": "string",
@@ -122,12 +126,20 @@ async function serveWith(
     auth,
     ...(tokenFile === undefined ? {} : { token: readTokenFile(tokenFile) }),
     allowedOrigins: parseOrigins([
-      ...(env(Env.allowOrigins)?.split(",").map((s) => s.trim()).filter(
-        Boolean,
-      ) ?? []),
+      ...splitList(env(Env.allowOrigins)),
       ...(flags["allow-origin"] ?? []),
     ]),
+    allowedHosts: parseHosts([
+      ...splitList(env(Env.allowHosts)),
+      ...(flags["allow-host"] ?? []),
+    ]),
   };
+  if (addr.legacyPort) {
+    log.log(
+      "info",
+      `Listening on an OS-assigned port instead of ${addr.text}: ":${LEGACY_PORT}" is the legacy default and means any free port; write 127.0.0.1:${LEGACY_PORT} for that port exactly`,
+    );
+  }
   const idleText = flags["exit-when-idle"] ?? env(Env.exitWhenIdle);
   if (idleText !== undefined) {
     options.exitWhenIdleMs = parseIdleDuration(idleText);
@@ -150,6 +162,25 @@ export function parseIdleDuration(text: string): number {
     );
   }
   return ms;
+}
+
+/** `"a, b,,c"` → `["a", "b", "c"]`: a comma-separated variable. */
+function splitList(value: string | undefined): string[] {
+  return value?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+}
+
+function parseHosts(values: string[]): Set<string> {
+  const hosts = new Set<string>();
+  for (const value of values) {
+    const host = normaliseAllowedHost(value);
+    if (host === undefined) {
+      throw new UsageError(
+        `Invalid host "${value}": use a host name or IP address without scheme or port, e.g. app.localhost or host.docker.internal`,
+      );
+    }
+    hosts.add(host);
+  }
+  return hosts;
 }
 
 function parseOrigins(values: string[]): Set<string> {

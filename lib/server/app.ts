@@ -23,7 +23,7 @@ import {
 import type { StopReason } from "./stop_reasons.ts";
 import { readJsonBody } from "./body.ts";
 import {
-  isLoopbackHost,
+  isHostAllowed,
   isOriginAllowed,
   presentedToken,
   type SecurityPolicy,
@@ -210,7 +210,10 @@ export function healthFastPath(
     ) return undefined;
     const headers = req.headers;
     if (headers.has("origin")) return undefined;
-    if (policy.checkHost && !isLoopbackHost(headers.get("host"))) {
+    if (
+      policy.checkHost &&
+      !isHostAllowed(headers.get("host"), policy.allowedHosts)
+    ) {
       return undefined;
     }
     const now = Date.now();
@@ -239,8 +242,16 @@ function healthReport(
 /** Host check, Origin check and CORS, in that order, for every request. */
 function guard(policy: SecurityPolicy): MiddlewareHandler {
   return async (c, next) => {
-    if (policy.checkHost && !isLoopbackHost(c.req.header("host") ?? null)) {
-      return fail(c, 403, "forbidden_host", "Host is not a loopback name");
+    if (
+      policy.checkHost &&
+      !isHostAllowed(c.req.header("host") ?? null, policy.allowedHosts)
+    ) {
+      return fail(
+        c,
+        403,
+        "forbidden_host",
+        "Host is not a loopback name of this runtime; start it with --allow-host NAME to accept another",
+      );
     }
     const origin = c.req.header("origin") ?? null;
     if (origin === null) return await next();

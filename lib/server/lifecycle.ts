@@ -61,6 +61,11 @@ export interface ServeOptions {
   /** Extra allowed origins (`--allow-origin`). */
   allowedOrigins: ReadonlySet<string>;
   /**
+   * Extra `Host` names accepted on loopback (`--allow-host`), normalised by
+   * `normaliseAllowedHost`; the bound address is added by the server.
+   */
+  allowedHosts?: ReadonlySet<string>;
+  /**
    * Stop, as on SIGTERM, once there has been no lease and no WebSocket
    * client for this many ms (`--exit-when-idle`); counted from start too.
    * `pryx-core run` starts its runtime so: it goes when the last `run`
@@ -81,7 +86,7 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   const claim = await claimInstance(options.stateDir, options.instance);
   try {
-    const front = bindFront(options.addr, log);
+    const front = bindFront(options.addr);
     const info = describeRun(options, front.bound.port);
     // From the moment the files are published, a stop reason must stop the
     // server with a drain rather than kill it. Before that the default
@@ -152,7 +157,7 @@ interface Front {
  *
  * @throws {BindError} When the address cannot be bound.
  */
-function bindFront(addr: ListenAddr, log: Logger): Front {
+function bindFront(addr: ListenAddr): Front {
   const ready = Promise.withResolvers<Handler>();
   let handle: Handler | undefined;
   let fast: ((req: Request) => Response | undefined) | undefined;
@@ -160,11 +165,7 @@ function bindFront(addr: ListenAddr, log: Logger): Front {
   const routed = inFlight.wrap((req, info) =>
     handle ? handle(req, info) : ready.promise.then((h) => h(req, info))
   );
-  const bound = bind(
-    addr,
-    (req, info) => fast?.(req) ?? routed(req, info),
-    (msg) => log.log("warn", msg),
-  );
+  const bound = bind(addr, (req, info) => fast?.(req) ?? routed(req, info));
   return {
     bound,
     inFlight,
@@ -263,6 +264,7 @@ async function loadApp(
     hub,
     policy: {
       checkHost: options.addr.loopback,
+      allowedHosts: acceptedHosts(options),
       allowedOrigins: options.allowedOrigins,
       token: options.auth === "token" ? info.token : undefined,
       controlToken: info.token,
@@ -279,6 +281,19 @@ async function loadApp(
     hub,
     startDraining: () => draining = true,
   };
+}
+
+/**
+ * The `Host` names accepted besides the loopback names: the literal address
+ * the runtime is bound to (a client reaches `127.0.0.2` or `[::1]` by the
+ * URL it was given) and the `--allow-host` names.
+ */
+function acceptedHosts(options: ServeOptions): Set<string> {
+  const bound = options.addr.hostname;
+  return new Set([
+    bound.includes(":") ? `[${bound.toLowerCase()}]` : bound,
+    ...options.allowedHosts ?? [],
+  ]);
 }
 
 /**

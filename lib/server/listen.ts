@@ -35,20 +35,18 @@ const COMPANION_ATTEMPTS = 5;
  * Binds `addr` and serves `handler` on it. `Deno.serve` binds synchronously,
  * so a busy port is known at once.
  *
- * @param warn Called with a message when the `[::1]` companion cannot share
- * a fixed port.
- * @throws {BindError} When the port (or every port of the range) is busy or
- * the address cannot be bound.
+ * @throws {BindError} When the port (or every port of the range) is busy,
+ * also when it is free on 127.0.0.1 but taken on `[::1]`, or the address
+ * cannot be bound.
  */
 export function bind(
   addr: ListenAddr,
   handler: Handler,
-  warn: (msg: string) => void = () => {},
 ): Bound {
   let reserved = 0;
   for (const port of addr.ports) {
     // Port 0: when [::1] has the drawn port taken, draw again. A range moves
-    // on to its next port. A fixed port keeps IPv4 and says so.
+    // on to its next port. A fixed port is busy.
     const tries = port === 0 ? COMPANION_ATTEMPTS : 1;
     for (let attempt = 1; attempt <= tries; attempt++) {
       const primary = listenOn(addr.hostname, port, handler, true);
@@ -75,12 +73,12 @@ export function bind(
       if (companion !== "busy") {
         return { port: bound, servers: [primary, companion] };
       }
-      if (attempt < tries || addr.isRange) {
-        void primary.shutdown();
-        continue;
-      }
-      warn(`Port ${bound} is taken on [::1]; serving on 127.0.0.1 only`);
-      return { port: bound, servers: [primary] };
+      // Another program has this port on [::1] only: clients whose
+      // localhost resolves to ::1 would reach it, so the port is busy. An
+      // OS-assigned port is drawn again; a range moves on.
+      void primary.shutdown();
+      if (attempt < tries || addr.isRange) continue;
+      throw new BindError(busyOnIpv6Message(addr.text, bound));
     }
   }
   if (addr.isRange) {
@@ -97,6 +95,14 @@ export function bind(
       addr.ports[0]
     } is in use; stop what uses it or listen on :0`,
   );
+}
+
+/**
+ * The error for a strict port that is free on 127.0.0.1 but held on
+ * `[::1]` by another program.
+ */
+export function busyOnIpv6Message(text: string, port: number): string {
+  return `Cannot listen on ${text}: port ${port} is in use on [::1] by another program (clients whose localhost is ::1 would reach it); stop what uses it or listen on :0`;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ListenAddr {
   allInterfaces: boolean;
   /** The address as the user wrote it, for messages. */
   text: string;
+  /** `:3000` was given and rewritten to an OS-assigned port (log it). */
+  legacyPort: boolean;
 }
 
 /** The legacy fixed port that older configs use, treated as "any port". */
@@ -67,9 +69,9 @@ export function parseListenAddr(text: string): ListenAddr {
     }
   }
   const { ports, isRange } = parsePorts(portText, bad);
-  if (host === "" && !isRange && ports[0] === LEGACY_PORT && text === ":3000") {
-    ports[0] = 0;
-  }
+  const legacyPort = host === "" && !isRange && ports[0] === LEGACY_PORT &&
+    text === `:${LEGACY_PORT}`;
+  if (legacyPort) ports[0] = 0;
   let hostname: string;
   if (host === "" || host === "localhost") hostname = "127.0.0.1";
   else if (isIpv4(host) || isIpv6(host)) hostname = host;
@@ -86,6 +88,7 @@ export function parseListenAddr(text: string): ListenAddr {
     loopback: isLoopbackIp(hostname),
     allInterfaces,
     text,
+    legacyPort,
   };
 }
 

@@ -10,6 +10,12 @@
 export interface SecurityPolicy {
   /** Refuse requests whose `Host` is not a loopback name (on when bound to loopback). */
   checkHost: boolean;
+  /**
+   * Host names accepted besides `localhost`, `127.0.0.1`, `[::1]` and
+   * `*.localhost`, lower case, without a port: the literal address the
+   * runtime is bound to (`127.0.0.2`, `[::1]`) and the `--allow-host` names.
+   */
+  allowedHosts: ReadonlySet<string>;
   /** Exact origins allowed besides loopback ones (`--allow-origin`). */
   allowedOrigins: ReadonlySet<string>;
   /** The bearer token of the bus (`/ws`, `/publish`, `/info`), when token auth is on. */
@@ -18,16 +24,86 @@ export interface SecurityPolicy {
   controlToken: string;
 }
 
-const LOOPBACK_HOST_RE = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
 const LOOPBACK_ORIGIN_RE =
   /^https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
 
+/** The loopback names every runtime bound to loopback answers to. */
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set([
+  "localhost",
+  "127.0.0.1",
+  "[::1]",
+]);
+
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+const DNS_NAME_RE =
+  /^(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+
 /**
- * Whether a `Host` header names this machine's loopback interface:
- * `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
+ * Whether a `Host` header names this runtime on the loopback interface
+ * (the defence against DNS rebinding): `localhost`, `127.0.0.1`, `[::1]`,
+ * a name under `.localhost` (it resolves to loopback by definition, RFC
+ * 6761 section 6.3), or a name of `allowed` (the bound address,
+ * `--allow-host`); each with or without a port.
+ *
+ * @param allowed Lower-case names without a port (see
+ * {@linkcode normaliseAllowedHost}).
  */
-export function isLoopbackHost(host: string | null): boolean {
-  return host !== null && LOOPBACK_HOST_RE.test(host);
+export function isHostAllowed(
+  host: string | null,
+  allowed: ReadonlySet<string> = new Set(),
+): boolean {
+  const name = hostName(host);
+  if (name === undefined) return false;
+  return LOOPBACK_NAMES.has(name) || allowed.has(name) ||
+    (name.endsWith(".localhost") && DNS_NAME_RE.test(name));
+}
+
+/**
+ * The name part of a `Host` header, lower case: `"[::1]:80"` → `"[::1]"`,
+ * `"App.localhost"` → `"app.localhost"`; `undefined` when the header is
+ * missing or not `name[:port]` (RFC 9110 section 7.2).
+ */
+function hostName(host: string | null): string | undefined {
+  if (host === null || host === "") return undefined;
+  let name = host;
+  let port: string | undefined;
+  if (host.startsWith("[")) {
+    const close = host.indexOf("]");
+    if (close < 0) return undefined;
+    name = host.slice(0, close + 1);
+    const rest = host.slice(close + 1);
+    if (rest !== "") {
+      if (rest[0] !== ":") return undefined;
+      port = rest.slice(1);
+    }
+    if (!/^\[[0-9a-f:.]+\]$/i.test(name)) return undefined;
+  } else {
+    const colon = host.lastIndexOf(":");
+    if (colon >= 0) {
+      name = host.slice(0, colon);
+      port = host.slice(colon + 1);
+    }
+    if (!/^[a-z0-9.-]+$/i.test(name)) return undefined;
+  }
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) return undefined;
+  return name.toLowerCase();
+}
+
+/**
+ * Turns an `--allow-host` / `PRYX_ALLOW_HOSTS` value into the form
+ * {@linkcode isHostAllowed} compares: lower case, IPv6 in brackets, no port.
+ *
+ * @returns The name, or `undefined` when it is not a host name or IP
+ * literal (a URL, a port, a wildcard, spaces).
+ */
+export function normaliseAllowedHost(value: string): string | undefined {
+  const text = value.trim().toLowerCase();
+  if (text.includes(":") && !text.startsWith("[")) {
+    // A bare IPv6 literal: bracket it, as it appears in a Host header.
+    return /^[0-9a-f:.]+$/.test(text) ? `[${text}]` : undefined;
+  }
+  const name = hostName(text);
+  return name !== undefined && name === text ? name : undefined;
 }
 
 /**

@@ -248,9 +248,22 @@ Deno.test("the legacy :3000 takes an OS-assigned port even when 3000 is busy", (
     try {
       await using server = await startServer(home, ["--listen", ":3000"]);
       assert(server.port !== 3000, `got ${server.port}`);
+      // The rewrite is said, in one line, so a user who typed 3000 knows.
+      const said = server.stderr().split("\n").filter((l) =>
+        l.includes("OS-assigned port instead of :3000")
+      );
+      assert.equal(said.length, 1, server.stderr());
     } finally {
       holder?.close();
     }
+  }));
+
+Deno.test("the legacy rewrite is logged for PRYX_LISTEN_ADDR too", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home, [], {
+      env: { PRYX_LISTEN_ADDR: ":3000" },
+    });
+    assert.match(server.stderr(), /OS-assigned port instead of :3000/);
   }));
 
 Deno.test("all interfaces serve on every address and default to token auth", () =>
@@ -453,32 +466,70 @@ Deno.test("temp files of an owner killed while publishing are removed, another i
     ]);
   }));
 
-Deno.test("a fixed port taken on [::1] only is served on 127.0.0.1 with a warning", () =>
-  withHome(async (home) => {
-    let holder: Deno.Listener;
-    try {
-      holder = Deno.listen({ hostname: "::1", port: 0 });
-    } catch {
-      return; // no IPv6 loopback here: nothing to share
-    }
-    const port = (holder.addr as Deno.NetAddr).port;
-    try {
-      await using server = await startServer(home, [
-        "--listen",
-        `127.0.0.1:${port}`,
-      ]);
-      assert.deepStrictEqual(server.port, port);
-      assert.match(
-        server.stderr(),
-        new RegExp(`Port ${port} is taken on \\[::1\\]`),
-      );
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      assert.deepStrictEqual(res.status, 200);
-      await res.body?.cancel();
-    } finally {
-      holder.close();
-    }
-  }));
+/** Whether this machine has an IPv6 loopback to listen on. */
+function hasIpv6Loopback(): boolean {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "a strict port held by another program on [::1] only is busy: exit 3 naming the port",
+  ignore: !hasIpv6Loopback(),
+  fn: () =>
+    withHome(async (home) => {
+      using holder = Deno.listen({ hostname: "::1", port: 0 });
+      const port = (holder.addr as Deno.NetAddr).port;
+      for (const listen of [`:${port}`, `127.0.0.1:${port}`, `${port}`]) {
+        const r = await runCli(["serve", "--listen", listen], {
+          env: { PRYX_HOME: home },
+        });
+        assert.deepStrictEqual(r.code, 3, `${listen}: ${r.stderr}`);
+        assertOneLineError(r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(`port ${port} is in use on \\[::1\\]`),
+        );
+        assert(!exists(`${home}/runtime.port`), "nothing published");
+      }
+    }),
+});
+
+Deno.test({
+  name: "a range skips a port held by another program on [::1] only",
+  ignore: !hasIpv6Loopback(),
+  fn: () =>
+    withHome(async (home) => {
+      // [::1]:P held by "another program", P+1 free on both families.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        using holder = Deno.listen({ hostname: "::1", port: 0 });
+        const port = (holder.addr as Deno.NetAddr).port;
+        if (port >= 65535 || !portFree(port + 1)) continue;
+        await using server = await startServer(home, [
+          "--listen",
+          `127.0.0.1:${port}-${port + 1}`,
+        ]);
+        assert.deepStrictEqual(server.port, port + 1);
+        return;
+      }
+      assert.fail("no free pair of adjacent ports in 20 tries");
+    }),
+});
+
+/** Whether `port` is free on 127.0.0.1 and [::1]. */
+function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    Deno.listen({ hostname: "::1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 Deno.test("serve --help and --version print to stdout and exit 0 without starting", async () => {
   const help = await runCli(["serve", "--help"]);

@@ -29,6 +29,12 @@ Deno.test("the legacy :3000 means any port, but a host-qualified 3000 is strict"
   assert.deepStrictEqual(parseListenAddr(":3000").ports, [0]);
   assert.deepStrictEqual(parseListenAddr("127.0.0.1:3000").ports, [3000]);
   assert.deepStrictEqual(parseListenAddr("0.0.0.0:3000").ports, [3000]);
+  assert.deepStrictEqual(
+    [":3000", "127.0.0.1:3000", "3000", ":0"].map((t) =>
+      parseListenAddr(t).legacyPort
+    ),
+    [true, false, false, false],
+  );
 });
 
 Deno.test("a host-less address means loopback, never all interfaces", () => {

@@ -8,8 +8,9 @@
 import assert from "node:assert/strict";
 import {
   generateToken,
-  isLoopbackHost,
+  isHostAllowed,
   isOriginAllowed,
+  normaliseAllowedHost,
   normaliseOrigin,
   presentedToken,
   timingSafeEqual,
@@ -17,7 +18,7 @@ import {
 
 const NONE: ReadonlySet<string> = new Set();
 
-Deno.test("isLoopbackHost accepts localhost, 127.0.0.1 and [::1] with or without a port", () => {
+Deno.test("isHostAllowed accepts localhost, 127.0.0.1, [::1] and *.localhost with or without a port", () => {
   for (
     const host of [
       "localhost",
@@ -27,13 +28,16 @@ Deno.test("isLoopbackHost accepts localhost, 127.0.0.1 and [::1] with or without
       "127.0.0.1:38124",
       "[::1]",
       "[::1]:65535",
+      "app.localhost",
+      "App.LocalHost:5173",
+      "a.b-c.localhost:1",
     ]
   ) {
-    assert(isLoopbackHost(host), `${host} should pass`);
+    assert(isHostAllowed(host), `${host} should pass`);
   }
 });
 
-Deno.test("isLoopbackHost refuses missing, empty, foreign and look-alike hosts", () => {
+Deno.test("isHostAllowed refuses missing, empty, foreign and look-alike hosts", () => {
   for (
     const host of [
       null,
@@ -45,8 +49,13 @@ Deno.test("isLoopbackHost refuses missing, empty, foreign and look-alike hosts",
       "localhost.",
       "127.0.0.1.nip.io",
       "127.0.0.1.evil.example:80",
-      "evil.localhost",
       "127.0.0.2",
+      "-x.localhost",
+      ".localhost",
+      "a..localhost",
+      "app.localhost.",
+      "app_x.localhost",
+      "localhost.localhost.evil.example",
       "0.0.0.0",
       "::1",
       "[::1",
@@ -61,7 +70,48 @@ Deno.test("isLoopbackHost refuses missing, empty, foreign and look-alike hosts",
       "2130706433",
     ]
   ) {
-    assert(!isLoopbackHost(host), `${JSON.stringify(host)} should fail`);
+    assert(!isHostAllowed(host), `${JSON.stringify(host)} should fail`);
+  }
+});
+
+Deno.test("isHostAllowed accepts the bound address and the --allow-host names, with or without a port", () => {
+  const allowed = new Set(["127.0.0.2", "host.docker.internal", "[::1]"]);
+  for (
+    const host of [
+      "127.0.0.2",
+      "127.0.0.2:4000",
+      "host.docker.internal",
+      "HOST.docker.internal:80",
+    ]
+  ) {
+    assert(isHostAllowed(host, allowed), `${host} should pass`);
+  }
+  for (
+    const host of ["127.0.0.3", "docker.internal", "x.host.docker.internal"]
+  ) {
+    assert(!isHostAllowed(host, allowed), `${host} should fail`);
+  }
+});
+
+Deno.test("normaliseAllowedHost takes names and IP literals, never ports, URLs or wildcards", () => {
+  assert.deepStrictEqual(
+    ["Host.Docker.Internal", " app.test ", "127.0.0.2", "::1", "[::1]"].map(
+      normaliseAllowedHost,
+    ),
+    ["host.docker.internal", "app.test", "127.0.0.2", "[::1]", "[::1]"],
+  );
+  for (
+    const bad of [
+      "",
+      "app.test:80",
+      "http://app.test",
+      "*.test",
+      "a b",
+      "[::1]:80",
+      "user@x",
+    ]
+  ) {
+    assert.deepStrictEqual(normaliseAllowedHost(bad), undefined, bad);
   }
 });
 
