@@ -103,10 +103,7 @@ export function createApp(state: AppState): Hono {
     state.stop({ kind: "control" });
     return c.json({ status: "shutting_down" }, 202);
   });
-  app.all(
-    "/control/shutdown",
-    (c) => fail(c, 405, "method_not_allowed", "Use POST", { Allow: "POST" }),
-  );
+  app.all("/control/shutdown", methodNotAllowed("POST"));
 
   const auth = requireToken(policy);
 
@@ -171,6 +168,13 @@ export function createApp(state: AppState): Hono {
     return c.json(visible);
   });
 
+  // A known route asked with another method: 405 with the methods it takes
+  // (RFC 9110 section 15.5.6), not 404. Registered after the routes, so
+  // only what they did not answer gets here.
+  app.all("/health", methodNotAllowed("GET, HEAD"));
+  app.all("/ws", methodNotAllowed("GET"));
+  app.all("/publish/:topic", methodNotAllowed("POST"));
+  app.all("/info", methodNotAllowed("GET, HEAD"));
   app.notFound((c) => fail(c, 404, "not_found", "No such route"));
   app.onError((err, c) => {
     state.log.log("error", `Request failed: ${err.message}`, {
@@ -296,6 +300,14 @@ function requireToken(policy: SecurityPolicy): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/** The 405 answer of a route that takes only the methods of `allow`. */
+function methodNotAllowed(allow: string): (c: Context) => Response {
+  return (c) =>
+    fail(c, 405, "method_not_allowed", `Use ${allow.replace(", ", " or ")}`, {
+      Allow: allow,
+    });
 }
 
 function fail(

@@ -13,9 +13,14 @@ import {
   runCli,
   startServer,
   withHome,
+  withServer,
 } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
-import { RawConnection, requestHead } from "../_harness/raw_http.ts";
+import {
+  mustRequest,
+  RawConnection,
+  requestHead,
+} from "../_harness/raw_http.ts";
 
 /** A port that was free a moment ago. */
 function freePort(): number {
@@ -589,3 +594,26 @@ Deno.test(
       assert.deepStrictEqual((await stopping).code, 0);
     }),
 );
+
+Deno.test("a known route asked with another method gets 405 with Allow; an unknown route 404", () =>
+  withServer([], async ({ port }) => {
+    for (
+      const [method, path, allow] of [
+        ["POST", "/health", "GET, HEAD"],
+        ["DELETE", "/health", "GET, HEAD"],
+        ["PUT", "/ws", "GET"],
+        ["GET", "/publish/topic", "POST"],
+        ["DELETE", "/info", "GET, HEAD"],
+        ["GET", "/control/shutdown", "POST"],
+      ]
+    ) {
+      const res = await mustRequest(port, { method, path });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.get("allow"), allow, `${method} ${path}`);
+      assert.equal(JSON.parse(res.body).error, "method_not_allowed");
+    }
+    const head = await mustRequest(port, { method: "HEAD", path: "/health" });
+    assert.equal(head.status, 200);
+    const none = await mustRequest(port, { method: "POST", path: "/nowhere" });
+    assert.equal(none.status, 404);
+  }));
