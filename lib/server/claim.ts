@@ -20,7 +20,12 @@ import {
 } from "../shared/instance_files.ts";
 import { acquireInstanceLock } from "../shared/lock.ts";
 import { checkHealth } from "../discovery/health.ts";
-import { ensureStateDir, removeInstanceFile } from "../shared/state_dir.ts";
+import {
+  ensureStateDir,
+  type ModeNotice,
+  removeInstanceFile,
+  tightenStateDir,
+} from "../shared/state_dir.ts";
 
 /** How long a losing start waits for the owner's metadata, to name it, in ms. */
 const OWNER_WAIT_MS = 3000;
@@ -58,9 +63,11 @@ export interface Claim {
 }
 
 /**
- * Claims `instance` in `stateDir`: creates the directory (0700), takes the
- * lock (retrying briefly, as a reader's liveness check may hold it for a
- * moment), and removes a dead owner's port, metadata and temp files.
+ * Claims `instance` in `stateDir`: creates the directory (0700) or makes an
+ * existing one private ({@linkcode tightenStateDir}, said through
+ * `onNotice`), takes the lock (retrying briefly, as a reader's liveness
+ * check may hold it for a moment), and removes a dead owner's port,
+ * metadata and temp files.
  *
  * @throws {AlreadyRunningError} When a live process holds the lock.
  * @throws {StateDirError} When the state directory is unusable.
@@ -68,8 +75,11 @@ export interface Claim {
 export async function claimInstance(
   stateDir: string,
   instance: string,
+  onNotice: (notice: ModeNotice) => void = () => {},
 ): Promise<Claim> {
   const present = ensureStateDir(stateDir);
+  const notice = tightenStateDir(stateDir, present);
+  if (notice !== undefined) onNotice(notice);
   const paths = instancePaths(stateDir, instance);
   const names = {
     port: instance + Suffix.port,

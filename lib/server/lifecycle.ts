@@ -84,7 +84,11 @@ export interface ServeOptions {
  * @throws {StateDirError} When the state directory is unusable.
  */
 export async function serve(options: ServeOptions, log: Logger): Promise<void> {
-  const claim = await claimInstance(options.stateDir, options.instance);
+  const claim = await claimInstance(
+    options.stateDir,
+    options.instance,
+    ({ level, message }) => log.log(level, message),
+  );
   try {
     const front = bindFront(options.addr);
     const info = describeRun(options, front.bound.port);

@@ -169,6 +169,16 @@ export function isTempFileOf(name: string, target: string): boolean {
 }
 
 const TEMP_TAIL = /^\d+\.[a-z0-9]+\.tmp$/;
+const TEMP_NAME = /^\.(.+)\.\d+\.[a-z0-9]+\.tmp$/;
+
+/**
+ * The file a temp file of {@linkcode tempPathFor} was made for:
+ * `.runtime.port.123.k2x9q1.tmp` → `runtime.port`; `undefined` for any
+ * other name.
+ */
+export function tempFileTarget(name: string): string | undefined {
+  return TEMP_NAME.exec(name)?.[1];
+}
 
 /** An operating system as `Deno.build.os` names it. */
 type Os = typeof Deno.build.os;

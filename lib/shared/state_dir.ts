@@ -5,7 +5,9 @@
  * @module
  */
 
+import { tempFileTarget } from "./atomic_write.ts";
 import { StateDirError } from "./errors.ts";
+import { instanceOfFile } from "./instance_files.ts";
 
 /**
  * Makes sure `dir` exists and is a directory, creating it (and parents) with
@@ -28,6 +30,71 @@ export function ensureStateDir(dir: string): Set<string> {
       `Cannot use state directory "${dir}": ${why}; set PRYX_HOME or --state-dir to a writable directory`,
     );
   }
+}
+
+/** Permission bits that let others than the owner in. */
+const OTHERS = 0o077;
+
+/**
+ * Whether `name` is a file pryx-core puts in a state directory: an instance
+ * file (`.port`, `.json`, `.lock`) or one of their temp files.
+ */
+export function isStateFile(name: string): boolean {
+  const target = tempFileTarget(name) ?? name;
+  return instanceOfFile(target) !== undefined;
+}
+
+/**
+ * What {@linkcode tightenStateDir} did: nothing (`undefined`), tightened the
+ * mode (`info`), or left a wide mode it should not change (`warn`); each
+ * with the one line to log.
+ */
+export type ModeNotice = { level: "info" | "warn"; message: string };
+
+/**
+ * Makes an existing state directory private (0700) when others may read or
+ * enter it: it holds the runtime's tokens. Only a directory that holds
+ * nothing but pryx-core's files (or nothing) and that this user may chmod
+ * (its owner) is changed; a shared one (a home directory, `/tmp` with its
+ * sticky bit) or another user's is left as it is and named in a warning.
+ *
+ * @param names The entries of the directory (from {@linkcode ensureStateDir}).
+ * @param os Windows has no Unix modes (access is its ACLs): nothing to do.
+ * @returns The line to log, or `undefined` when the mode is private already.
+ */
+export function tightenStateDir(
+  dir: string,
+  names: ReadonlySet<string>,
+  os: typeof Deno.build.os = Deno.build.os,
+): ModeNotice | undefined {
+  if (os === "windows") return undefined;
+  const info = Deno.statSync(dir);
+  const mode = (info.mode ?? 0) & 0o7777;
+  if ((mode & OTHERS) === 0) return undefined;
+  const shown = mode.toString(8).padStart(4, "0");
+  // A sticky directory (/tmp) or one with other files is shared: not ours
+  // to close. Ownership is left to chmod itself (only the owner may), as
+  // reading the uid would need --allow-sys.
+  let why = "it holds other files";
+  if ((mode & 0o1000) === 0 && [...names].every(isStateFile)) {
+    try {
+      Deno.chmodSync(dir, 0o700);
+      return {
+        level: "info",
+        message:
+          `Made state directory ${dir} private: mode ${shown} -> 0700 (it holds the runtime's tokens)`,
+      };
+    } catch (err) {
+      why = err instanceof Deno.errors.PermissionDenied
+        ? "it belongs to another user"
+        : (err as Error).message.split("\n", 1)[0];
+    }
+  }
+  return {
+    level: "warn",
+    message:
+      `State directory ${dir} is open to other users (mode ${shown}) and left as it is because ${why}; run "chmod 700 ${dir}" or use a private directory (PRYX_HOME)`,
+  };
 }
 
 /**

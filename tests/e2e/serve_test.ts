@@ -617,3 +617,41 @@ Deno.test("a known route asked with another method gets 405 with Allow; an unkno
     const none = await mustRequest(port, { method: "POST", path: "/nowhere" });
     assert.equal(none.status, 404);
   }));
+
+Deno.test({
+  name:
+    "an existing state directory open to others is made private (0700) with one log line",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withHome(async (home) => {
+      const state = `${home}/state`;
+      Deno.mkdirSync(state);
+      Deno.chmodSync(state, 0o755);
+      Deno.writeTextFileSync(`${state}/old.port`, "1\n");
+      await using server = await startServer(state);
+      assert.equal(Deno.statSync(state).mode! & 0o777, 0o700);
+      const lines = server.stderr().split("\n").filter((l) =>
+        l.includes("private")
+      );
+      assert.equal(lines.length, 1, server.stderr());
+      assert.match(lines[0], /0755 -> 0700/);
+    }),
+});
+
+Deno.test({
+  name:
+    "a shared state directory open to others is left as it is, with one warning",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withHome(async (home) => {
+      Deno.chmodSync(home, 0o755);
+      Deno.writeTextFileSync(`${home}/notes.txt`, "mine");
+      await using server = await startServer(home);
+      assert.equal(Deno.statSync(home).mode! & 0o777, 0o755);
+      const lines = server.stderr().split("\n").filter((l) =>
+        l.includes("open to other users")
+      );
+      assert.equal(lines.length, 1, server.stderr());
+      assert.match(lines[0], /chmod 700/);
+    }),
+});
