@@ -14,9 +14,9 @@ import { parseDuration } from "./args.ts";
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
 import { DEFAULT_WAIT_MS, Env } from "../shared/config.ts";
-import type { FoundRuntime } from "../discovery/discover.ts";
+import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
 import { planDiscovery } from "../discovery/plan.ts";
-import { notFound } from "../discovery/report.ts";
+import { notFound, waitingMessage } from "../discovery/report.ts";
 import { discoverSettled, waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 import { currentHost } from "../discovery/host.ts";
@@ -99,11 +99,19 @@ export async function discoverCommand(args: string[]): Promise<number> {
   });
   // Stale candidates are reported on stderr; when nothing is found they go
   // into the one line of the error instead of lines of their own.
-  const stale: string[] = [];
-  const report = (message: string) => stale.push(message);
-  const outcome = waitMs === undefined
+  const seen = new Set<string>();
+  const report = (message: string) => seen.add(message);
+  let outcome = waitMs === undefined
     ? await discoverSettled(host, plan, report)
-    : await waitForDiscovery(host, plan, waitMs, report);
+    : await discoverOnce(host, plan, report);
+  if (outcome.runtime === undefined && waitMs !== undefined) {
+    // Minutes of silence look like a hang: say once what it waits for.
+    if (!flags.quiet) {
+      console.error(`pryx-core: ${waitingMessage(plan, waitMs)}`);
+    }
+    outcome = await waitForDiscovery(host, plan, waitMs, report);
+  }
+  const stale = [...seen];
   if (outcome.runtime === undefined) throw notFound(outcome, waitMs, stale);
   for (const message of stale) console.error(`pryx-core: ${message}`);
   if (!flags.quiet) writeStdout(formatRuntime(outcome.runtime, format));

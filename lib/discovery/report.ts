@@ -10,6 +10,8 @@ import { Env, formatMs, SERVICE } from "../shared/config.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { DiscoverOutcome } from "./discover.ts";
 import type { InstanceStatus } from "./inspect.ts";
+import type { DiscoverPlan } from "./plan.ts";
+import { instancePaths } from "../shared/instance_files.ts";
 
 /**
  * How many stale candidates a discovery reports one line each; the rest are
@@ -75,6 +77,27 @@ export function notFound(
   return new NotFoundError(
     `${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`,
   );
+}
+
+/**
+ * The line `discover --wait` prints once when nothing is live yet: what it
+ * waits for, and for how long.
+ *
+ * @example
+ * ```ts
+ * waitingMessage(plan, 30_000);
+ * // 'Waiting up to 30 s for instance "runtime" to be live (/home/me/.pryx/runtime.port)'
+ * ```
+ */
+export function waitingMessage(plan: DiscoverPlan, waitMs: number): string {
+  const what = plan.source === "override"
+    ? `${Env.apiUrl}=${plan.override.url} to answer`
+    : `instance "${plan.instance}" to be live (${
+      instancePaths(plan.stateDir, plan.instance).port
+    }${plan.any ? ", or any other instance there" : ""}${
+      plan.probeText === undefined ? "" : `, or ports ${plan.probeText}`
+    })`;
+  return `Waiting up to ${formatMs(waitMs)} for ${what}`;
 }
 
 /** `"Skipping x"` → `"skipping x"`: a message continued inside a sentence. */

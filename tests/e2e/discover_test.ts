@@ -309,3 +309,22 @@ Deno.test("an override needs no home directory, in the CLI and the client", () =
     assert.equal(record.error, null);
     assert.equal(record.runtime?.port, server.port);
   }));
+
+Deno.test("discover --wait says once on stderr what it waits for, unless --quiet or already live", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    const r = await runCli(["discover", "--wait", "300ms"], { env });
+    assert.equal(r.code, 1);
+    const waiting = r.stderr.split("\n").filter((l) => l.includes("Waiting"));
+    assert.deepEqual(waiting, [
+      `pryx-core: Waiting up to 300 ms for instance "runtime" to be live (${home}/runtime.port)`,
+    ]);
+    const quiet = await runCli(["discover", "--wait", "300ms", "--quiet"], {
+      env,
+    });
+    assert(!quiet.stderr.includes("Waiting"), quiet.stderr);
+    await using server = await startServer(home);
+    const live = await runCli(["discover", "--wait"], { env });
+    assert.equal(live.stdout, `${server.port}\n`);
+    assert.equal(live.stderr, "");
+  }));
