@@ -42,6 +42,7 @@ const DISCOVERY_ENTRIES = [
   "cli/discover.ts",
   "cli/list.ts",
   "cli/stop.ts",
+  "cli/prune.ts",
   "client.ts",
   ...Array.from(Deno.readDirSync(new URL("discovery/", LIB)))
     .filter((e) => e.name.endsWith(".ts"))

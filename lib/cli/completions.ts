@@ -24,6 +24,7 @@ import { type SubcommandName, SUBCOMMANDS } from "./main.ts";
 import { FLAGS as RUN_FLAGS } from "./run.ts";
 import { FLAGS as SERVE_FLAGS } from "./serve.ts";
 import { FLAGS as STOP_FLAGS } from "./stop.ts";
+import { FLAGS as PRUNE_FLAGS } from "./prune.ts";
 import { Env, resolveStateDir } from "../shared/config.ts";
 import { instanceOfFile } from "../shared/instance_files.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
@@ -67,6 +68,7 @@ export const SUBCOMMAND_FLAGS: Record<SubcommandName, FlagSpec> = {
   discover: { ...DISCOVER_FLAGS, help: "boolean" },
   list: { ...LIST_FLAGS, help: "boolean" },
   stop: { ...STOP_FLAGS, help: "boolean" },
+  prune: { ...PRUNE_FLAGS, help: "boolean" },
   run: { ...RUN_FLAGS, help: "boolean" },
   completions: { ...FLAGS, help: "boolean" },
 };

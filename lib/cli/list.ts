@@ -19,11 +19,13 @@ import { ExitCode } from "../shared/errors.ts";
 /** Help text of `pryx-core list`. */
 export const LIST_USAGE = `Usage: pryx-core list [flags]
 
-List every instance of the state directory: live (lock held and /health
-agrees), stale (left by a process that is gone), starting, or stopped.
+List the instances of the state directory: live (lock held and /health
+agrees), stale (left by a process that is gone), starting, or stopped (only
+a lock file left, e.g. by a start that failed; shown with --all).
 
 Flags:
   --json            print a JSON array instead of a table
+  --all             also list stopped instances ("pryx-core prune" removes them)
   --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
   --no-check        trust the files without checking lock and /health
   -h, --help        show this help
@@ -32,6 +34,7 @@ Flags:
 /** The flags of `list` (also what the shell completions offer). */
 export const FLAGS = {
   json: "boolean",
+  all: "boolean",
   "state-dir": "string",
   "no-check": "boolean",
 } as const;
@@ -76,7 +79,19 @@ export async function listCommand(args: string[]): Promise<number> {
     check: !flags["no-check"],
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
   });
-  const entries = statuses.map(toEntry);
+  // A lock file alone is what every failed start leaves: noise, unless asked.
+  const shown = flags.all
+    ? statuses
+    : statuses.filter((s) => s.state !== "stopped");
+  const hidden = statuses.length - shown.length;
+  const entries = shown.map(toEntry);
+  if (hidden > 0) {
+    console.error(
+      `pryx-core: ${hidden} stopped instance${
+        hidden === 1 ? "" : "s"
+      } (a lock file alone) not shown; --all shows them, "pryx-core prune" removes them`,
+    );
+  }
   if (flags.json) {
     writeStdout(JSON.stringify(entries, null, 2) + "\n");
   } else if (entries.length === 0) {

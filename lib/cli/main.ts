@@ -26,6 +26,7 @@ export const SUBCOMMANDS = {
   discover: "print where a live runtime is",
   list: "list the instances of the state directory",
   stop: "stop a live instance",
+  prune: "remove the files of instances whose owner is gone",
   run: "start or reuse a runtime, then run a command against it",
   completions: "print a shell completion script: bash, zsh or fish",
 } as const;
@@ -57,6 +58,7 @@ const COMMANDS: Record<SubcommandName, () => Promise<Command>> = {
   discover: async () => (await import("./discover.ts")).discoverCommand,
   list: async () => (await import("./list.ts")).listCommand,
   stop: async () => (await import("./stop.ts")).stopCommand,
+  prune: async () => (await import("./prune.ts")).pruneCommand,
   run: async () => (await import("./run.ts")).runCommand,
   completions: async () =>
     (await import("./completions.ts")).completionsCommand,

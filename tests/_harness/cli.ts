@@ -9,6 +9,7 @@ const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
 import { fileURLToPath } from "node:url";
 import { RUNTIME_PERMISSIONS } from "../../lib/shared/config.ts";
+import { isInstanceLocked } from "../../lib/shared/lock.ts";
 
 export { RUNTIME_PERMISSIONS };
 
@@ -407,4 +408,22 @@ export async function waitUntil(
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Waits until no process holds the lock of `instance` in `home`: a runtime
+ * that `run` started has exited (it stops by itself once idle), so the
+ * directory can be removed.
+ *
+ * @returns Whether it was free within `timeoutMs`.
+ */
+export function waitForLockFree(
+  home: string,
+  instance = "runtime",
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  return waitUntil(
+    () => !isInstanceLocked(`${home}/${instance}.lock`),
+    timeoutMs,
+  );
 }

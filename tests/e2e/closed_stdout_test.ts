@@ -16,6 +16,8 @@ const QUIET_ENDS: [string[], number][] = [
   [["discover", "--env"], 0],
   [["list"], 0],
   [["list", "--json"], 0],
+  [["prune", "--json"], 0],
+  [["prune", "--help"], 0],
   [["--help"], 0],
   [["help"], 0],
   [["--version"], 0],

@@ -10,7 +10,13 @@
 import assert from "node:assert/strict";
 import { buildClient } from "../../scripts/build_client.ts";
 import { denoClientDiscover, nodeClientDiscover } from "../_harness/client.ts";
-import { runCli, startServer, tempHome, withHome } from "../_harness/cli.ts";
+import {
+  runCli,
+  startServer,
+  tempHome,
+  waitForLockFree,
+  withHome,
+} from "../_harness/cli.ts";
 
 const DEAD_PROXY = "http://127.0.0.1:9";
 
@@ -71,6 +77,7 @@ Deno.test("run starts its own runtime and waits for it through a dead proxy sett
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^http:\/\/127\.0\.0\.1:\d+\n$/);
+    assert(await waitForLockFree(home), "the runtime run started is gone");
   }));
 
 Deno.test("the client module on Deno ignores proxy variables for loopback checks", () =>

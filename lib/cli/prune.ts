@@ -1,0 +1,149 @@
+/**
+ * `pryx-core prune`: removes the files of instances whose lock is free
+ * (the owner is gone, or never got past its start): `.port`, `.json`,
+ * `.lock` and the temp files of interrupted writes. Never those of a live
+ * or starting instance: prune takes the instance lock itself while it
+ * removes, so a server that starts meanwhile waits for it (its claim
+ * retries the lock briefly) and then writes its files anew.
+ *
+ * Loads no server module, no `node:` built-in and no `npm:` package.
+ *
+ * @module
+ */
+
+import { openCommand } from "./command.ts";
+import { writeStdout } from "./output.ts";
+import { currentHost } from "../discovery/host.ts";
+import { tempFileTarget } from "../shared/atomic_write.ts";
+import { Env, resolveStateDir } from "../shared/config.ts";
+import { ExitCode } from "../shared/errors.ts";
+import { instanceOfFile, instancePaths } from "../shared/instance_files.ts";
+import { acquireInstanceLock, isInstanceLocked } from "../shared/lock.ts";
+import { removeInstanceFile } from "../shared/state_dir.ts";
+
+/** Help text of `pryx-core prune`. */
+export const PRUNE_USAGE = `Usage: pryx-core prune [flags]
+
+Remove the files of every instance whose lock is free: stale instances (the
+owner is gone) and stopped ones (a lock file alone, left by a failed start).
+Live and starting instances are never touched. Says on stderr what it
+removed.
+
+Flags:
+  --state-dir DIR   state directory (env ${Env.home}; default ~/.pryx)
+  --dry-run         say what would be removed, remove nothing
+  --json            also print [{"instance","files"}] of what was removed
+                    (or would be) on stdout
+  -h, --help        show this help
+
+Exit codes: 0 done (also when there was nothing to remove), 2 usage error,
+5 state directory unusable.
+`;
+
+/** The flags of `pryx-core prune` (completions read them too). */
+export const FLAGS = {
+  "state-dir": "string",
+  "dry-run": "boolean",
+  json: "boolean",
+} as const;
+
+/** What prune removed (or, with `--dry-run`, would remove) for one instance. */
+export interface Pruned {
+  /** The instance name. */
+  instance: string;
+  /** The file names removed, in the state directory. */
+  files: string[];
+}
+
+/**
+ * Runs `prune` with command-line `args`.
+ *
+ * @returns The exit code.
+ * @throws {StateDirError} When a file cannot be removed.
+ */
+export async function pruneCommand(args: string[]): Promise<number> {
+  const opened = openCommand(args, {
+    name: "prune",
+    usage: PRUNE_USAGE,
+    flags: FLAGS,
+  });
+  if (opened.done !== undefined) return opened.done;
+  const { flags } = opened;
+  const host = await currentHost();
+  const stateDir = resolveStateDir(flags["state-dir"], host.env);
+  const dryRun = flags["dry-run"] ?? false;
+  const pruned = await pruneStateDir(stateDir, { dryRun });
+  const verb = dryRun ? "Would remove" : "Removed";
+  for (const p of pruned) {
+    console.error(
+      `pryx-core: ${verb} instance "${p.instance}": ${p.files.join(", ")}`,
+    );
+  }
+  const files = pruned.reduce((n, p) => n + p.files.length, 0);
+  console.error(
+    pruned.length === 0
+      ? `pryx-core: Nothing to prune in ${stateDir}`
+      : `pryx-core: ${verb} ${pruned.length} instance${
+        pruned.length === 1 ? "" : "s"
+      } (${files} file${files === 1 ? "" : "s"}) from ${stateDir}`,
+  );
+  if (flags.json) writeStdout(JSON.stringify(pruned, null, 2) + "\n");
+  return ExitCode.Ok;
+}
+
+/**
+ * Removes the files of every instance of `stateDir` whose lock is free.
+ *
+ * @param options.dryRun Only check and report.
+ * @param options.os Windows cannot remove a file that is open: there the
+ * lock file is removed just after prune lets go of it.
+ * @returns What was removed (or would be), by instance name.
+ * @throws {StateDirError} When a file cannot be removed.
+ */
+export async function pruneStateDir(
+  stateDir: string,
+  options: { dryRun?: boolean; os?: typeof Deno.build.os } = {},
+): Promise<Pruned[]> {
+  const { dryRun = false, os = Deno.build.os } = options;
+  const byInstance = new Map<string, string[]>();
+  let entries: string[];
+  try {
+    entries = Array.from(Deno.readDirSync(stateDir), (e) => e.name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  for (const name of entries.sort()) {
+    const instance = instanceOfFile(tempFileTarget(name) ?? name);
+    if (instance === undefined) continue;
+    byInstance.set(instance, [...byInstance.get(instance) ?? [], name]);
+  }
+  const pruned: Pruned[] = [];
+  for (const instance of [...byInstance.keys()].sort()) {
+    const files = byInstance.get(instance)!;
+    const { lock: lockPath } = instancePaths(stateDir, instance);
+    if (dryRun) {
+      if (!isInstanceLocked(lockPath)) pruned.push({ instance, files });
+      continue;
+    }
+    // Held while removing: a server starting now waits for it, then
+    // publishes its own files.
+    const lock = await acquireInstanceLock(lockPath, { retryMs: 0 });
+    if (lock === undefined) continue;
+    const lockName = lockPath.slice(lockPath.lastIndexOf("/") + 1);
+    try {
+      for (const name of files) {
+        if (name !== lockName) removeInstanceFile(`${stateDir}/${name}`);
+      }
+      if (os !== "windows") removeInstanceFile(lockPath);
+    } finally {
+      lock.close();
+    }
+    if (os === "windows") removeInstanceFile(lockPath);
+    pruned.push({
+      instance,
+      files: files.includes(lockName) ? files : [...files, lockName],
+    });
+  }
+  return pruned;
+}
