@@ -78,8 +78,6 @@ export async function claimInstance(
   onNotice: (notice: ModeNotice) => void = () => {},
 ): Promise<Claim> {
   const present = ensureStateDir(stateDir);
-  const notice = tightenStateDir(stateDir, present);
-  if (notice !== undefined) onNotice(notice);
   const paths = instancePaths(stateDir, instance);
   const names = {
     port: instance + Suffix.port,
@@ -105,6 +103,9 @@ export async function claimInstance(
     lock.close();
     throw err;
   }
+  // Once the instance is ours: a start that fails says one line, not two.
+  const notice = tightenStateDir(stateDir, present);
+  if (notice !== undefined) onNotice(notice);
   return {
     stateDir,
     paths,
