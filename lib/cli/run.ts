@@ -168,7 +168,16 @@ async function leaseRuntime(
   const host = denoHost();
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1;; attempt++) {
-    const found = await discoverOnce(host, plan, report);
+    const skipped: string[] = [];
+    const found = await discoverOnce(host, plan, (m) => skipped.push(m));
+    for (const m of skipped) if (m !== found.incompatible) report(m);
+    if (found.incompatible !== undefined) {
+      // Its owner holds the instance: starting another would exit 4.
+      throw new PryxError(
+        found.incompatible.replace(/^Skipping /, "Cannot use "),
+        ExitCode.NotFound,
+      );
+    }
     const runtime = found.runtime ??
       await startRuntime(plan, Math.max(deadline - Date.now(), 1));
     try {

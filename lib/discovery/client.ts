@@ -27,30 +27,29 @@
  * @module
  */
 
+import { DEFAULT_WAIT_MS } from "../shared/config.ts";
 import {
-  DEFAULT_WAIT_MS,
-  envFromRecord,
-  type EnvGetter,
-  envReader,
-} from "../shared/config.ts";
-import type { FoundRuntime } from "./discover.ts";
-import { currentHost, type DiscoverHost } from "./host.ts";
-import { type DiscoverOptions, planDiscovery } from "./plan.ts";
+  type ClientOptions,
+  hostFor,
+  reporterOf,
+  type Runtime,
+  toRuntime,
+} from "./_client.ts";
+import { planDiscovery } from "./plan.ts";
 import { notFound } from "./report.ts";
 import { discoverSettled, waitForDiscovery } from "./wait.ts";
 
 export { NotFoundError, PryxError, UsageError } from "../shared/errors.ts";
 export type { RuntimeInfo } from "../shared/instance_files.ts";
-
-/** Options of every function here; each falls back to the environment. */
-export interface ClientOptions extends DiscoverOptions {
-  /**
-   * Environment to read instead of the process's: a record or a getter.
-   * Handy to point at a test state directory. As everywhere, a blank value
-   * counts as unset.
-   */
-  env?: Record<string, string | undefined> | EnvGetter;
-}
+export { PROTOCOL } from "../shared/protocol.ts";
+export type { ClientOptions, Runtime } from "./_client.ts";
+export {
+  connect,
+  type ConnectionState,
+  type ConnectOptions,
+  RuntimeConnection,
+  StateChangeEvent,
+} from "./connect.ts";
 
 /** Options of {@linkcode waitForRuntime}. */
 export interface WaitOptions extends ClientOptions {
@@ -62,24 +61,6 @@ export interface WaitOptions extends ClientOptions {
    * `fetch` does.
    */
   signal?: AbortSignal;
-}
-
-/** A live runtime: where it is and how to talk to it. */
-export interface Runtime {
-  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`. */
-  url: string;
-  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`. */
-  wsUrl: string;
-  /** The port. */
-  port: number;
-  /** The bearer token for `/ws`, `/publish` and `/info`, when auth is on. */
-  token?: string;
-  /** The server's pid, when known. */
-  pid?: number;
-  /** The instance name, when known. */
-  instance?: string;
-  /** Where it was found: the env override, an instance file, or a probe. */
-  source: "env" | "file" | "probe";
 }
 
 /**
@@ -99,7 +80,7 @@ export async function discover(
 ): Promise<Runtime | undefined> {
   const host = await hostFor(options);
   const plan = planDiscovery(host.env, options);
-  const outcome = await discoverSettled(host, plan, options.onStale);
+  const outcome = await discoverSettled(host, plan, reporterOf(options));
   return outcome.runtime === undefined ? undefined : toRuntime(outcome.runtime);
 }
 
@@ -126,7 +107,7 @@ export async function waitForRuntime(
     host,
     plan,
     timeoutMs,
-    options.onStale,
+    reporterOf(options),
     options.signal,
   );
   if (outcome.runtime === undefined) {
@@ -160,31 +141,7 @@ export async function getRuntimeUrl(
 async function discoverOrThrow(options: ClientOptions): Promise<Runtime> {
   const host = await hostFor(options);
   const plan = planDiscovery(host.env, options);
-  const outcome = await discoverSettled(host, plan, options.onStale);
+  const outcome = await discoverSettled(host, plan, reporterOf(options));
   if (outcome.runtime === undefined) throw notFound(outcome);
   return toRuntime(outcome.runtime);
-}
-
-async function hostFor(options: ClientOptions): Promise<DiscoverHost> {
-  const host = await currentHost();
-  const env = options.env;
-  if (env === undefined) return host;
-  return {
-    ...host,
-    env: typeof env === "function" ? envReader(env) : envFromRecord(env),
-  };
-}
-
-function toRuntime(found: FoundRuntime): Runtime {
-  const pid = found.info?.pid ?? found.health?.pid;
-  const instance = found.info?.instance ?? found.health?.instance;
-  return {
-    url: found.url,
-    wsUrl: found.wsUrl,
-    port: found.port,
-    ...(found.token === undefined ? {} : { token: found.token }),
-    ...(pid === undefined ? {} : { pid }),
-    ...(instance === undefined ? {} : { instance }),
-    source: found.source,
-  };
 }

@@ -20,7 +20,7 @@ import {
   type RuntimeInfo,
   runtimeUrls,
 } from "../shared/instance_files.ts";
-import { checkHealth, type Health } from "./health.ts";
+import { checkHealth, type Health, protocolMismatch } from "./health.ts";
 import type { DiscoverHost } from "./host.ts";
 import {
   inspectInstance,
@@ -29,6 +29,15 @@ import {
 } from "./inspect.ts";
 import type { DiscoverPlan, OverridePlan, StatePlan } from "./plan.ts";
 import { reportStale } from "./report.ts";
+
+/**
+ * Why a candidate was skipped: `stale` (files of a process that is gone, or
+ * that disagree) or `incompatible` (live, but speaks another protocol).
+ */
+export type SkipKind = "stale" | "incompatible";
+
+/** Receives one line per skipped candidate, with its kind. */
+export type SkipReporter = (message: string, kind: SkipKind) => void;
 
 /** A live runtime, as found. */
 export interface FoundRuntime {
@@ -54,6 +63,11 @@ export interface DiscoverOutcome {
   runtime?: FoundRuntime;
   /** The named instance's lock is held but it is not ready (yet). */
   starting?: boolean;
+  /**
+   * The named instance (or the override) is live but speaks another
+   * protocol: why it was skipped. It will not change by waiting.
+   */
+  incompatible?: string;
   /** What was tried, for the "nothing live" message. */
   tried: string[];
   /** Why the URL override is not live, when it was tried and is not. */
@@ -69,15 +83,18 @@ export interface DiscoverOutcome {
 export async function discoverOnce(
   host: DiscoverHost,
   plan: DiscoverPlan,
-  onStale: (message: string) => void = () => {},
+  onStale: SkipReporter = () => {},
 ): Promise<DiscoverOutcome> {
   return plan.source === "override"
-    ? await discoverOverride(plan)
+    ? await discoverOverride(plan, onStale)
     : await discoverState(host, plan, onStale);
 }
 
 /** The override is final: live, or nothing (never another runtime). */
-async function discoverOverride(plan: OverridePlan): Promise<DiscoverOutcome> {
+async function discoverOverride(
+  plan: OverridePlan,
+  onStale: SkipReporter,
+): Promise<DiscoverOutcome> {
   const o = plan.override;
   const tried = [`${Env.apiUrl}=${o.url}`];
   const runtime: FoundRuntime = { source: "env", ...o };
@@ -88,6 +105,12 @@ async function discoverOverride(plan: OverridePlan): Promise<DiscoverOutcome> {
     : { token: o.token, file: `the token in ${Env.token}` };
   const result = await checkHealth(o.url, plan.healthTimeoutMs, key);
   if (!result.ok) return { tried, overrideFailed: result.why };
+  const mismatch = protocolMismatch(o.url, result.health);
+  if (mismatch !== undefined) {
+    const message = `Skipping ${Env.apiUrl}=${o.url}: ${mismatch}`;
+    onStale(message, "incompatible");
+    return { tried, overrideFailed: mismatch, incompatible: message };
+  }
   runtime.health = result.health;
   return { runtime, tried };
 }
@@ -96,12 +119,18 @@ async function discoverOverride(plan: OverridePlan): Promise<DiscoverOutcome> {
 async function discoverState(
   host: DiscoverHost,
   plan: StatePlan,
-  onStale: (message: string) => void,
+  onStale: SkipReporter,
 ): Promise<DiscoverOutcome> {
   const tried: string[] = [];
   const named = await inspectInstance(host, plan, plan.instance);
   tried.push(instancePaths(plan.stateDir, plan.instance).port);
-  if (named.state === "live") return { runtime: toRuntime(named), tried };
+  const incompatible = named.state === "live"
+    ? incompatibleMessage(named)
+    : undefined;
+  if (named.state === "live" && incompatible === undefined) {
+    return { runtime: toRuntime(named), tried };
+  }
+  if (incompatible !== undefined) onStale(incompatible, "incompatible");
   const stale = named.state === "stale" ? [named] : [];
   // A held lock means a live owner: files that do not check out yet may be
   // a server's that is starting or restarting right now.
@@ -121,8 +150,12 @@ async function discoverState(
     );
     for (const s of statuses) if (s.state === "stale") stale.push(s);
     reportStale(stale, plan.stateDir, onStale);
-    const live = statuses.find((s) => s.state === "live");
-    if (live !== undefined) return { runtime: toRuntime(live), tried };
+    for (const s of statuses) {
+      if (s.state !== "live") continue;
+      const mismatch = incompatibleMessage(s);
+      if (mismatch === undefined) return { runtime: toRuntime(s), tried };
+      onStale(mismatch, "incompatible");
+    }
   } else {
     reportStale(stale, plan.stateDir, onStale);
   }
@@ -132,7 +165,25 @@ async function discoverState(
     const runtime = await probePorts(host, plan, onStale);
     if (runtime !== undefined) return { runtime, tried };
   }
-  return { tried, ...starting };
+  return {
+    tried,
+    ...starting,
+    ...(incompatible === undefined ? {} : { incompatible }),
+  };
+}
+
+/**
+ * The skip message of a live instance that speaks another protocol, or
+ * `undefined` when it speaks ours (or was not checked).
+ */
+function incompatibleMessage(
+  s: Extract<InstanceStatus, { state: "live" }>,
+): string | undefined {
+  if (s.health === undefined) return undefined;
+  const mismatch = protocolMismatch(s.url, s.health);
+  return mismatch === undefined
+    ? undefined
+    : `Skipping "${s.path}": ${mismatch}`;
 }
 
 /** Turns a live {@linkcode InstanceStatus} into a {@linkcode FoundRuntime}. */
@@ -162,7 +213,7 @@ function toRuntime(
 async function probePorts(
   host: DiscoverHost,
   plan: StatePlan,
-  onStale: (message: string) => void,
+  onStale: SkipReporter,
 ): Promise<FoundRuntime | undefined> {
   const checks = plan.probePorts.map((port) => {
     const url = `http://127.0.0.1:${port}`;
@@ -175,6 +226,11 @@ async function probePorts(
   for (const pending of checks) {
     const { port, url, r } = await pending;
     if (!r.ok) continue;
+    const mismatch = protocolMismatch(url, r.health);
+    if (mismatch !== undefined) {
+      onStale(`Skipping port ${port}: ${mismatch}`, "incompatible");
+      continue;
+    }
     const runtime: FoundRuntime = {
       source: "probe",
       url,
@@ -197,7 +253,7 @@ async function probePorts(
             file,
           });
           if (!proven.ok) {
-            onStale(`Skipping port ${port}: ${proven.why}`);
+            onStale(`Skipping port ${port}: ${proven.why}`, "stale");
             continue;
           }
         }

@@ -66,8 +66,15 @@ export function takeLease(
   options: LeaseOptions,
 ): Promise<Lease> {
   const ws = directWebSocket(wsUrlWithToken(wsUrl, options.token));
-  const ended = Promise.withResolvers<void>();
-  const acked = Promise.withResolvers<Lease>();
+  // Not Promise.withResolvers(): Node 20 lacks it.
+  let endedResolve!: () => void;
+  const ended = new Promise<void>((r) => endedResolve = r);
+  let ackResolve!: (lease: Lease) => void;
+  let ackReject!: (err: Error) => void;
+  const acked = new Promise<Lease>((resolve, reject) => {
+    ackResolve = resolve;
+    ackReject = reject;
+  });
   let held = false;
   const release = () => {
     try {
@@ -79,7 +86,7 @@ export function takeLease(
   const fail = (why: string) => {
     clearTimeout(timer);
     release();
-    acked.reject(new Error(`Cannot take a lease at ${wsUrl}: ${why}`));
+    ackReject(new Error(`Cannot take a lease at ${wsUrl}: ${why}`));
   };
   const timer = setTimeout(
     () => fail(`no answer within ${options.timeoutMs} ms`),
@@ -102,17 +109,17 @@ export function takeLease(
     } else if (msg.type === "ack" && msg.id === options.id) {
       held = true;
       clearTimeout(timer);
-      acked.resolve({ id: options.id, ended: ended.promise, release });
+      ackResolve({ id: options.id, ended, release });
     } else if (msg.type === "error") {
       fail(msg.message);
     }
   };
   ws.onclose = () => {
-    ended.resolve();
+    endedResolve();
     if (!held) fail("the connection closed");
   };
   ws.onerror = () => {
     if (!held) fail("the connection failed");
   };
-  return acked.promise;
+  return acked;
 }

@@ -34,8 +34,12 @@ export interface DiscoverOptions {
   check?: boolean;
   /** Timeout of one `/health` check, in ms (default {@linkcode HEALTH_TIMEOUT_MS}). */
   healthTimeoutMs?: number;
-  /** Called once per stale candidate with one line naming the file and why. */
-  onStale?: (message: string) => void;
+  /**
+   * Called once per skipped candidate with one line naming it and why, and
+   * the kind: `stale`, or `incompatible` (live, but speaks another
+   * protocol).
+   */
+  onStale?: (message: string, kind: "stale" | "incompatible") => void;
 }
 
 /** A runtime named by `PRYX_API_URL` / `PRYX_WS_URL`: final when set. */

@@ -34,16 +34,17 @@ export function staleMessage(
 export function reportStale(
   stale: readonly Extract<InstanceStatus, { state: "stale" }>[],
   stateDir: string,
-  onStale: (message: string) => void,
+  onStale: (message: string, kind: "stale") => void,
   limit: number = STALE_REPORT_LIMIT,
 ): void {
-  for (const s of stale.slice(0, limit)) onStale(staleMessage(s));
+  for (const s of stale.slice(0, limit)) onStale(staleMessage(s), "stale");
   const more = stale.length - limit;
   if (more > 0) {
     onStale(
       `Skipping ${more} more stale instance${
         more === 1 ? "" : "s"
       } in ${stateDir}; "pryx-core prune" removes them`,
+      "stale",
     );
   }
 }
@@ -70,7 +71,9 @@ export function notFound(
       } is not a live ${SERVICE} (${outcome.overrideFailed}); it is final when set: start the runtime there or unset ${Env.apiUrl} and ${Env.wsUrl}`,
     );
   }
-  const hint = outcome.starting
+  const hint = outcome.incompatible !== undefined
+    ? "no runtime that speaks this client's protocol is live"
+    : outcome.starting
     ? "its owner holds the lock but is not ready; retry with --wait, or stop it"
     : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
   const skipped = stale.map((m) => `; ${lowerFirst(m)}`);

@@ -7,7 +7,11 @@
  * @module
  */
 
-import { discoverOnce, type DiscoverOutcome } from "./discover.ts";
+import {
+  discoverOnce,
+  type DiscoverOutcome,
+  type SkipReporter,
+} from "./discover.ts";
 import type { DiscoverHost } from "./host.ts";
 import type { DiscoverPlan } from "./plan.ts";
 
@@ -25,7 +29,7 @@ export const STARTING_GRACE_MS = 2000;
 export async function discoverSettled(
   host: DiscoverHost,
   plan: DiscoverPlan,
-  onStale: (message: string) => void = () => {},
+  onStale: SkipReporter = () => {},
   graceMs: number = STARTING_GRACE_MS,
 ): Promise<DiscoverOutcome> {
   const reportOnce = once(onStale);
@@ -45,53 +49,88 @@ export async function waitForDiscovery(
   host: DiscoverHost,
   plan: DiscoverPlan,
   timeoutMs: number,
-  onStale: (message: string) => void = () => {},
+  onStale: SkipReporter = () => {},
   signal?: AbortSignal,
+  pollMs: number = WAIT_POLL_MS,
 ): Promise<DiscoverOutcome> {
   const deadline = Date.now() + timeoutMs;
   const reportOnce = once(onStale);
   const change = new ChangeSignal();
   const wake = () => change.notify();
   signal?.addEventListener("abort", wake, { once: true });
-  let watcher: { close(): void } | undefined;
-  let watched: string | undefined;
+  const watch = plan.source === "state"
+    ? new StateDirWatch(host, plan.stateDir, wake)
+    : undefined;
   try {
     for (;;) {
-      if (plan.source === "state" && host.watch !== undefined) {
-        const dir = await nearestExisting(host, plan.stateDir);
-        if (dir !== watched) {
-          watcher?.close();
-          watcher = undefined;
-          watched = dir;
-          try {
-            watcher = host.watch(dir, wake);
-          } catch {
-            // Unwatchable (permissions, limits): polling still works.
-          }
-        }
-      }
+      await watch?.refresh();
       change.reset();
       const outcome = await discoverOnce(host, plan, reportOnce);
       const left = deadline - Date.now();
       if (outcome.runtime !== undefined || left <= 0 || signal?.aborted) {
         return outcome;
       }
-      await change.wait(Math.min(WAIT_POLL_MS, left));
+      await change.wait(Math.min(pollMs, left));
     }
   } finally {
     signal?.removeEventListener("abort", wake);
-    watcher?.close();
+    watch?.close();
     change.reset();
   }
 }
 
+/**
+ * A watch of a state directory: calls `onChange` on every change in it, or,
+ * while it does not exist yet, in its nearest existing ancestor (so its
+ * creation is seen too). {@linkcode refresh} moves the watch to the right
+ * directory; where the host cannot watch, nothing is called and the
+ * caller's poll does the work.
+ */
+export class StateDirWatch {
+  readonly #host: DiscoverHost;
+  readonly #stateDir: string;
+  readonly #onChange: () => void;
+  #watcher: { close(): void } | undefined;
+  #watched: string | undefined;
+  #closed = false;
+
+  /** Creates the watch; nothing is watched before {@linkcode refresh}. */
+  constructor(host: DiscoverHost, stateDir: string, onChange: () => void) {
+    this.#host = host;
+    this.#stateDir = stateDir;
+    this.#onChange = onChange;
+  }
+
+  /** Watches the state directory, or its nearest existing ancestor. */
+  async refresh(): Promise<void> {
+    if (this.#host.watch === undefined || this.#closed) return;
+    const dir = await nearestExisting(this.#host, this.#stateDir);
+    if (dir === this.#watched || this.#closed) return;
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    this.#watched = dir;
+    try {
+      this.#watcher = this.#host.watch(dir, this.#onChange);
+    } catch {
+      // Unwatchable (permissions, limits): polling still works.
+    }
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.#closed = true;
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}
+
 /** `report`, called at most once per distinct message. */
-function once(report: (message: string) => void): (message: string) => void {
+function once(report: SkipReporter): SkipReporter {
   const seen = new Set<string>();
-  return (message) => {
+  return (message, kind) => {
     if (seen.has(message)) return;
     seen.add(message);
-    report(message);
+    report(message, kind);
   };
 }
 
@@ -110,23 +149,30 @@ async function nearestExisting(
   }
 }
 
-/** A wake-up that also remembers a change that came before anyone waited. */
-class ChangeSignal {
+/**
+ * A wake-up that also remembers a change that came before anyone waited:
+ * `wait(ms)` resolves on the next `notify()` or after `ms`, whichever is
+ * first; `reset()` forgets the change and clears the timer.
+ */
+export class ChangeSignal {
   #changed = false;
   #wake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Wakes the waiter, or the next one. */
   notify(): void {
     this.#changed = true;
     this.#wake?.();
   }
 
+  /** Forgets a past change and cancels the pending wait's timer. */
   reset(): void {
     this.#changed = false;
     clearTimeout(this.#timer);
     this.#wake = undefined;
   }
 
+  /** Resolves on a change (also one before the call) or after `ms`. */
   wait(ms: number): Promise<void> {
     if (this.#changed) return Promise.resolve();
     return new Promise((resolve) => {

@@ -1,0 +1,106 @@
+/**
+ * What the client module's functions share: their options, the runtime
+ * they answer with, the host they read the environment and files through,
+ * and the default report of skipped runtimes. Private to the client
+ * (`client.ts`, `connect.ts`).
+ *
+ * @module
+ */
+
+import { envFromRecord, type EnvGetter, envReader } from "../shared/config.ts";
+import type { FoundRuntime, SkipReporter } from "./discover.ts";
+import { currentHost, type DiscoverHost } from "./host.ts";
+import type { DiscoverOptions } from "./plan.ts";
+
+/** Options of every function here; each falls back to the environment. */
+export interface ClientOptions extends DiscoverOptions {
+  /**
+   * Environment to read instead of the process's: a record or a getter.
+   * Handy to point at a test state directory. As everywhere, a blank value
+   * counts as unset.
+   */
+  env?: Record<string, string | undefined> | EnvGetter;
+}
+
+/** A live runtime: where it is and how to talk to it. */
+export interface Runtime {
+  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`. */
+  url: string;
+  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`. */
+  wsUrl: string;
+  /** The port. */
+  port: number;
+  /** The bearer token for `/ws`, `/publish` and `/info`, when known. */
+  token?: string;
+  /** The server's pid, when known. */
+  pid?: number;
+  /** The instance name, when known. */
+  instance?: string;
+  /** The run id (128 bits, hex) of this run of the runtime, when known. */
+  runId?: string;
+  /** Where it was found: the env override, an instance file, or a probe. */
+  source: "env" | "file" | "probe";
+}
+
+interface NodeProcess {
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * The environment getter of `options`: its `env`, else the process's
+ * (`Deno.env` on Deno, `process.env` on Node and Bun). Synchronous, so
+ * options can be validated before anything asynchronous starts.
+ */
+export function envOf(options: ClientOptions): EnvGetter {
+  const env = options.env;
+  if (typeof env === "function") return envReader(env);
+  if (env !== undefined) return envFromRecord(env);
+  if ("Deno" in globalThis) {
+    return envReader((name) => {
+      try {
+        return Deno.env.get(name);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotCapable) return undefined;
+        throw err;
+      }
+    });
+  }
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  return envFromRecord(proc?.env ?? {});
+}
+
+/** The host of this runtime, reading the environment of `options`. */
+export async function hostFor(options: ClientOptions): Promise<DiscoverHost> {
+  const host = await currentHost();
+  if (options.env === undefined) return host;
+  return { ...host, env: envOf(options) };
+}
+
+/**
+ * The reporter of skipped runtimes: `options.onStale` when given; else
+ * runtimes that speak another protocol are reported on stderr (a live but
+ * unusable runtime is a setup problem someone must see; a stale file is
+ * routine and stays quiet).
+ */
+export function reporterOf(options: ClientOptions): SkipReporter {
+  return options.onStale ?? ((message, kind) => {
+    if (kind === "incompatible") console.error(`pryx-core: ${message}`);
+  });
+}
+
+/** The public shape of a found runtime. */
+export function toRuntime(found: FoundRuntime): Runtime {
+  const pid = found.info?.pid ?? found.health?.pid;
+  const instance = found.info?.instance ?? found.health?.instance;
+  const runId = found.health?.runId ?? found.info?.runId;
+  return {
+    url: found.url,
+    wsUrl: found.wsUrl,
+    port: found.port,
+    ...(found.token === undefined ? {} : { token: found.token }),
+    ...(pid === undefined ? {} : { pid }),
+    ...(instance === undefined ? {} : { instance }),
+    ...(runId === undefined ? {} : { runId }),
+    source: found.source,
+  };
+}
