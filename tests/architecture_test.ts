@@ -52,7 +52,8 @@ const DISCOVERY_ENTRIES = [
 for (const entry of DISCOVERY_ENTRIES) {
   Deno.test(`lib/${entry} loads no server module, node: built-in or npm: package`, async () => {
     const graph = await moduleGraph(new URL(entry, LIB));
-    assert(graph.length > 1, "the graph was read");
+    // A module without imports has a graph of itself alone.
+    assert(graph.includes(new URL(entry, LIB).href), "the graph was read");
     assert.deepStrictEqual(forbidden(graph), []);
   });
 }

@@ -10,10 +10,18 @@
  * @module
  */
 
-import { parseDuration } from "./args.ts";
+import { type ParsedFlags, parseDuration } from "./args.ts";
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
-import { DEFAULT_WAIT_MS, Env } from "../shared/config.ts";
+import {
+  DEFAULT_WAIT_MS,
+  Env,
+  HEALTH_TIMEOUT_MS,
+  parseInstanceName,
+  resolveStateDir,
+} from "../shared/config.ts";
+import { isoTime } from "../shared/iso_time.ts";
+import { type InstanceChange, watchInstances } from "../discovery/watch.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
 import { planDiscovery } from "../discovery/plan.ts";
 import { notFound, waitingMessage } from "../discovery/report.ts";
@@ -41,6 +49,9 @@ Flags:
   --wait [DURATION]   wait until one is live (default ${
   DEFAULT_WAIT_MS / 1000
 }s; 15, 15s, 500ms, 2m)
+  --watch             stay running and print one line per change of the
+                      instances (appeared, ready, draining, gone, moved);
+                      with --json one JSON object per line; until SIGINT/SIGTERM
   --no-check          trust the files without checking lock and /health
   -q, --quiet         print nothing; the exit code is the answer
   -h, --help          show this help
@@ -58,6 +69,7 @@ export const FLAGS = {
   any: "boolean",
   probe: "string",
   wait: "optional",
+  watch: "boolean",
   "no-check": "boolean",
   quiet: "boolean",
 } as const;
@@ -83,6 +95,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
   });
   if (opened.done !== undefined) return opened.done;
   const { flags } = opened;
+  if (flags.watch) return await watchCommand(flags);
   const format = resolveFormat(flags);
   const waitMs = flags.wait === undefined
     ? undefined
@@ -199,4 +212,89 @@ function resolveFormat(
     );
   }
   return format as DiscoverFormat;
+}
+
+/**
+ * `discover --watch`: prints one line per change of the instances of the
+ * state directory (only `--instance`'s when that flag is given) until
+ * SIGINT or SIGTERM, or until stdout is closed; exits 0 then.
+ *
+ * @throws {UsageError} With flags that make no sense with `--watch`.
+ */
+async function watchCommand(
+  flags: ParsedFlags<typeof FLAGS>,
+): Promise<number> {
+  const clash = (["wait", "quiet", "any", "probe", "env", "format"] as const)
+    .find((f) => flags[f] !== undefined);
+  if (clash !== undefined) {
+    throw new UsageError(
+      `--watch and --${clash} do not go together: --watch prints every change of the state directory (text, or --json)`,
+    );
+  }
+  const host = await currentHost();
+  const stateDir = resolveStateDir(flags["state-dir"], host.env);
+  const only = flags.instance === undefined
+    ? undefined
+    : parseInstanceName(flags.instance);
+  const stop = new AbortController();
+  const signals = stopSignals().map((signal) => {
+    const onSignal = () => stop.abort();
+    Deno.addSignalListener(signal, onSignal);
+    return [signal, onSignal] as const;
+  });
+  try {
+    await watchInstances(
+      host,
+      {
+        stateDir,
+        check: !flags["no-check"],
+        healthTimeoutMs: HEALTH_TIMEOUT_MS,
+      },
+      (change) => {
+        if (only !== undefined && change.instance !== only) return;
+        const line = flags.json
+          ? JSON.stringify({ time: isoTime(), ...change })
+          : formatChange(change);
+        // The reader is gone (`discover --watch | head -1`): stop quietly.
+        if (!writeStdout(line + "\n")) stop.abort();
+      },
+      stop.signal,
+    );
+  } finally {
+    for (const [signal, onSignal] of signals) {
+      Deno.removeSignalListener(signal, onSignal);
+    }
+  }
+  return ExitCode.Ok;
+}
+
+/**
+ * One line for people about a change.
+ *
+ * @example
+ * ```ts
+ * formatChange(change); // "2026-01-02T03:04:05.678Z ready runtime http://127.0.0.1:38124 (pid 42)"
+ * ```
+ */
+export function formatChange(change: InstanceChange): string {
+  const where = change.url ?? "-";
+  const detail = change.event === "moved"
+    ? `(from port ${change.from})`
+    : change.reason !== undefined
+    ? `(${change.reason})`
+    : change.pid !== null
+    ? `(pid ${change.pid})`
+    : "";
+  return `${isoTime()} ${change.event} ${change.instance} ${where} ${detail}`
+    .trimEnd();
+}
+
+/**
+ * The signals that end `--watch` on `os`: SIGINT and SIGTERM (SIGINT and
+ * SIGBREAK on Windows, the only ones Deno lets a process catch there).
+ */
+export function stopSignals(
+  os: typeof Deno.build.os = Deno.build.os,
+): Deno.Signal[] {
+  return os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
 }

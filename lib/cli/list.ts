@@ -14,6 +14,7 @@ import { writeStdout } from "./output.ts";
 import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
 import { type InstanceStatus, listInstances } from "../discovery/inspect.ts";
 import { currentHost } from "../discovery/host.ts";
+import { fetchOccupancy } from "../discovery/info.ts";
 import { ExitCode } from "../shared/errors.ts";
 
 /** Help text of `pryx-core list`. */
@@ -21,7 +22,8 @@ export const LIST_USAGE = `Usage: pryx-core list [flags]
 
 List the instances of the state directory: live (lock held and /health
 agrees), stale (left by a process that is gone), starting, or stopped (only
-a lock file left, e.g. by a start that failed; shown with --all).
+a lock file left, e.g. by a start that failed; shown with --all). For a live
+one, how many WebSocket clients it has and how many leases they hold.
 
 Flags:
   --json            print a JSON array instead of a table
@@ -55,6 +57,10 @@ export interface ListEntry {
   url: string | null;
   /** The WebSocket URL, or `null`. */
   wsUrl: string | null;
+  /** Connected WebSocket clients of a live instance (from `/info`), or `null`. */
+  clients: number | null;
+  /** Leases held on a live instance (from `/info`), or `null`. */
+  leases: number | null;
   /** Why it is not live, or `null`. */
   reason: string | null;
 }
@@ -84,7 +90,6 @@ export async function listCommand(args: string[]): Promise<number> {
     ? statuses
     : statuses.filter((s) => s.state !== "stopped");
   const hidden = statuses.length - shown.length;
-  const entries = shown.map(toEntry);
   if (hidden > 0) {
     console.error(
       `pryx-core: ${hidden} stopped instance${
@@ -92,6 +97,15 @@ export async function listCommand(args: string[]): Promise<number> {
       } (a lock file alone) not shown; --all shows them, "pryx-core prune" removes them`,
     );
   }
+  const entries = await Promise.all(shown.map(async (s) => {
+    const entry = toEntry(s);
+    if (s.state === "live" && !flags["no-check"]) {
+      const counts = await fetchOccupancy(s.url, s.info?.token);
+      entry.clients = counts?.clients ?? null;
+      entry.leases = counts?.leases ?? null;
+    }
+    return entry;
+  }));
   if (flags.json) {
     writeStdout(JSON.stringify(entries, null, 2) + "\n");
   } else if (entries.length === 0) {
@@ -112,6 +126,8 @@ export function toEntry(s: InstanceStatus): ListEntry {
     port: "port" in s ? s.port ?? null : null,
     url: "url" in s ? s.url ?? null : null,
     wsUrl: "wsUrl" in s ? s.wsUrl ?? null : null,
+    clients: null,
+    leases: null,
     reason: "reason" in s ? s.reason : null,
   };
 }
@@ -119,13 +135,16 @@ export function toEntry(s: InstanceStatus): ListEntry {
 /** The human table: one row per instance, columns padded. */
 export function formatTable(entries: ListEntry[]): string {
   const rows = [
-    ["INSTANCE", "STATUS", "PID", "PORT", "URL", "NOTE"],
+    // New columns go after the old ones: scripts pick columns by position.
+    ["INSTANCE", "STATUS", "PID", "PORT", "URL", "CLIENTS", "LEASES", "NOTE"],
     ...entries.map((e) => [
       e.instance,
       e.status,
       e.pid === null ? "-" : String(e.pid),
       e.port === null ? "-" : String(e.port),
       e.url ?? "-",
+      e.clients === null ? "-" : String(e.clients),
+      e.leases === null ? "-" : String(e.leases),
       e.reason ?? "",
     ]),
   ];

@@ -163,9 +163,12 @@ export function createApp(state: AppState): Hono {
     return c.json({ delivered: hub.publish(topic, body.value) });
   });
 
+  // The metadata, and how many clients and leases the hub has right now
+  // (what `list` shows): here rather than in /health, whose fast path
+  // answers a body serialised once.
   app.get("/info", auth, (c) => {
     const { token: _token, ...visible } = info;
-    return c.json(visible);
+    return c.json({ ...visible, ...hub.occupancy });
   });
 
   // A known route asked with another method: 405 with the methods it takes

@@ -315,10 +315,14 @@ export async function withHome<T>(
 export interface SpawnedCli extends AsyncDisposable {
   /** The child process. */
   child: Deno.ChildProcess;
-  /** Reads stdout until it holds `marker` (or ends); returns all read so far. */
+  /** Waits until stdout holds `marker` (or ends); returns all read so far. */
   readUntil(marker: string | null): Promise<string>;
+  /** stdout so far (grows while the process runs). */
+  stdout(): string;
   /** stderr so far (grows while the process runs). */
   stderr(): string;
+  /** Closes our end of its stdout pipe, as `| head -1` does once satisfied. */
+  closeStdout(): Promise<void>;
   /** Waits for the exit; returns the status with all of stderr. */
   exited(): Promise<
     { code: number; signal: Deno.Signal | null; stderr: string }
@@ -326,9 +330,8 @@ export interface SpawnedCli extends AsyncDisposable {
 }
 
 /**
- * Starts the CLI with `args` and leaves it running: stdout is read on
- * demand with `readUntil`, stderr is collected. Disposing kills it (SIGKILL)
- * and waits for it.
+ * Starts the CLI with `args` and leaves it running: stdout and stderr are
+ * collected as they come. Disposing kills it (SIGKILL) and waits for it.
  */
 export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
   const [bin, binArgs] = cliCommand(args);
@@ -342,28 +345,53 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
     stderr: "piped",
   }).spawn();
   const reader = child.stdout.getReader();
-  const dec = new TextDecoder();
   let out = "";
+  let ended = false;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const w of woken) w();
+  };
+  const pumping = (async () => {
+    const dec = new TextDecoder();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += dec.decode(value, { stream: true });
+        wake();
+      }
+    } catch {
+      // Cancelled by closeStdout().
+    }
+    ended = true;
+    wake();
+  })();
   let err = "";
-  const errDec = new TextDecoder();
   const reading = (async () => {
+    const dec = new TextDecoder();
     for await (const chunk of child.stderr) {
-      err += errDec.decode(chunk, { stream: true });
+      err += dec.decode(chunk, { stream: true });
     }
   })();
   return {
     child,
     async readUntil(marker) {
-      while (marker === null || !out.includes(marker)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += dec.decode(value, { stream: true });
+      while ((marker === null || !out.includes(marker)) && !ended) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
       }
       return out;
     },
+    stdout: () => out,
     stderr: () => err,
+    async closeStdout() {
+      await reader.cancel().catch(() => {});
+      await pumping;
+    },
     async exited() {
       const status = await child.status;
+      await pumping;
       await reading;
       return { code: status.code, signal: status.signal, stderr: err };
     },
@@ -375,6 +403,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
       }
       await child.status;
       await reader.cancel().catch(() => {});
+      await pumping;
       await reading.catch(() => {});
     },
   };

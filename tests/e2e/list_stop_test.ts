@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli, startServer, withHome } from "../_harness/cli.ts";
+import { connectWs, runCli, startServer, withHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 
 Deno.test("list --json shows every instance, live and stale, with pid, port and URL", () =>
@@ -124,4 +124,45 @@ Deno.test("stop never signals the pid of a stale file", () =>
       bystander.kill("SIGKILL");
       await bystander.status;
     }
+  }));
+
+Deno.test("list shows the clients and leases of each live instance, in the table and in --json", () =>
+  withHome(async (home) => {
+    await using server = await startServer(home, ["--auth", "token"]);
+    const token = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`))
+      .token;
+    const url = `ws://127.0.0.1:${server.port}/ws?token=${token}`;
+    const [a, b] = await Promise.all([connectWs(url), connectWs(url)]);
+    try {
+      a.ws.send(JSON.stringify({ type: "lease", id: "one" }));
+      assert.deepStrictEqual(await a.next(), { type: "ack", id: "one" });
+      const env = { PRYX_HOME: home };
+      const json = await runCli(["list", "--json"], { env });
+      assert.deepStrictEqual(json.code, 0, json.stderr);
+      const [row] = JSON.parse(json.stdout);
+      assert.deepStrictEqual([row.clients, row.leases], [2, 1]);
+      const table = await runCli(["list"], { env });
+      const [header, line] = table.stdout.trim().split("\n");
+      assert.match(
+        header,
+        /^INSTANCE\s+STATUS\s+PID\s+PORT\s+URL\s+CLIENTS\s+LEASES/,
+      );
+      assert.match(line, /\s2\s+1\s*$/);
+    } finally {
+      a.ws.close();
+      b.ws.close();
+    }
+  }));
+
+Deno.test("list shows no counts for an instance that is not live", () =>
+  withHome(async (home) => {
+    const dead = await startServer(home);
+    await dead.stop("SIGKILL");
+    const r = await runCli(["list", "--json"], { env: { PRYX_HOME: home } });
+    const [row] = JSON.parse(r.stdout);
+    assert.deepStrictEqual([row.status, row.clients, row.leases], [
+      "stale",
+      null,
+      null,
+    ]);
   }));

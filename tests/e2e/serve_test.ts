@@ -134,18 +134,19 @@ Deno.test("a plain GET /ws gets 426 and unknown routes 404", () =>
     await missing.body?.cancel();
   }));
 
-Deno.test("GET /info returns the instance metadata", () =>
+Deno.test("GET /info returns the instance metadata with the counts of clients and leases", () =>
   withHome(async (home) => {
     await using server = await startServer(home, ["--instance", "info-test"], {
       instance: "info-test",
     });
-    const info = await (await fetch(`http://127.0.0.1:${server.port}/info`))
-      .json();
+    const { clients, leases, ...info } =
+      await (await fetch(`http://127.0.0.1:${server.port}/info`)).json();
     const { token, ...visible } = JSON.parse(
       Deno.readTextFileSync(`${home}/info-test.json`),
     );
     assert.deepStrictEqual(info, visible, "all but the token");
     assert.deepStrictEqual(typeof token, "string");
+    assert.deepStrictEqual({ clients, leases }, { clients: 0, leases: 0 });
   }));
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,0 +1,47 @@
+/**
+ * `GET /info` of a live runtime, read by `list`: how many WebSocket clients
+ * and leases it has right now. Under token auth `/info` needs the token,
+ * which the caller read from the 0600 `<instance>.json`. Web standards only.
+ *
+ * @module
+ */
+
+import { HEALTH_TIMEOUT_MS } from "../shared/config.ts";
+
+/** How busy a runtime is. */
+export interface Occupancy {
+  /** Connected WebSocket clients. */
+  clients: number;
+  /** Leases held (`{"type":"lease"}`), over all clients. */
+  leases: number;
+}
+
+/**
+ * Asks `${url}/info` for the runtime's clients and leases.
+ *
+ * @param token Sent as `Authorization: Bearer` when given.
+ * @returns The counts, or `undefined` when the runtime does not answer them
+ * (an older runtime, a refused token, a timeout).
+ */
+export async function fetchOccupancy(
+  url: string,
+  token?: string,
+  timeoutMs: number = HEALTH_TIMEOUT_MS,
+): Promise<Occupancy | undefined> {
+  try {
+    const res = await fetch(`${url}/info`, {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = await res.json() as Partial<Occupancy>;
+    if (
+      !res.ok || !Number.isInteger(body.clients) ||
+      !Number.isInteger(body.leases)
+    ) {
+      return undefined;
+    }
+    return { clients: body.clients!, leases: body.leases! };
+  } catch {
+    return undefined;
+  }
+}
