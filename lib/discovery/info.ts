@@ -1,12 +1,14 @@
 /**
  * `GET /info` of a live runtime, read by `list`: how many WebSocket clients
  * and leases it has right now. Under token auth `/info` needs the token,
- * which the caller read from the 0600 `<instance>.json`. Web standards only.
+ * which the caller read from the 0600 `<instance>.json`. Never through a
+ * proxy (see `direct.ts`).
  *
  * @module
  */
 
 import { HEALTH_TIMEOUT_MS } from "../shared/config.ts";
+import { directFetch } from "./direct.ts";
 
 /** How busy a runtime is. */
 export interface Occupancy {
@@ -29,7 +31,7 @@ export async function fetchOccupancy(
   timeoutMs: number = HEALTH_TIMEOUT_MS,
 ): Promise<Occupancy | undefined> {
   try {
-    const res = await fetch(`${url}/info`, {
+    const res = await directFetch(`${url}/info`, {
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
