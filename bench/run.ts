@@ -9,11 +9,16 @@
  * fan-out 1 to 1,000 (events per second delivered), idle RSS, and RSS with
  * 10,000 idle WebSocket clients. With the throughput figures goes the server's
  * CPU time per request or delivered event (`/proc/PID/stat`), which varies
- * less from run to run than throughput on a shared machine.
+ * less from run to run than throughput on a shared machine. Then the
+ * client side of restarts: reconnect (from the restarted runtime's new port
+ * file appearing to a `connect()` client receiving an event published on
+ * it) and the CPU a `connect()` client uses while no runtime exists, each
+ * against the reconnect loop an application writes by hand (re-read the
+ * port file every 100 ms).
  *
  * Flags: `--quick` (fewer rounds, shorter runs, 1,000 idle clients: the
  * smoke test), `--rounds N`, `--only ready,discover,health,pubsub,fanout,
- * idle,clients`, `--load wrk|deno`, `--json` (also print the medians as one
+ * idle,clients,reconnect,clientcpu`, `--load wrk|deno`, `--json` (also print the medians as one
  * JSON line after the table). Progress goes to stderr, the table to stdout.
  *
  * @example
@@ -56,6 +61,10 @@ export interface Figure {
   ratioGoal?: number;
   /** An absolute goal for pryx-core (an upper bound), if any. */
   absGoal?: number;
+  /** The unit of {@linkcode absGoal} (default MiB). */
+  absUnit?: string;
+  /** The goal is "at most" rather than "below". */
+  absInclusive?: boolean;
   /** Why the figure could not be measured. */
   error?: string;
   /** The `--only` section it belongs to, when not its key. */
@@ -73,6 +82,10 @@ interface Plan {
   fanout: number;
   idleClients: number;
   clientRounds: number;
+  /** Restarts per reconnect round. */
+  restarts: number;
+  /** Seconds a client's CPU is sampled while no runtime exists. */
+  idleSeconds: number;
   load: "wrk" | "deno";
 }
 
@@ -84,6 +97,8 @@ const SECTIONS = [
   "fanout",
   "idle",
   "clients",
+  "reconnect",
+  "clientcpu",
 ] as const;
 type Section = typeof SECTIONS[number];
 
@@ -472,6 +487,182 @@ async function benchClients(plan: Plan, fig: Figure): Promise<void> {
   );
 }
 
+// reconnect and client CPU ------------------------------------------------------
+
+/** The topic the reconnect clients subscribe to. */
+const RECONNECT_TOPIC = "bench.reconnect";
+
+/** The two reconnecting clients: `connect()` and the hand-written loop. */
+function clientCommands(): Record<Side, Cmd> {
+  const [cmd, args] = baselineCommand("reconnect.ts");
+  return {
+    pryx: scriptCommand("connect_client.ts", [RECONNECT_TOPIC]),
+    baseline: [cmd, [...args, RECONNECT_TOPIC]],
+  };
+}
+
+/** A client process whose stdout lines are read as they come. */
+function startClient(cmd: Cmd, home: string) {
+  const child = new Deno.Command(cmd[0], {
+    args: cmd[1],
+    env: childEnv({ PRYX_HOME: home }),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  let wake: (() => void) | undefined;
+  const reading = (async () => {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const chunk of child.stdout) {
+      buf += dec.decode(chunk, { stream: true });
+      for (let nl; (nl = buf.indexOf("\n")) >= 0; buf = buf.slice(nl + 1)) {
+        lines.push(buf.slice(0, nl));
+      }
+      wake?.();
+    }
+  })();
+  const stderr = new Response(child.stderr).text();
+  let cursor = 0;
+  return {
+    pid: child.pid,
+    /** The next line (after those returned before) that starts with `prefix`. */
+    async next(prefix: string, timeoutMs: number): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (cursor < lines.length) {
+          const line = lines[cursor++];
+          if (line.startsWith(prefix)) return line;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new Error(
+            `the client printed no "${prefix}" line within ${timeoutMs} ms`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, 50));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    },
+    async stop(): Promise<void> {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await reading.catch(() => {});
+      await stderr;
+    },
+  };
+}
+
+/** POSTs `data` to `topic` until a subscriber got it (bounded). */
+async function publishUntilDelivered(port: number, topic: string) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`http://127.0.0.1:${port}/publish/${topic}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    if ((await res.json()).delivered > 0) return;
+    await sleep(1);
+  }
+  throw new Error(`no client subscribed to ${topic} within 10 s`);
+}
+
+/**
+ * One round: a client follows `plan.restarts` restarts of the runtime (each
+ * SIGTERM, a pause while nothing runs, a new start on a new port). Each
+ * sample: the new port file appearing (the harness's watch) to the client
+ * receiving the first event published on the new runtime, by the client's
+ * clock. Returns the round's median, in ms.
+ */
+function reconnectRound(plan: Plan, cmd: Cmd): Promise<number> {
+  return withHome(async (home) => {
+    let server = await startServer(PRYX_SERVE(), home);
+    const client = startClient(cmd, home);
+    try {
+      await client.next("open", 20_000);
+      const samples: number[] = [];
+      for (let i = 0; i < plan.restarts; i++) {
+        await server.stop("SIGTERM");
+        await sleep(300);
+        const spawnedAt = performance.timeOrigin + performance.now();
+        server = await startServer(PRYX_SERVE(), home);
+        const appearedAt = spawnedAt + server.readyMs;
+        await publishUntilDelivered(server.port, RECONNECT_TOPIC);
+        const line = await client.next("event", 10_000);
+        samples.push(Number(line.split(" ")[1]) - appearedAt);
+      }
+      return median(samples);
+    } finally {
+      await client.stop();
+      await server.stop();
+    }
+  });
+}
+
+async function benchReconnect(plan: Plan, fig: Figure): Promise<void> {
+  const cmds = clientCommands();
+  await alternate(plan.rounds, fig, (side) => reconnectRound(plan, cmds[side]));
+}
+
+/**
+ * CPU time of every thread of process `pid`, in seconds, from
+ * `/proc/PID/task/TID/schedstat` (nanoseconds on the CPU, proc(5)):
+ * finer than the 10 ms ticks of `/proc/PID/stat`, which an idle client
+ * barely moves.
+ */
+function threadCpuSeconds(pid: number): number {
+  let ns = 0;
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = Deno.readTextFileSync(
+        `/proc/${pid}/task/${task.name}/schedstat`,
+      );
+      ns += Number(text.split(" ")[0]);
+    } catch {
+      // The thread ended in between.
+    }
+  }
+  return ns / 1e9;
+}
+
+/** A client's CPU, in % of one core, while no runtime exists. */
+function clientCpuRound(plan: Plan, cmd: Cmd): Promise<number> {
+  return withHome(async (home) => {
+    const client = startClient(cmd, home);
+    try {
+      await sleep(1000); // start-up is not idling
+      const before = threadCpuSeconds(client.pid);
+      const t0 = performance.now();
+      await sleep(plan.idleSeconds * 1000);
+      const used = threadCpuSeconds(client.pid) - before;
+      return used / ((performance.now() - t0) / 1000) * 100;
+    } finally {
+      await client.stop();
+    }
+  });
+}
+
+async function benchClientCpu(plan: Plan, fig: Figure): Promise<void> {
+  const cmds = clientCommands();
+  await alternate(
+    plan.clientRounds,
+    fig,
+    (side) => clientCpuRound(plan, cmds[side]),
+  );
+}
+
 async function firstLine(
   stream: ReadableStream<Uint8Array>,
 ): Promise<string | undefined> {
@@ -536,8 +727,10 @@ export function formatReport(figures: Figure[], plan: Plan): string {
       ok = fig.lowerIsBetter ? ratio <= fig.ratioGoal : ratio >= fig.ratioGoal;
     }
     if (fig.absGoal !== undefined) {
-      goal = `pryx < ${fig.absGoal} MiB`;
-      ok = p < fig.absGoal;
+      goal = `pryx ${fig.absInclusive ? "<=" : "<"} ${fig.absGoal} ${
+        fig.absUnit ?? "MiB"
+      }`;
+      ok = fig.absInclusive ? p <= fig.absGoal : p < fig.absGoal;
     }
     const verdict = fig.error !== undefined || !Number.isFinite(ratio)
       ? "  FAILED"
@@ -618,6 +811,8 @@ export async function main(args: string[]): Promise<number> {
     fanout: 1000,
     idleClients: quick ? 1000 : 10_000,
     clientRounds: quick ? 1 : 2,
+    restarts: quick ? 2 : 3,
+    idleSeconds: quick ? 2 : 10,
     load: wrk ? "wrk" : "deno",
   };
   const figure = (
@@ -675,6 +870,22 @@ export async function main(args: string[]): Promise<number> {
       true,
       { abs: 300 },
     ),
+    reconnect: {
+      ...figure("reconnect", "reconnect: port file to event (ms)", true, {
+        abs: 100,
+      }),
+      absUnit: "ms",
+      absInclusive: true,
+    },
+    clientcpu: {
+      ...figure(
+        "clientcpu",
+        `client CPU, no runtime ${plan.idleSeconds} s (%)`,
+        true,
+        { abs: 1 },
+      ),
+      absUnit: "% of a core",
+    },
   };
   const run = async (fig: Figure, fn: () => Promise<void>) => {
     if (!only.has(fig.key as Section)) return;
@@ -704,6 +915,8 @@ export async function main(args: string[]): Promise<number> {
   }
   await run(figs.idle, () => benchIdle(plan, figs.idle));
   await run(figs.clients, () => benchClients(plan, figs.clients));
+  await run(figs.reconnect, () => benchReconnect(plan, figs.reconnect));
+  await run(figs.clientcpu, () => benchClientCpu(plan, figs.clientcpu));
   const shown = Object.values(figs).filter((f) =>
     only.has(f.section ?? f.key as Section)
   );

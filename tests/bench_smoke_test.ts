@@ -23,6 +23,8 @@ const FIGURES = [
   "  server CPU per event, 1 to 1000 (us)",
   "idle RSS (MiB)",
   "RSS, 1000 idle WS clients (MiB)",
+  "reconnect: port file to event (ms)",
+  "client CPU, no runtime",
 ];
 
 const NUMBER = String.raw`\d+(?:\.\d+)?`;
