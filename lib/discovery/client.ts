@@ -6,9 +6,10 @@
  * Precedence: `PRYX_API_URL` / `PRYX_WS_URL` (final when set), then the
  * instance files in the state directory (`PRYX_HOME`, else `~/.pryx`), then
  * the probe ports (`PRYX_PROBE_PORTS`). A file candidate is accepted when
- * `/health` answers as `pryx-core` with the pid of its `<instance>.json`;
- * on Deno its lock must be held too (Node and Bun have no flock, so the
- * health pid decides there).
+ * `/health` answers as `pryx-core` with the run id of its `<instance>.json`
+ * and this client's protocol; on Deno its lock must be held too (Node and
+ * Bun have no flock, so `/health` decides there). `connect()` (in
+ * `connect.ts`) keeps a WebSocket to the runtime across its restarts.
  *
  * One file for every runtime: web-standard `fetch`, `URL` and
  * `AbortSignal.timeout`, plus a tiny file-system shim (Deno APIs, else
