@@ -43,10 +43,16 @@ Deno.test("discover --watch --json reports appeared, ready, draining and gone as
   withHome(async (home) => {
     const watch = spawnWatch(home);
     await using _cli = watch.cli;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once it reports another instance, the watch is running for sure.
+    await using _primer = await startServer(home, ["--instance", "primer"], {
+      instance: "primer",
+    });
+    await watch.line((l) => l.event === "ready" && l.instance === "primer");
     const server = await startServer(home);
     try {
-      const ready = await watch.line((l) => l.event === "ready");
+      const ready = await watch.line((l) =>
+        l.event === "ready" && l.instance === "runtime"
+      );
       const info = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
       assert.deepStrictEqual(ready, {
         time: ready.time,
@@ -59,12 +65,15 @@ Deno.test("discover --watch --json reports appeared, ready, draining and gone as
         pid: info.pid,
       });
       await server.stop("SIGTERM");
-      const gone = await watch.line((l) => l.event === "gone");
+      const gone = await watch.line((l) =>
+        l.event === "gone" && l.instance === "runtime"
+      );
       assert.deepStrictEqual([gone.port, gone.runId], [
         server.port,
         info.runId,
       ]);
-      const events = watch.lines().map((l) => l.event as string);
+      const events = watch.lines().filter((l) => l.instance === "runtime")
+        .map((l) => l.event as string);
       assert.deepStrictEqual(events[0], "appeared");
       assert.deepStrictEqual(events.at(-1), "gone");
       assert(
