@@ -351,26 +351,10 @@ async function runChild(
     [Env.wsUrl]: runtime.wsUrl,
   };
   if (runtime.token !== undefined) env[Env.token] = runtime.token;
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(line.cmd, {
-      args: line.args,
-      windowsRawArguments: line.windowsRawArguments,
-      env,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return notFoundCmd(cmd);
-    if (err instanceof Deno.errors.PermissionDenied) {
-      console.error(
-        `pryx-core: Cannot run "${cmd}": permission denied; make it executable`,
-      );
-      return 126;
-    }
-    throw err;
-  }
+  // The listeners go in before CMD starts: CMD may print (and its caller
+  // signal us) before this thread gets to run again, and a signal without a
+  // listener would end run and leave CMD behind.
+  let child: Deno.ChildProcess | undefined;
   const signals = runSignals();
   const absorbed = signals.absorb.map((signal) => {
     const absorb = () => {};
@@ -380,7 +364,7 @@ async function runChild(
   const forwards = signals.forward.map((signal) => {
     const forward = () => {
       try {
-        child.kill(signal);
+        child?.kill(signal);
       } catch {
         // CMD is already gone
       }
@@ -389,6 +373,25 @@ async function runChild(
     return [signal, forward] as const;
   });
   try {
+    try {
+      child = new Deno.Command(line.cmd, {
+        args: line.args,
+        windowsRawArguments: line.windowsRawArguments,
+        env,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return notFoundCmd(cmd);
+      if (err instanceof Deno.errors.PermissionDenied) {
+        console.error(
+          `pryx-core: Cannot run "${cmd}": permission denied; make it executable`,
+        );
+        return 126;
+      }
+      throw err;
+    }
     const status = await child.status;
     return status.code;
   } finally {
