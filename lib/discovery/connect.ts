@@ -41,7 +41,7 @@ import {
   toRuntime,
 } from "./_client.ts";
 import { type Backoff, backoffDelay } from "./backoff.ts";
-import type { SkipReporter } from "./discover.ts";
+import { discoverOnce, type SkipReporter } from "./discover.ts";
 import { directWebSocket } from "./direct.ts";
 import { wsUrlWithToken } from "./lease.ts";
 import { type DiscoverPlan, planDiscovery } from "./plan.ts";
@@ -252,22 +252,42 @@ export class RuntimeConnection extends EventTarget {
     let failures = 0;
     try {
       const host = await hostFor(this.#options);
+      // After a failed check the next wait checks every candidate before
+      // it connects: stale files must not be tried again and again.
+      let checkFirst = false;
       while (!signal.aborted) {
         await sleep(backoffDelay(failures, this.#options.backoff), signal);
         if (signal.aborted) break;
+        const plan = this.#plan;
+        const early: boolean = !checkFirst && plan.source === "state" &&
+          plan.check &&
+          !plan.any && plan.probePorts.length === 0;
+        // Early: connect as soon as the instance's files name a run, while
+        // that run is checked (lock, /health, proof, protocol); the socket
+        // is used only once the check agrees. The new runtime answers both
+        // once it has loaded its app, so the handshake costs no extra wait.
         const outcome = await waitForDiscovery(
           host,
-          this.#plan,
+          early ? { ...plan, check: false } : plan,
           Number.POSITIVE_INFINITY,
-          this.#report,
+          early ? () => {} : this.#report,
           signal,
           RECONNECT_POLL_MS,
         );
         if (outcome.runtime === undefined) continue;
         const runtime = toRuntime(outcome.runtime);
-        const opened = await this.#session(runtime);
+        const checked: Promise<boolean> = early
+          ? discoverOnce(host, plan, this.#report).then((o) =>
+            o.runtime !== undefined && o.runtime.port === runtime.port &&
+            toRuntime(o.runtime).runId === runtime.runId
+          ).catch(() => false)
+          : Promise.resolve(true);
+        const opened = await this.#session(runtime, checked);
+        checkFirst = early && !await checked;
         failures = opened ? 0 : failures + 1;
-        if (!signal.aborted) this.#setState("reconnecting");
+        // Lost after it was open; a first connection that failed is still
+        // `connecting`.
+        if (this.#state === "open") this.#setState("reconnecting");
       }
     } catch (err) {
       // Only a bug or an unusable state directory gets here: report it as
@@ -284,11 +304,12 @@ export class RuntimeConnection extends EventTarget {
   }
 
   /**
-   * One connection to `runtime`: resolves when it is over.
+   * One connection to `runtime`: resolves when it is over. It opens only
+   * once `checked` resolves `true` (the runtime passed discovery's checks).
    *
    * @returns Whether it got as far as `open`.
    */
-  #session(runtime: Runtime): Promise<boolean> {
+  #session(runtime: Runtime, checked: Promise<boolean>): Promise<boolean> {
     // Not Promise.withResolvers(): Node 20 lacks it.
     let resolve!: (opened: boolean) => void;
     const promise = new Promise<boolean>((r) => resolve = r);
@@ -345,7 +366,9 @@ export class RuntimeConnection extends EventTarget {
       } catch {
         return;
       }
-      if (!opened && frame.type === "hello") {
+      if (!opened) {
+        // Nothing but the hello comes before we subscribe.
+        if (frame.type !== "hello") return;
         if (
           frame.protocol !== PROTOCOL ||
           (runtime.runId !== undefined && frame.runId !== runtime.runId)
@@ -354,16 +377,25 @@ export class RuntimeConnection extends EventTarget {
           end();
           return;
         }
-        clearTimeout(timer);
-        opened = true;
-        this.#runtime = runtime;
-        for (const topic of this.#topics) {
-          ws.send(JSON.stringify({ type: "subscribe", topic }));
-        }
-        if (this.#leaseId !== undefined) {
-          ws.send(JSON.stringify({ type: "lease", id: this.#leaseId }));
-        }
-        this.#setState("open");
+        checked.then((ok) => {
+          if (over) return;
+          if (!ok) {
+            end();
+            return;
+          }
+          clearTimeout(timer);
+          opened = true;
+          this.#runtime = runtime;
+          for (const topic of this.#topics) {
+            ws.send(JSON.stringify({ type: "subscribe", topic }));
+          }
+          if (this.#leaseId !== undefined) {
+            ws.send(JSON.stringify({ type: "lease", id: this.#leaseId }));
+          }
+          this.#setState("open");
+          this.dispatchEvent(new MessageEvent("message", { data: frame }));
+        });
+        return;
       }
       this.dispatchEvent(new MessageEvent("message", { data: frame }));
       if (frame.type === "event" && frame.topic === SHUTDOWN_TOPIC) {
