@@ -4,7 +4,8 @@
  * Reuses the live runtime of the instance or starts one (this same program's
  * `serve --exit-when-idle`), waits until it is ready, takes a lease on it,
  * runs CMD with `PRYX_API_URL`, `PRYX_WS_URL` (and `PRYX_TOKEN` with token
- * auth) set and stdio passed through, forwards SIGINT/SIGTERM/SIGHUP to CMD,
+ * auth) set and stdio passed through, gives CMD each signal once (see
+ * runSignals),
  * releases the lease when CMD exits, and exits with CMD's code (127 when CMD
  * is not found, 128+N when signal N ended it).
  *
@@ -50,21 +51,101 @@ export const RUN_IDLE_EXIT_MS = 1000;
 const LEASE_TIMEOUT_MS = 5000;
 
 /**
- * What `run` does with the signals it gets while CMD runs.
+ * How `run` runs CMD and what it does with the signals it gets meanwhile,
+ * so that CMD gets each signal exactly once, as when run directly:
  *
- * - POSIX: SIGINT, SIGTERM and SIGHUP are passed on to CMD.
- * - Windows: Deno listens for SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break)
+ * - `terminal`: `run` is in the foreground process group of its
+ *   terminal. CMD stays in that group (it keeps the terminal: prompts,
+ *   raw-mode keys). A Ctrl-C, Ctrl-\ or hang-up is sent by the terminal to
+ *   the whole group, CMD included, so `run` only absorbs SIGINT, SIGQUIT
+ *   and SIGHUP (it waits for CMD and exits with its code); SIGTERM, which no
+ *   terminal sends, is passed on. A SIGINT sent to `run`'s pid alone is
+ *   taken for the terminal's there: send it to CMD, or to the group.
+ * - `own-group`: anywhere else (a script, a supervisor, CI, a background
+ *   job). CMD runs in a process group of its own (a new session, as
+ *   `setsid` does), so a signal sent to `run`'s group never reaches it
+ *   twice, and `run` passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to CMD's
+ *   group, as a terminal would.
+ * - `windows`: Deno listens for SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break)
  *   only, and the console already delivers them to every process attached
- *   to it, CMD included, so they are absorbed: `run` waits for CMD and exits
- *   with its code instead of dying first. Source: Deno's
+ *   to it, CMD included, so they are absorbed. Sources: Deno's
  *   `Deno.addSignalListener` docs; Microsoft, "CTRL+C and CTRL+BREAK
  *   Signals".
+ *
+ * This is tini's answer (CMD alone in the signalled group) without its
+ * `tcsetpgrp`, which Deno cannot call: where a terminal is in charge, its
+ * group signal is left to reach CMD by itself.
  */
 export function runSignals(
   os: Os = Deno.build.os,
-): { forward: Deno.Signal[]; absorb: Deno.Signal[] } {
-  if (os === "windows") return { forward: [], absorb: ["SIGINT", "SIGBREAK"] };
-  return { forward: ["SIGINT", "SIGTERM", "SIGHUP"], absorb: [] };
+  foreground: boolean = os !== "windows" && inTerminalForeground(),
+): SignalPlan {
+  if (os === "windows") {
+    return {
+      mode: "windows",
+      forward: [],
+      absorb: ["SIGINT", "SIGBREAK"],
+    };
+  }
+  if (foreground) {
+    return {
+      mode: "terminal",
+      forward: ["SIGTERM"],
+      absorb: ["SIGINT", "SIGQUIT", "SIGHUP"],
+    };
+  }
+  return {
+    mode: "own-group",
+    forward: ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"],
+    absorb: [],
+  };
+}
+
+/** What {@linkcode runSignals} decided. */
+export interface SignalPlan {
+  /** Where CMD runs: see {@linkcode runSignals}. */
+  mode: "terminal" | "own-group" | "windows";
+  /** Signals passed on to CMD (to its process group in `own-group`). */
+  forward: Deno.Signal[];
+  /** Signals caught and dropped: CMD already has them. */
+  absorb: Deno.Signal[];
+}
+
+/**
+ * Whether process `pid` is in the foreground process group of a
+ * controlling terminal (so a Ctrl-C there reaches its whole group), from
+ * `ps -o tpgid=,pgid=` (POSIX `ps` with the `tpgid` field of procps and the
+ * BSDs). `/proc/PID/stat` would say the same on Linux, but Deno reads
+ * `/proc` only under `--allow-all`. `false` when it cannot tell (no `ps`).
+ */
+export function inTerminalForeground(pid: number = Deno.pid): boolean {
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["-o", "tpgid=,pgid=", "-p", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    return out.success && isForeground(new TextDecoder().decode(out.stdout));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads `ps -o tpgid=,pgid=`: in the foreground of a terminal when the
+ * terminal's foreground group (`tpgid`, -1 without a terminal) is the
+ * process's own group.
+ *
+ * @example
+ * ```ts
+ * isForeground("  4242  4242\n"); // true
+ * isForeground("    -1  4242\n"); // false
+ * ```
+ */
+export function isForeground(psLine: string): boolean {
+  const [tpgid, pgid] = psLine.trim().split(/\s+/).map(Number);
+  return tpgid > 0 && tpgid === pgid;
 }
 
 /**
@@ -351,32 +432,39 @@ async function runChild(
     [Env.wsUrl]: runtime.wsUrl,
   };
   if (runtime.token !== undefined) env[Env.token] = runtime.token;
-  // The listeners go in before CMD starts: CMD may print (and its caller
-  // signal us) before this thread gets to run again, and a signal without a
-  // listener would end run and leave CMD behind.
-  let child: Deno.ChildProcess | undefined;
   const signals = runSignals();
-  const absorbed = signals.absorb.map((signal) => {
-    const absorb = () => {};
-    Deno.addSignalListener(signal, absorb);
-    return [signal, absorb] as const;
-  });
-  const forwards = signals.forward.map((signal) => {
-    const forward = () => {
-      try {
-        child?.kill(signal);
-      } catch {
-        // CMD is already gone
-      }
-    };
-    Deno.addSignalListener(signal, forward);
-    return [signal, forward] as const;
-  });
+  const ownGroup = signals.mode === "own-group";
+  // Listening before CMD exists: a signal that comes while it starts is
+  // held and passed on once it runs, never left to end run alone.
+  let child: Deno.ChildProcess | undefined;
+  const early: Deno.Signal[] = [];
+  const pass = (signal: Deno.Signal) => {
+    if (child === undefined) {
+      early.push(signal);
+      return;
+    }
+    try {
+      // As a terminal does: to CMD's whole group, its children too.
+      if (ownGroup) Deno.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // CMD is already gone
+    }
+  };
+  const listeners = [
+    ...signals.absorb.map((signal) => [signal, () => {}] as const),
+    ...signals.forward.map((signal) => [signal, () => pass(signal)] as const),
+  ];
+  for (const [signal, listener] of listeners) {
+    Deno.addSignalListener(signal, listener);
+  }
   try {
     try {
       child = new Deno.Command(line.cmd, {
         args: line.args,
         windowsRawArguments: line.windowsRawArguments,
+        // A session and process group of its own: see runSignals.
+        detached: ownGroup,
         env,
         stdin: "inherit",
         stdout: "inherit",
@@ -392,10 +480,11 @@ async function runChild(
       }
       throw err;
     }
+    for (const signal of early.splice(0)) pass(signal);
     const status = await child.status;
     return status.code;
   } finally {
-    for (const [signal, listener] of [...forwards, ...absorbed]) {
+    for (const [signal, listener] of listeners) {
       Deno.removeSignalListener(signal, listener);
     }
   }

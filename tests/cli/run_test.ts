@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import {
   type EntryProcess,
+  isForeground,
   RUN_IDLE_EXIT_MS,
   runSignals,
   serveCommandLine,
@@ -95,17 +96,31 @@ Deno.test("on Windows the entry and its deno.json are Windows paths, not /C:/...
   );
 });
 
-Deno.test("run forwards POSIX signals to CMD, and on Windows absorbs Ctrl-C and Ctrl-Break that the console already gave CMD", () => {
+Deno.test("in a terminal's foreground run leaves Ctrl-C, Ctrl-\\ and hang-up to the terminal; elsewhere CMD gets its own group and every signal from run", () => {
   for (const os of ["linux", "darwin"] as const) {
-    assert.deepStrictEqual(runSignals(os), {
-      forward: ["SIGINT", "SIGTERM", "SIGHUP"],
+    assert.deepStrictEqual(runSignals(os, true), {
+      mode: "terminal",
+      forward: ["SIGTERM"],
+      absorb: ["SIGINT", "SIGQUIT", "SIGHUP"],
+    });
+    assert.deepStrictEqual(runSignals(os, false), {
+      mode: "own-group",
+      forward: ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"],
       absorb: [],
     });
   }
   assert.deepStrictEqual(runSignals("windows"), {
+    mode: "windows",
     forward: [],
     absorb: ["SIGINT", "SIGBREAK"],
   });
+});
+
+Deno.test("the terminal's foreground group is read from ps: tpgid equal to the process group", () => {
+  assert(isForeground("  4242  4242\n"));
+  assert(!isForeground("  5000  4242\n"), "in the background");
+  assert(!isForeground("   -1  4242\n"), "no terminal");
+  assert(!isForeground(""), "no answer");
 });
 
 Deno.test("run ends a runtime that never became ready with SIGTERM on POSIX, and terminates it at once on Windows, which has no catchable SIGTERM", () => {
