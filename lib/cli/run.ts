@@ -5,9 +5,8 @@
  * `serve --exit-when-idle`), waits until it is ready, takes a lease on it,
  * runs CMD with `PRYX_API_URL`, `PRYX_WS_URL` (and `PRYX_TOKEN` with token
  * auth) set and stdio passed through, gives CMD each signal once (see
- * runSignals),
- * releases the lease when CMD exits, and exits with CMD's code (127 when CMD
- * is not found, 128+N when signal N ended it).
+ * `runSignals`), releases the lease when CMD exits, and exits with CMD's
+ * code (127 when CMD is not found, 128+N when signal N ended it).
  *
  * The runtime `run` starts is not tied to this process: it stops on its own
  * once the last lease (of this `run` or of any other) has ended, so two runs
