@@ -319,8 +319,15 @@ function fishScript(): string {
     `complete -c pryx-core -n '__fish_seen_subcommand_from completions' -a '${
       SHELLS.join(" ")
     }'`,
+    // After `run --`: CMD, then its arguments, as fish completes them.
+    "complete -c pryx-core -n '__fish_seen_subcommand_from run; and contains -- -- (commandline -opc)' -x -a '(__fish_pryx_core_cmd)'",
   );
   return `${lines.join("\n")}
+function __fish_pryx_core_cmd
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- -- $tokens)
+    complete -C (string join -- ' ' $tokens[(math $i + 1)..-1] (commandline -ct))
+end
 function __fish_pryx_core_instances
     set -l tokens (commandline -opc)
     set -l dir_args

@@ -185,7 +185,7 @@ Deno.test({
           args: [
             "--no-config",
             "-c",
-            `source ${file}; complete -C 'pryx-core disc'; complete -C 'pryx-core stop --instance '`,
+            `source ${file}; complete -C 'pryx-core disc'; complete -C 'pryx-core stop --instance '; complete -C 'pryx-core run -- ech'`,
           ],
           env: {
             PATH: `${bin}:${Deno.env.get("PATH")}`,
@@ -202,6 +202,7 @@ Deno.test({
         );
         assert(lines.includes("discover"), lines.join(","));
         assert(lines.includes("dev"), lines.join(","));
+        assert(lines.includes("echo"), `CMD after run --: ${lines.join(",")}`);
       })
     ),
 });
