@@ -113,6 +113,11 @@ Deno.test({
           await bashComplete(bin, home, ["pryx-core", "completions", "z"]),
           ["zsh"],
         );
+        assert(
+          (await bashComplete(bin, home, ["pryx-core", "run", "--", "ech"]))
+            .includes("echo"),
+          "CMD after run --",
+        );
         // A --state-dir earlier on the line is where the names come from.
         const other = `${home}/other`;
         Deno.mkdirSync(other);
