@@ -4,8 +4,8 @@
  *
  * @example
  * ```sh
- * deno task start --listen :0
- * deno task pryx discover --format url
+ * deno task -q start --listen :0
+ * deno task -q pryx discover --format url
  * ```
  *
  * @module

@@ -6,8 +6,8 @@
  *
  * @example
  * ```sh
- * deno task start --listen :0
- * deno task pryx discover --format url
+ * deno task -q start --listen :0
+ * deno task -q pryx discover --format url
  * ```
  *
  * @module
@@ -108,7 +108,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(
         `pryx-core: ${
           err.message.split("\n", 1)[0]
-        }; run it as "deno task pryx ..." or with ${
+        }; run it as "deno task -q pryx ..." or with ${
           RUNTIME_PERMISSIONS.join(" ")
         }`,
       );
