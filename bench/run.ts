@@ -840,13 +840,13 @@ export async function main(args: string[]): Promise<number> {
   });
   const figs = {
     ready: figure("ready", "ready: spawn to port file (ms)", true, {
-      ratio: 1.15,
-    }),
-    discover: figure("discover", "discover: wall time (ms)", true, {
       ratio: 1.20,
     }),
+    discover: figure("discover", "discover: wall time (ms)", true, {
+      ratio: 1.15,
+    }),
     health: figure("health", `/health (req/s, 32 conns, ${plan.load})`, false, {
-      ratio: 0.90,
+      ratio: 0.95,
     }),
     healthCpu: cpuFigure("health", "  server CPU per request (us)"),
     pubsub: figure("pubsub", "pub/sub 1 to 1 (events/s)", false, {
@@ -857,13 +857,13 @@ export async function main(args: string[]): Promise<number> {
       "fanout",
       `fan-out 1 to ${plan.fanout} (events/s)`,
       false,
-      { ratio: 1.00 },
+      { ratio: 0.95 },
     ),
     fanoutCpu: cpuFigure(
       "fanout",
       `  server CPU per event, 1 to ${plan.fanout} (us)`,
     ),
-    idle: figure("idle", "idle RSS (MiB)", true, { ratio: 1.30 }),
+    idle: figure("idle", "idle RSS (MiB)", true, { ratio: 1.20 }),
     clients: figure(
       "clients",
       `RSS, ${plan.idleClients} idle WS clients (MiB)`,
