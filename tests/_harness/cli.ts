@@ -98,23 +98,43 @@ export function childEnv(
   return { ...base, NO_COLOR: "1", ...env };
 }
 
-/** Runs the CLI to completion. */
-export async function runCli(
+/** Options of {@linkcode runProgram}. */
+export interface ProgramOptions {
+  /** Working directory. */
+  cwd?: string;
+  /** Environment on top of {@linkcode childEnv}'s (or alone, with `inherit: false`). */
+  env?: Record<string, string>;
+  /** Start from {@linkcode childEnv} of this process (default), or from `PATH` alone. */
+  inherit?: boolean;
+  /** Kills the child with SIGKILL after this long, in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Closes the read end of the child's stdout at once, as `cmd | true` does. */
+  closeStdout?: boolean;
+}
+
+/**
+ * Runs `cmd ARGS` to completion with stdin closed and stdout and stderr
+ * captured: the one way tests and the bench run a program that should exit.
+ * A program that hangs instead is killed after `timeoutMs`, so it cannot
+ * hang the suite.
+ */
+export async function runProgram(
+  cmd: string,
   args: string[],
-  options: CliOptions = {},
+  options: ProgramOptions = {},
 ): Promise<CliResult> {
-  const [bin, binArgs] = cliCommand(args);
-  const [cmd, ...argv] = [...options.prefix ?? [], bin, ...binArgs];
+  const env = options.inherit === false
+    ? { PATH: Deno.env.get("PATH") ?? "", ...options.env }
+    : childEnv(options.env);
   const child = new Deno.Command(cmd, {
-    args: argv,
-    env: childEnv(options.env),
+    args,
+    env,
     clearEnv: true,
     cwd: options.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  // A CLI that should have exited but serves instead must not hang the suite.
   const timer = setTimeout(() => {
     try {
       child.kill("SIGKILL");
@@ -131,6 +151,16 @@ export async function runCli(
     stdout: dec.decode(out.stdout),
     stderr: dec.decode(out.stderr),
   };
+}
+
+/** Runs the CLI to completion (see {@linkcode runProgram}). */
+export function runCli(
+  args: string[],
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const [bin, binArgs] = cliCommand(args);
+  const [cmd, ...argv] = [...options.prefix ?? [], bin, ...binArgs];
+  return runProgram(cmd, argv, options);
 }
 
 /** A server started by {@linkcode startServer}. */

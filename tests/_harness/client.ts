@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { childEnv } from "./cli.ts";
+import { runProgram } from "./cli.ts";
 
 const FIXTURE = fileURLToPath(
   new URL("../_fixtures/client_discover.ts", import.meta.url),
@@ -31,16 +31,14 @@ export async function denoClientDiscover(
   options: Record<string, unknown> = {},
   permissions: string[] = ["--allow-net", "--allow-read", "--allow-env"],
 ): Promise<ClientRun> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, FIXTURE, JSON.stringify(options)],
-    env: childEnv(env),
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(out.code, 0, dec.decode(out.stderr));
-  return JSON.parse(dec.decode(out.stdout));
+  const out = await runProgram(Deno.execPath(), [
+    "run",
+    ...permissions,
+    FIXTURE,
+    JSON.stringify(options),
+  ], { env });
+  assert.equal(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout);
 }
 
 /** The Node program of {@linkcode nodeClientDiscover}. */
@@ -64,20 +62,13 @@ export async function nodeClientDiscover(
   env: Record<string, string>,
   options: Record<string, unknown> = {},
 ): Promise<ClientRun> {
-  const out = await new Deno.Command("node", {
-    args: [
-      "--input-type=module",
-      "-e",
-      NODE_DISCOVER,
-      bundle,
-      JSON.stringify(options),
-    ],
-    env: { PATH: Deno.env.get("PATH") ?? "", ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(out.code, 0, dec.decode(out.stderr));
-  return JSON.parse(dec.decode(out.stdout));
+  const out = await runProgram("node", [
+    "--input-type=module",
+    "-e",
+    NODE_DISCOVER,
+    bundle,
+    JSON.stringify(options),
+  ], { env, inherit: false });
+  assert.equal(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout);
 }

@@ -15,7 +15,12 @@ import {
   waitForRuntime,
 } from "../../lib/client.ts";
 import { buildClient } from "../../scripts/build_client.ts";
-import { startServer, tempHome, withHome } from "../_harness/cli.ts";
+import {
+  runProgram,
+  startServer,
+  tempHome,
+  withHome,
+} from "../_harness/cli.ts";
 
 Deno.test("the client finds the runtime on Deno: getApiUrl, getRuntimeUrl, discover", () =>
   withHome(async (home) => {
@@ -96,16 +101,13 @@ async function runNode(
   script: string,
   env: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  const out = await new Deno.Command("node", {
-    args: ["--input-type=module", "-e", script, bundle],
-    env: { PATH: Deno.env.get("PATH") ?? "", ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assert.deepStrictEqual(out.code, 0, dec.decode(out.stderr));
-  return JSON.parse(dec.decode(out.stdout));
+  const out = await runProgram(
+    "node",
+    ["--input-type=module", "-e", script, bundle],
+    { env, inherit: false },
+  );
+  assert.deepStrictEqual(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout);
 }
 
 Deno.test("the bundled client runs on Node.js with the same precedence and checks", async () => {

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { childEnv, tempHome } from "../_harness/cli.ts";
+import { childEnv, runProgram, tempHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 import { installedPaths } from "../../scripts/install.ts";
 import { findCommand, spawnLine } from "../../lib/cli/command_path.ts";
@@ -27,22 +27,8 @@ await Deno.stdin.read(new Uint8Array(1));
 `;
 
 /** Runs `deno task NAME` in the checkout with `env` on top. */
-async function task(name: string, env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", name],
-    cwd: ROOT,
-    env: childEnv(env),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
+function task(name: string, env: Record<string, string>) {
+  return runProgram(Deno.execPath(), ["task", name], { cwd: ROOT, env });
 }
 
 Deno.test("deno task install puts pryx-core on PATH; run from another directory runs CMD there against a live runtime; uninstall removes it", async () => {

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
   childEnv,
+  runProgram,
   waitForLockFree,
   waitUntil,
   withHome,
@@ -42,26 +43,8 @@ function copyCheckout(dest: string): void {
 }
 
 /** Runs `deno ARGS` in `cwd` to completion. */
-async function deno(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: childEnv(env),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
+function deno(args: string[], cwd: string, env: Record<string, string>) {
+  return runProgram(Deno.execPath(), args, { cwd, env });
 }
 
 function hasGit(): boolean {
