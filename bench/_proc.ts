@@ -12,6 +12,7 @@ import {
   cliCommand,
   RUNTIME_PERMISSIONS,
 } from "../tests/_harness/cli.ts";
+import { killIfRunning } from "../tests/_harness/process.ts";
 
 export { childEnv };
 
@@ -147,11 +148,7 @@ export async function startServer(cmd: Cmd, home: string): Promise<Server> {
   const stop = (signal: Deno.Signal = "SIGTERM") => {
     stopping ??= (async () => {
       if (!exited) {
-        try {
-          child.kill(signal);
-        } catch {
-          // Already gone.
-        }
+        killIfRunning(child, signal);
       }
       const timer = setTimeout(() => {
         if (!exited) child.kill("SIGKILL");

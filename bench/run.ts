@@ -44,6 +44,7 @@ import {
   startServer,
   withFdLimit,
 } from "./_proc.ts";
+import { killIfRunning } from "../tests/_harness/process.ts";
 
 /** One figure of the report. */
 export interface Figure {
@@ -464,11 +465,7 @@ function clientsRss(cmd: Cmd, count: number): Promise<number> {
       await sleep(1000);
       return rssMiB(server.pid);
     } finally {
-      try {
-        load.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killIfRunning(load, "SIGKILL");
       await load.status;
       await errText.catch(() => "");
     }
@@ -552,11 +549,7 @@ function startClient(cmd: Cmd, home: string) {
       }
     },
     async stop(): Promise<void> {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killIfRunning(child, "SIGKILL");
       await child.status;
       await reading.catch(() => {});
       await stderr;

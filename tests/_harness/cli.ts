@@ -10,6 +10,7 @@ const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 import { fileURLToPath } from "node:url";
 import { RUNTIME_PERMISSIONS } from "../../lib/shared/config.ts";
 import { isInstanceLocked } from "../../lib/shared/lock.ts";
+import { killIfRunning } from "./process.ts";
 
 export { RUNTIME_PERMISSIONS };
 
@@ -136,11 +137,7 @@ export async function runProgram(
     stderr: "piped",
   }).spawn();
   const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
+    killIfRunning(child, "SIGKILL");
   }, options.timeoutMs ?? 30_000);
   if (options.closeStdout) await child.stdout.cancel();
   const out = await child.output().finally(() => clearTimeout(timer));
@@ -426,11 +423,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
       return { code: status.code, signal: status.signal, stderr: err };
     },
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killIfRunning(child, "SIGKILL");
       await child.status;
       await reader.cancel().catch(() => {});
       await pumping;

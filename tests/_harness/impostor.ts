@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { killIfRunning } from "./process.ts";
 
 /** What the impostor does. */
 export interface ImpostorOptions {
@@ -59,11 +60,7 @@ export async function startImpostor(
   reader.releaseLock();
   child.stdout.cancel().catch(() => {});
   if (new TextDecoder().decode(value ?? new Uint8Array()).trim() !== "ready") {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
+    killIfRunning(child, "SIGKILL");
     throw new Error("the impostor did not start");
   }
   return {

@@ -12,6 +12,7 @@ import {
   startServer,
   withHome,
 } from "../_harness/cli.ts";
+import { killIfRunning } from "../_harness/process.ts";
 
 Deno.test("of 8 simultaneous starts exactly one owns the instance and 7 exit 4", () =>
   withHome(async (home) => {
@@ -51,11 +52,7 @@ Deno.test("of 8 simultaneous starts exactly one owns the instance and 7 exit 4",
       assert.deepStrictEqual(health.pid, owner.pid);
     } finally {
       for (const c of children) {
-        try {
-          c.kill("SIGKILL");
-        } catch {
-          // already exited
-        }
+        killIfRunning(c, "SIGKILL");
         await c.status;
       }
     }

@@ -17,6 +17,7 @@ import { startServer, tempHome, waitUntil, withHome } from "../_harness/cli.ts";
 import { isRunning } from "../_harness/fs.ts";
 import { nodeMajor, wsPackage } from "../_harness/node.ts";
 import { buildClient } from "../../scripts/build_client.ts";
+import { killIfRunning } from "../_harness/process.ts";
 
 /** Records a connection's state changes and message frames. */
 function record(conn: RuntimeConnection) {
@@ -329,11 +330,7 @@ function spawnNode(bundle: string, wsPath: string, home: string) {
       return { code: status.code, stderr: await stderr };
     },
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killIfRunning(child, "SIGKILL");
       await child.status;
       await reading.catch(() => {});
       await stderr;

@@ -14,6 +14,7 @@ import { exists } from "../_harness/fs.ts";
 import { installedPaths } from "../../scripts/install.ts";
 import { findCommand, spawnLine } from "../../lib/cli/command_path.ts";
 import { VERSION } from "../../lib/shared/config.ts";
+import { killIfRunning } from "../_harness/process.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DENO_BIN_DIR = Deno.execPath().replace(/[\\/][^\\/]+$/, "");
@@ -114,11 +115,7 @@ Deno.test("deno task install puts pryx-core on PATH; run from another directory 
       }
       assert(!exists(`${home}/runtime.port`), "the runtime it started is gone");
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
+      killIfRunning(child, "SIGKILL");
       await child.status;
       await reader.cancel().catch(() => {});
       await stderr.catch(() => {});

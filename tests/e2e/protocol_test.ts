@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { connect, discover } from "../../lib/client.ts";
 import { runCli, withHome } from "../_harness/cli.ts";
+import { killIfRunning } from "../_harness/process.ts";
 
 const FAKE = fileURLToPath(
   new URL("../_harness/fake_runtime.ts", import.meta.url),
@@ -34,11 +35,7 @@ async function startFake(home: string, protocol = 2) {
   return {
     port: Number(out.trim()),
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killIfRunning(child, "SIGKILL");
       await child.status;
       await reader.cancel().catch(() => {});
     },

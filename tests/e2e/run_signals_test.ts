@@ -23,6 +23,7 @@ import {
 import { exists } from "../_harness/fs.ts";
 import { shellQuote } from "../../lib/cli/discover.ts";
 import { inTerminalForeground } from "../../lib/cli/run.ts";
+import { killIfRunning } from "../_harness/process.ts";
 
 /** Counts SIGINTs; writes its pid to $READY, then the count to $OUT. */
 const COUNTER = `n=0
@@ -95,11 +96,7 @@ Deno.test({
         assert.equal(Deno.readTextFileSync(`${home}/out`).trim(), "1");
       } finally {
         await writer.close().catch(() => {});
-        try {
-          term.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
+        killIfRunning(term, "SIGKILL");
         await output;
       }
     }),
@@ -137,11 +134,7 @@ for (const target of ["pid", "group"] as const) {
           assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
           assert.equal(Deno.readTextFileSync(`${home}/out`).trim(), "1");
         } finally {
-          try {
-            run.kill("SIGKILL");
-          } catch {
-            // already gone
-          }
+          killIfRunning(run, "SIGKILL");
           await output;
         }
       }),

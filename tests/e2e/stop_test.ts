@@ -69,7 +69,7 @@ Deno.test({
         try {
           Deno.kill(pid, "SIGCONT");
         } catch {
-          // gone
+          // Already gone.
         }
       }
     }),
@@ -153,7 +153,7 @@ Deno.test({
         try {
           Deno.kill(hostPid, "SIGCONT");
         } catch {
-          // gone
+          // Already gone.
         }
       }
     }),

@@ -15,6 +15,7 @@ import {
   reportFileLimit,
 } from "../../lib/server/file_limit.ts";
 import { childEnv, cliCommand, withHome } from "../_harness/cli.ts";
+import { killIfRunning } from "../_harness/process.ts";
 
 const sources = (over: Partial<LimitSources> = {}): LimitSources => ({
   runUlimit: () => Promise.resolve("256\nunlimited\n"),
@@ -159,11 +160,7 @@ Deno.test({
         );
       } finally {
         clearTimeout(timer);
-        try {
-          child.kill("SIGTERM");
-        } catch {
-          // already gone
-        }
+        killIfRunning(child, "SIGTERM");
         await child.status;
         err += (await reader.read().catch(() => ({ value: "" }))).value ?? "";
         await reader.cancel().catch(() => {});
