@@ -26,8 +26,14 @@ import { writeFileAtomic } from "../shared/atomic_write.ts";
 import type { Claim } from "./claim.ts";
 import type { Logger } from "./log.ts";
 
-/** How long the state directory must be quiet before a watch-triggered check, in ms. */
-const SETTLE_MS = 50;
+/**
+ * How long the state directory must be quiet before a watch-triggered check,
+ * in ms: long enough that an `rm -rf` descheduled between its unlinks and
+ * its final rmdir on a busy machine is not answered with files put back
+ * (its rmdir would fail "Directory not empty"), short enough to stay well
+ * within the second the republish promises.
+ */
+const SETTLE_MS = 250;
 
 /** The published files and their content, in the order they are written. */
 export interface PublishedFiles {
