@@ -11,6 +11,7 @@
  */
 
 import { type ParsedFlags, parseDuration } from "./args.ts";
+import { shellQuote } from "../shared/shell.ts";
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
 import {
@@ -176,20 +177,6 @@ export function formatRuntime(
           : [`export ${Env.token}=${shellQuote(runtime.token)}`]),
       ].join("\n") + "\n";
   }
-}
-
-/**
- * Quotes `value` for a POSIX shell, only when it needs it.
- *
- * @example
- * ```ts
- * shellQuote("http://127.0.0.1:3000"); // "http://127.0.0.1:3000"
- * shellQuote("it's"); // "'it'\\''s'"
- * ```
- */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 function resolveFormat(

@@ -24,9 +24,9 @@
  * @module
  */
 
+import { stopCommandLine } from "../shared/shell.ts";
 import { openCommand } from "./command.ts";
 import {
-  DEFAULT_INSTANCE,
   Env,
   FORCE_TERM_MS,
   HEALTH_TIMEOUT_MS,
@@ -147,8 +147,8 @@ export async function stopCommand(args: string[]): Promise<number> {
   }
   if (!force) {
     throw new NotFoundError(
-      `${name}: its owner holds the lock but does not answer (${silence}); "pryx-core stop --force${
-        instance === DEFAULT_INSTANCE ? "" : ` --instance ${instance}`
+      `${name}: its owner holds the lock but does not answer (${silence}); "${
+        stopCommandLine(instance, stateDir, host.env, { force: true })
       }" ends it once its pid is proven to hold the lock`,
     );
   }

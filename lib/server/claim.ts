@@ -8,6 +8,8 @@
  * @module
  */
 
+import { envReader } from "../shared/config.ts";
+import { stopCommandLine } from "../shared/shell.ts";
 import { isTempFileOf } from "../shared/atomic_write.ts";
 import { AlreadyRunningError } from "../shared/errors.ts";
 import {
@@ -87,7 +89,9 @@ export async function claimInstance(
   const first = await acquireInstanceLock(paths.lock, {
     exists: present.has(names.lock),
   });
-  if (first === undefined) throw await alreadyRunning(instance, paths);
+  if (first === undefined) {
+    throw await alreadyRunning(instance, stateDir, paths);
+  }
   let lock = first;
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
@@ -149,6 +153,7 @@ export async function claimInstance(
  */
 async function alreadyRunning(
   instance: string,
+  stateDir: string,
   paths: InstancePaths,
 ): Promise<AlreadyRunningError> {
   const deadline = Date.now() + OWNER_WAIT_MS;
@@ -157,8 +162,11 @@ async function alreadyRunning(
     await new Promise((resolve) => setTimeout(resolve, 20));
     owner = parseRuntimeInfo(readText(paths.json) ?? "");
   }
-  const stop = `pryx-core stop --instance ${instance}`;
-  const force = `pryx-core stop --force --instance ${instance}`;
+  // The advice must work as given in the user's shell, whose environment
+  // this process inherited.
+  const env = envReader((name) => Deno.env.get(name));
+  const stop = stopCommandLine(instance, stateDir, env);
+  const force = stopCommandLine(instance, stateDir, env, { force: true });
   if (owner === undefined) {
     return new AlreadyRunningError(
       `Instance "${instance}" is already held by a process that has not published its files; if it does not answer, end it with "${force}", or choose another --instance`,

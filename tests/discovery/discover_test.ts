@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { denoHost, type DiscoverHost } from "../../lib/discovery/host.ts";
-import { formatRuntime, shellQuote } from "../../lib/cli/discover.ts";
+import { formatRuntime } from "../../lib/cli/discover.ts";
+import { shellQuote, stopCommandLine } from "../../lib/shared/shell.ts";
 import { discoverOnce } from "../../lib/discovery/discover.ts";
 import { inspectInstance, listInstances } from "../../lib/discovery/inspect.ts";
 import {
@@ -218,4 +219,30 @@ Deno.test("shellQuote quotes only when needed, and safely", () => {
   assert.deepStrictEqual(shellQuote("a b"), "'a b'");
   assert.deepStrictEqual(shellQuote("it's $HOME"), `'it'\\''s $HOME'`);
   assert.deepStrictEqual(shellQuote(""), "''");
+});
+
+Deno.test("stopCommandLine names the instance and state directory unless the shell's environment already selects them", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const home = { HOME: "/home/me" };
+  assert.deepStrictEqual(
+    stopCommandLine("runtime", "/home/me/.pryx", env(home)),
+    "pryx-core stop",
+  );
+  assert.deepStrictEqual(
+    stopCommandLine("dev", "/tmp/my state", env(home), { force: true }),
+    "pryx-core stop --force --instance dev --state-dir '/tmp/my state'",
+  );
+  assert.deepStrictEqual(
+    stopCommandLine(
+      "dev",
+      "/srv/pryx",
+      env({ ...home, PRYX_HOME: "/srv/pryx", PRYX_INSTANCE: "dev" }),
+    ),
+    "pryx-core stop",
+  );
+  // No home directory known: the directory is always named.
+  assert.deepStrictEqual(
+    stopCommandLine("runtime", "/x", env({})),
+    "pryx-core stop --state-dir /x",
+  );
 });

@@ -21,7 +21,7 @@ import {
   withHome,
 } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
-import { shellQuote } from "../../lib/cli/discover.ts";
+import { shellQuote } from "../../lib/shared/shell.ts";
 import { inTerminalForeground } from "../../lib/cli/run.ts";
 import { killIfRunning } from "../_harness/process.ts";
 

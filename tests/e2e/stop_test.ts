@@ -185,3 +185,25 @@ Deno.test({
       );
     }),
 });
+
+Deno.test("the stop command a second serve suggests works as given, also with --state-dir and --instance", () =>
+  withHome(async (root) => {
+    const state = `${root}/elsewhere`;
+    // The user's shell: a home of its own, no PRYX_* variables.
+    const env = { HOME: `${root}/home` };
+    const args = ["--state-dir", state, "--instance", "dev"];
+    await using server = await startServer(state, args, {
+      instance: "dev",
+      env,
+    });
+    const second = await runCli(["serve", ...args], { env });
+    assert.equal(second.code, 4, second.stderr);
+    const advice = /"(pryx-core stop [^"]*)"/.exec(second.stderr)?.[1];
+    assert(advice !== undefined, second.stderr);
+    assert.match(advice, /--instance dev/);
+    assert.match(advice, /--state-dir /);
+    const words = advice.split(" ").slice(1); // no spaces in these paths
+    const stopped = await runCli(words, { env });
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal((await server.exited()).code, 0);
+  }));

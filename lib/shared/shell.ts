@@ -1,0 +1,62 @@
+/**
+ * Command lines shown to a user to copy into a POSIX shell: quoting, and
+ * the `pryx-core stop` line that reaches a given instance from the user's
+ * own shell.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_INSTANCE,
+  Env,
+  type EnvGetter,
+  resolveStateDir,
+} from "./config.ts";
+
+/**
+ * Quotes `value` for a POSIX shell, only when it needs it (IEEE Std 1003.1,
+ * Shell Command Language, 2.2.2 Single-Quotes).
+ *
+ * @example
+ * ```ts
+ * shellQuote("http://127.0.0.1:3000"); // "http://127.0.0.1:3000"
+ * shellQuote("it's"); // "'it'\\''s'"
+ * ```
+ */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The `pryx-core stop` command line that reaches `instance` of `stateDir`
+ * when typed in a shell with environment `env`: `--instance` unless it is
+ * the one `env` already selects, `--state-dir` unless `env` already leads
+ * there, so advice printed by a start with `--state-dir` works as given.
+ *
+ * @example
+ * ```ts
+ * stopCommandLine("dev", "/tmp/s", () => undefined, { force: true });
+ * // "pryx-core stop --force --instance dev --state-dir /tmp/s"
+ * ```
+ */
+export function stopCommandLine(
+  instance: string,
+  stateDir: string,
+  env: EnvGetter,
+  options: { force?: boolean } = {},
+): string {
+  const words = ["pryx-core", "stop"];
+  if (options.force) words.push("--force");
+  if (instance !== (env(Env.instance) ?? DEFAULT_INSTANCE)) {
+    words.push("--instance", instance);
+  }
+  let usual: string | undefined;
+  try {
+    usual = resolveStateDir(undefined, env);
+  } catch {
+    usual = undefined; // no home directory known: name the directory
+  }
+  if (stateDir !== usual) words.push("--state-dir", stateDir);
+  return words.map(shellQuote).join(" ");
+}
