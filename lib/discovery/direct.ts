@@ -82,9 +82,10 @@ export function directWebSocket(
   protocols?: string | string[],
 ): WebSocket {
   const target = new URL(url);
-  if (!("Deno" in globalThis) || !isLoopbackHostname(target.hostname)) {
-    return new WebSocket(url, protocols);
-  }
+  if (
+    !("Deno" in globalThis) || !isLoopbackHostname(target.hostname) ||
+    !denoProxyConfigured()
+  ) return new WebSocket(url, protocols);
   const client = directClient(target);
   const ws = new WebSocket(url, {
     client,
@@ -92,6 +93,29 @@ export function directWebSocket(
   });
   ws.addEventListener("close", () => client.close(), { once: true });
   return ws;
+}
+
+/** The proxy variables Deno's `fetch` and `WebSocket` honour, any case. */
+const PROXY_VARIABLES = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "all_proxy",
+];
+
+/**
+ * Whether a proxy variable is set for this Deno process: only then is a
+ * client of its own needed (creating one costs about as much as the
+ * request). When the environment cannot be read, assume one is.
+ */
+function denoProxyConfigured(): boolean {
+  try {
+    return PROXY_VARIABLES.some((name) => (Deno.env.get(name) ?? "") !== "");
+  } catch {
+    return true;
+  }
 }
 
 /** A Deno client that connects to `target`'s own address, never a proxy. */
@@ -106,6 +130,7 @@ function directClient(target: URL): Deno.HttpClient {
 }
 
 async function denoDirect(target: URL, init: RequestInit): Promise<Response> {
+  if (!denoProxyConfigured()) return await fetch(target, init);
   const client = directClient(target);
   try {
     const res = await fetch(target, { ...init, client });

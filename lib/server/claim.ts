@@ -21,7 +21,6 @@ import {
   Suffix,
 } from "../shared/instance_files.ts";
 import { acquireInstanceLock } from "../shared/lock.ts";
-import { checkHealth } from "../discovery/health.ts";
 import {
   ensureStateDir,
   type ModeNotice,
@@ -173,7 +172,9 @@ async function alreadyRunning(
     );
   }
   // The advice depends on whether the owner answers: a hung or stopped
-  // owner needs --force.
+  // owner needs --force. Loaded here, on the losing path only: a start that
+  // wins never pays for the health check's modules.
+  const { checkHealth } = await import("../discovery/health.ts");
   const health = await checkHealth(
     owner.url,
     undefined,

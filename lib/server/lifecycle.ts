@@ -24,18 +24,13 @@ import { PROTOCOL } from "../shared/protocol.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
 import type { WsHub } from "./hub.ts";
-import { reportFileLimit } from "./file_limit.ts";
 import { InFlight } from "./in_flight.ts";
 import { bind, type Bound, type Handler } from "./listen.ts";
 import type { ListenAddr } from "./listen_addr.ts";
-import {
-  type Keeper,
-  keepPublished,
-  type PublishedFiles,
-} from "./keep_published.ts";
+import type { Keeper, PublishedFiles } from "./keep_published.ts";
 import type { Logger } from "./log.ts";
 import { generateToken } from "./security.ts";
-import { type IdleWatch, watchIdle } from "./idle.ts";
+import type { IdleWatch } from "./idle.ts";
 import {
   describeStopReason,
   listenForStopReasons,
@@ -99,6 +94,14 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     const stop = listenForStopReasons();
     try {
       await publishFiles(claim, info);
+      // What serves a published run is loaded once the port is out, as the
+      // app is: start-up is what every client waits for.
+      const [{ keepPublished }, { watchIdle }, { reportFileLimit }] =
+        await Promise.all([
+          import("./keep_published.ts"),
+          import("./idle.ts"),
+          import("./file_limit.ts"),
+        ]);
       const keeper = keepPublished(claim, publishedFiles(claim, info), log, {
         instance: info.instance,
       });
@@ -113,7 +116,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         const app = await loadApp(options, info, log, stop.stop);
         front.attach(app);
         void reportFileLimit(log);
-        const idle = watchForIdle(app.hub, stop, options.exitWhenIdleMs);
+        const idle = watchForIdle(
+          watchIdle,
+          app.hub,
+          stop,
+          options.exitWhenIdleMs,
+        );
         const reason = await stop.first;
         idle?.stop();
         await drain(front, app, claim, keeper, info, reason, log);
@@ -133,6 +141,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
  * no client (hence no lease) for that long, from now on.
  */
 function watchForIdle(
+  watchIdle: typeof import("./idle.ts").watchIdle,
   hub: WsHub,
   stop: StopReasons,
   idleMs: number | undefined,
