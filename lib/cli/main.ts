@@ -88,7 +88,7 @@ export async function main(args: string[]): Promise<number> {
     : undefined;
   if (load === undefined) {
     console.error(
-      `pryx-core: unknown command "${name}"; run "pryx-core --help" for the commands`,
+      `pryx-core: Unknown command "${name}"; run "pryx-core --help" for the commands`,
     );
     return ExitCode.Usage;
   }
