@@ -20,7 +20,7 @@
 
 import { VERSION } from "../lib/shared/config.ts";
 import { fileUrlToPath } from "../lib/shared/file_url.ts";
-import { findCommand, spawnLine } from "../lib/cli/command_path.ts";
+import { runNpm } from "./_npm.ts";
 import { buildClient } from "./build_client.ts";
 
 /** The npm name of the client package. */
@@ -102,29 +102,13 @@ export async function packPackage(
   dir: string,
   destination: string,
 ): Promise<string> {
-  const env = (name: string) => Deno.env.get(name);
-  const npm = findCommand("npm", env);
-  if (npm === undefined) throw new Error("npm is not on PATH: install Node.js");
-  const line = spawnLine(
+  const out = await runNpm(
     "npm",
     ["pack", "--json", "--pack-destination", destination, dir],
-    npm,
-    Deno.build.os,
-    env("ComSpec") || "cmd.exe",
+    { npm_config_fund: "false" },
   );
-  const out = await new Deno.Command(line.cmd, {
-    args: line.args,
-    windowsRawArguments: line.windowsRawArguments,
-    env: { npm_config_update_notifier: "false", npm_config_fund: "false" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  if (!out.success) {
-    throw new Error(`npm pack failed: ${dec.decode(out.stderr).trim()}`);
-  }
-  const [{ filename }] = JSON.parse(dec.decode(out.stdout)) as {
+  if (!out.ok) throw new Error(`npm pack failed: ${out.stderr.trim()}`);
+  const [{ filename }] = JSON.parse(out.stdout) as {
     filename: string;
   }[];
   return `${destination}/${filename.replace(/^.*[\\/]/, "")}`;

@@ -13,7 +13,7 @@
  */
 
 import { fileUrlToPath } from "../lib/shared/file_url.ts";
-import { findCommand, spawnLine } from "../lib/cli/command_path.ts";
+import { runNpm } from "./_npm.ts";
 
 /** The linter, pinned: `npm view @action-validator/cli version`. */
 export const LINTER = "@action-validator/cli@0.6.0";
@@ -50,33 +50,17 @@ export interface LintResult {
  * @throws {Error} When `npx` is not on PATH.
  */
 export async function lintWorkflows(files: string[]): Promise<LintResult[]> {
-  const env = (name: string) => Deno.env.get(name);
-  const npx = findCommand("npx", env);
-  if (npx === undefined) {
-    throw new Error("npx is not on PATH: install Node.js and npm");
-  }
   const results: LintResult[] = [];
   for (const file of files) {
-    const line = spawnLine(
+    const out = await runNpm(
       "npx",
       ["--yes", "--prefer-offline", LINTER, file],
-      npx,
-      Deno.build.os,
-      env("ComSpec") || "cmd.exe",
+      { NO_COLOR: "1" },
     );
-    const out = await new Deno.Command(line.cmd, {
-      args: line.args,
-      windowsRawArguments: line.windowsRawArguments,
-      env: { NO_COLOR: "1", npm_config_update_notifier: "false" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
     results.push({
       file,
-      ok: out.success,
-      output: (dec.decode(out.stdout) + dec.decode(out.stderr)).trim(),
+      ok: out.ok,
+      output: (out.stdout + out.stderr).trim(),
     });
   }
   return results;
