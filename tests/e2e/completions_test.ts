@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { cliCommand, runCli, withHome } from "../_harness/cli.ts";
+import { cliCommand, runCli, runProgram, withHome } from "../_harness/cli.ts";
 import { SUBCOMMANDS } from "../../lib/cli/main.ts";
 import { FLAGS as DISCOVER_FLAGS } from "../../lib/cli/discover.ts";
 import { findCommand } from "../../lib/cli/command_path.ts";
@@ -37,6 +37,15 @@ async function withCliOnPath<T>(fn: (bin: string) => Promise<T>): Promise<T> {
   }
 }
 
+/** A shell's environment: the installed CLI first on PATH, a test home. */
+function shellEnv(bin: string, home: string): Record<string, string> {
+  return {
+    PATH: `${bin}:${Deno.env.get("PATH")}`,
+    PRYX_HOME: home,
+    HOME: home,
+  };
+}
+
 let bashScript: Promise<string> | undefined;
 
 /** Completes `words` (the last one being completed) with the bash script. */
@@ -48,24 +57,15 @@ async function bashComplete(
   bashScript ??= runCli(["completions", "bash"]).then((r) => r.stdout);
   const script = await bashScript;
   const array = words.map((w) => `'${w}'`).join(" ");
-  const out = await new Deno.Command(BASH!, {
-    args: [
-      "--norc",
-      "-c",
-      `${script}\nCOMP_WORDS=(${array}); COMP_CWORD=${
-        words.length - 1
-      }; _pryx_core; printf '%s\\n' "\${COMPREPLY[@]}"`,
-    ],
-    env: {
-      PATH: `${bin}:${Deno.env.get("PATH")}`,
-      PRYX_HOME: home,
-      HOME: home,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert(out.success, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l);
+  const out = await runProgram(BASH!, [
+    "--norc",
+    "-c",
+    `${script}\nCOMP_WORDS=(${array}); COMP_CWORD=${
+      words.length - 1
+    }; _pryx_core; printf '%s\\n' "\${COMPREPLY[@]}"`,
+  ], { env: shellEnv(bin, home) });
+  assert(out.code === 0, out.stderr);
+  return out.stdout.split("\n").filter((l) => l);
 }
 
 Deno.test({
@@ -160,18 +160,13 @@ Deno.test({
   ignore: ZSH === undefined,
   fn: async () => {
     const script = (await runCli(["completions", "zsh"])).stdout;
-    const out = await new Deno.Command(ZSH!, {
-      args: [
-        "-f",
-        "-c",
-        `autoload -U compinit && compinit -u -D\n${script}\nprint -r -- $_comps[pryx-core]`,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    assert(out.success, dec.decode(out.stderr));
-    assert.deepStrictEqual(dec.decode(out.stdout).trim(), "_pryx_core");
+    const out = await runProgram(ZSH!, [
+      "-f",
+      "-c",
+      `autoload -U compinit && compinit -u -D\n${script}\nprint -r -- $_comps[pryx-core]`,
+    ]);
+    assert(out.code === 0, out.stderr);
+    assert.deepStrictEqual(out.stdout.trim(), "_pryx_core");
   },
 });
 
@@ -186,25 +181,13 @@ Deno.test({
         const script = (await runCli(["completions", "fish"])).stdout;
         const file = `${home}/pryx-core.fish`;
         Deno.writeTextFileSync(file, script);
-        const out = await new Deno.Command(FISH!, {
-          args: [
-            "--no-config",
-            "-c",
-            `source ${file}; complete -C 'pryx-core disc'; complete -C 'pryx-core stop --instance '; complete -C 'pryx-core run -- ech'`,
-          ],
-          env: {
-            PATH: `${bin}:${Deno.env.get("PATH")}`,
-            PRYX_HOME: home,
-            HOME: home,
-          },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const dec = new TextDecoder();
-        assert(out.success, dec.decode(out.stderr));
-        const lines = dec.decode(out.stdout).split("\n").map((l) =>
-          l.split("\t")[0]
-        );
+        const out = await runProgram(FISH!, [
+          "--no-config",
+          "-c",
+          `source ${file}; complete -C 'pryx-core disc'; complete -C 'pryx-core stop --instance '; complete -C 'pryx-core run -- ech'`,
+        ], { env: shellEnv(bin, home) });
+        assert(out.code === 0, out.stderr);
+        const lines = out.stdout.split("\n").map((l) => l.split("\t")[0]);
         assert(lines.includes("discover"), lines.join(","));
         assert(lines.includes("dev"), lines.join(","));
         assert(lines.includes("echo"), `CMD after run --: ${lines.join(",")}`);
