@@ -22,7 +22,7 @@ import {
   resolveStateDir,
 } from "../shared/config.ts";
 import { isoTime } from "../shared/iso_time.ts";
-import { type InstanceChange, watchInstances } from "../discovery/watch.ts";
+import type { InstanceChange } from "../discovery/watch.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
 import { planDiscovery } from "../discovery/plan.ts";
 import { notFound, waitingMessage } from "../discovery/report.ts";
@@ -229,6 +229,8 @@ async function watchCommand(
     Deno.addSignalListener(signal, onSignal);
     return [signal, onSignal] as const;
   });
+  // Loaded only here: a plain discover does not pay for the watch.
+  const { watchInstances } = await import("../discovery/watch.ts");
   try {
     await watchInstances(
       host,
