@@ -12,10 +12,13 @@
  *    network timeout;
  * 2. `deno check main.ts`;
  * 3. verify the module graph with `deno info --json`: every module of
- *    `lib/cli/` and `lib/server/` (subcommands and the app are loaded by
- *    literal dynamic imports) must be in it, so `deno compile` embeds it;
+ *    `lib/cli/` and `lib/server/` must be in it. Subcommands, the app and
+ *    the other modules a path needs late are loaded with `importLazily()`
+ *    (`lib/shared/lazy_import.ts`), which `deno info` follows through the
+ *    type of each call but `deno compile` does not;
  * 4. `deno compile` with the permissions of `deno task start` (read from
- *    `deno.json`, never `-A`);
+ *    `deno.json`, never `-A`) and an `--include` for every local module of
+ *    that graph, so the binary embeds the lazily loaded ones;
  * 5. for the host target, run `<binary> --version` as a smoke test, which
  *    also catches a `DENORT_BIN` that is not a `denort` (e.g. the `deno` CLI).
  *
@@ -123,7 +126,7 @@ export async function compile(args: string[]): Promise<number> {
   const denort = await findDenort(effective);
   log(`Base binary: ${denort}`);
   await run(["check", "main.ts"], "Type check of main.ts failed", true);
-  verifyGraph(await moduleGraph());
+  const local = verifyGraph(await moduleGraph());
 
   const permissions = runtimePermissions(
     Deno.readTextFileSync(`${ROOT}/deno.json`),
@@ -136,6 +139,7 @@ export async function compile(args: string[]): Promise<number> {
       effective,
       "--output",
       output,
+      ...local.flatMap((path) => ["--include", path]),
       "main.ts",
     ],
     "deno compile failed",
@@ -340,10 +344,14 @@ async function moduleGraph(): Promise<GraphModule[]> {
 const LAZY_DIRS = ["lib/cli", "lib/server"];
 
 /**
- * Checks that every module of {@linkcode LAZY_DIRS} is in the graph of `main.ts` (so
- * `deno compile` embeds it) and that no module failed to resolve.
+ * Checks that every module of {@linkcode LAZY_DIRS} is in the graph of
+ * `main.ts` and that no module failed to resolve.
+ *
+ * @returns The local modules of the graph, as paths relative to the
+ * repository root (`lib/cli/serve.ts`), for `--include`.
+ * @throws {CompileError} Naming the first broken or missing module.
  */
-function verifyGraph(modules: GraphModule[]): void {
+function verifyGraph(modules: GraphModule[]): string[] {
   const broken = modules.find((m) => m.error !== undefined);
   if (broken) {
     throw new CompileError(
@@ -365,14 +373,20 @@ function verifyGraph(modules: GraphModule[]): void {
     throw new CompileError(
       `${
         missing[0]
-      } is not in the module graph of main.ts, so the binary would not embed it: load it with a literal import() or add --include`,
+      } is not in the module graph of main.ts, so the binary would not embed it: import it, or load it with importLazily<typeof import(...)>()`,
     );
   }
-  const local = modules.filter((m) => m.specifier.startsWith("file:")).length;
+  const root = new URL("../", import.meta.url).href;
+  const local = modules
+    .filter((m) => m.specifier.startsWith(`${root}lib/`))
+    .map((m) => decodeURIComponent(m.specifier.slice(root.length)));
   const npm = modules.filter((m) => m.specifier.startsWith("npm:")).length;
   log(
-    `Module graph: ${local} local modules and ${npm} npm package(s) to embed`,
+    `Module graph: ${
+      local.length + 1
+    } local modules and ${npm} npm package(s) to embed`,
   );
+  return local;
 }
 
 /** The outcome of a `deno` child process. */

@@ -121,6 +121,11 @@ Deno.test("compile checks, embeds every subcommand with the runtime permissions,
     // passed only if each one is embedded.
     assert.match(stderr, /Module graph: \d+ local modules and 1 npm package/);
     assert.doesNotMatch(stderr, /is not in the module graph/);
+    // The lazily loaded modules are not in the graph deno compile walks by
+    // itself: each is named with --include.
+    for (const lazy of ["lib/cli/serve.ts", "lib/server/app.ts"]) {
+      assert.match(stderr, new RegExp(`--include ${lazy} `));
+    }
     assert.match(
       stderr,
       new RegExp(`deno compile ${RUNTIME_PERMISSIONS.join(" ")} --target`),

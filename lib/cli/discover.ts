@@ -22,6 +22,7 @@ import {
   resolveStateDir,
 } from "../shared/config.ts";
 import { isoTime } from "../shared/iso_time.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import type { InstanceChange } from "../discovery/watch.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
 import { planDiscovery } from "../discovery/plan.ts";
@@ -230,7 +231,9 @@ async function watchCommand(
     return [signal, onSignal] as const;
   });
   // Loaded only here: a plain discover does not pay for the watch.
-  const { watchInstances } = await import("../discovery/watch.ts");
+  const { watchInstances } = await importLazily<
+    typeof import("../discovery/watch.ts")
+  >("../discovery/watch.ts", import.meta.url);
   try {
     await watchInstances(
       host,

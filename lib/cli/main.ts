@@ -15,6 +15,7 @@
 
 import { RUNTIME_PERMISSIONS, VERSION } from "../shared/config.ts";
 import { ExitCode, PryxError } from "../shared/errors.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import { writeStdout } from "./output.ts";
 
 /**
@@ -53,16 +54,29 @@ Run "pryx-core COMMAND --help" for the flags of a command.
 
 type Command = (args: string[]) => Promise<number>;
 
+/** Loads a subcommand's module when it runs (see `lazy_import.ts` for why not `import()`). */
 const COMMANDS: Record<SubcommandName, () => Promise<Command>> = {
-  serve: async () => (await import("./serve.ts")).serveCommand,
-  discover: async () => (await import("./discover.ts")).discoverCommand,
-  list: async () => (await import("./list.ts")).listCommand,
-  stop: async () => (await import("./stop.ts")).stopCommand,
-  prune: async () => (await import("./prune.ts")).pruneCommand,
-  run: async () => (await import("./run.ts")).runCommand,
+  serve: async () =>
+    (await load<typeof import("./serve.ts")>("./serve.ts")).serveCommand,
+  discover: async () =>
+    (await load<typeof import("./discover.ts")>("./discover.ts"))
+      .discoverCommand,
+  list: async () =>
+    (await load<typeof import("./list.ts")>("./list.ts")).listCommand,
+  stop: async () =>
+    (await load<typeof import("./stop.ts")>("./stop.ts")).stopCommand,
+  prune: async () =>
+    (await load<typeof import("./prune.ts")>("./prune.ts")).pruneCommand,
+  run: async () =>
+    (await load<typeof import("./run.ts")>("./run.ts")).runCommand,
   completions: async () =>
-    (await import("./completions.ts")).completionsCommand,
+    (await load<typeof import("./completions.ts")>("./completions.ts"))
+      .completionsCommand,
 };
+
+function load<T>(path: string): Promise<T> {
+  return importLazily<T>(path, import.meta.url);
+}
 
 /**
  * Runs the CLI with `args`.

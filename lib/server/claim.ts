@@ -20,6 +20,7 @@ import {
   type RuntimeInfo,
   Suffix,
 } from "../shared/instance_files.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import { acquireInstanceLock } from "../shared/lock.ts";
 import {
   ensureStateDir,
@@ -174,7 +175,9 @@ async function alreadyRunning(
   // The advice depends on whether the owner answers: a hung or stopped
   // owner needs --force. Loaded here, on the losing path only: a start that
   // wins never pays for the health check's modules.
-  const { checkHealth } = await import("../discovery/health.ts");
+  const { checkHealth } = await importLazily<
+    typeof import("../discovery/health.ts")
+  >("../discovery/health.ts", import.meta.url);
   const health = await checkHealth(
     owner.url,
     undefined,

@@ -20,6 +20,7 @@ import {
   type RuntimeInfo,
   runtimeUrls,
 } from "../shared/instance_files.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import { PROTOCOL } from "../shared/protocol.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
@@ -98,9 +99,18 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       // app is: start-up is what every client waits for.
       const [{ keepPublished }, { watchIdle }, { reportFileLimit }] =
         await Promise.all([
-          import("./keep_published.ts"),
-          import("./idle.ts"),
-          import("./file_limit.ts"),
+          importLazily<typeof import("./keep_published.ts")>(
+            "./keep_published.ts",
+            import.meta.url,
+          ),
+          importLazily<typeof import("./idle.ts")>(
+            "./idle.ts",
+            import.meta.url,
+          ),
+          importLazily<typeof import("./file_limit.ts")>(
+            "./file_limit.ts",
+            import.meta.url,
+          ),
         ]);
       const keeper = keepPublished(claim, publishedFiles(claim, info), log, {
         instance: info.instance,
@@ -268,8 +278,10 @@ async function loadApp(
   log: Logger,
   stop: (reason: StopReason) => void,
 ): Promise<LoadedApp> {
-  const { createApp, healthFastPath } = await import("./app.ts");
-  const { WsHub } = await import("./hub.ts");
+  const [{ createApp, healthFastPath }, { WsHub }] = await Promise.all([
+    importLazily<typeof import("./app.ts")>("./app.ts", import.meta.url),
+    importLazily<typeof import("./hub.ts")>("./hub.ts", import.meta.url),
+  ]);
   let draining = false;
   const hub = new WsHub(runIdentity(info));
   const state = {
