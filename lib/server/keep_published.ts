@@ -7,16 +7,24 @@
  * `serve` of the instance would start beside it, and `discover`, `list` and
  * `stop` would no longer find it.
  *
- * Watches of the directory and of its parent react at once; a check every
- * {@linkcode REPUBLISH_CHECK_MS} (a few `stat` calls) covers what a watch
- * misses: an exhausted watch limit, and a recreated directory (Deno 2.9's
- * `Deno.watchFs` delivers no events for a path whose directory was removed
- * and made again, so after the first removal of the directory, files
- * removed from it are noticed by the timer; the removal of the directory
- * itself still by the parent's watch). When
- * another process owns the instance by then (it holds the lock on a
- * recreated lock file), the server does not fight it: it logs a warning
- * and serves on without files.
+ * Two directory watches (`Deno.watchFs`) notice: the state directory's own
+ * sees its files go, its parent's sees the directory itself go. No timer
+ * runs while nothing happens: the first timer a Deno process sets costs
+ * about 3 MB of resident memory for the rest of its life, more than both
+ * watches together (measured on Deno 2.9.6, Linux), and an idle server
+ * should cost what it must. A check every {@linkcode REPUBLISH_CHECK_MS}
+ * takes over only where a watch cannot be set up (a watch limit reached,
+ * no permission) and while a republish keeps failing.
+ *
+ * After an event, the keeper waits until the directory has been quiet for
+ * a moment before it writes: a removal in progress (`rm -rf` unlinks file
+ * after file, then the directory) is left to finish, or its last step would
+ * fail on the files put back. A directory removed (or replaced) has its
+ * watch closed at once and watched again only after that quiet period:
+ * Deno 2.9 delivers no events to a watch of a path made right after a
+ * watch of the same path was closed. When another process owns the
+ * instance by then (it holds the lock on a recreated lock file), the server
+ * does not fight it: it logs a warning and serves on without files.
  *
  * @module
  */
@@ -27,13 +35,20 @@ import type { Claim } from "./claim.ts";
 import type { Logger } from "./log.ts";
 
 /**
- * How long the state directory must be quiet before a watch-triggered check,
- * in ms: long enough that an `rm -rf` descheduled between its unlinks and
- * its final rmdir on a busy machine is not answered with files put back
- * (its rmdir would fail "Directory not empty"), short enough to stay well
- * within the second the republish promises.
+ * How long the state directory must be quiet before a check, in ms: long
+ * enough that an `rm -rf` descheduled between its unlinks and its final
+ * rmdir on a busy machine is not answered with files put back (its rmdir
+ * would fail "Directory not empty"), short enough to stay well within the
+ * second the republish promises.
  */
 const SETTLE_MS = 250;
+
+/**
+ * The longest a check waits for quiet after the first event of a burst, in
+ * ms: a directory that never stops changing (a busy shared state
+ * directory) must not keep the instance unpublished.
+ */
+const MAX_SETTLE_WAIT_MS = 2000;
 
 /** The published files and their content, in the order they are written. */
 export interface PublishedFiles {
@@ -45,7 +60,12 @@ export interface PublishedFiles {
 
 /** A running keeper. */
 export interface Keeper {
-  /** Runs one check now (also what the watch and the timer call). */
+  /**
+   * Runs one check now (also what the watches and the fallback timer
+   * call): puts back what is missing. Never throws: a failure is logged
+   * once per distinct problem and retried every
+   * {@linkcode REPUBLISH_CHECK_MS}.
+   */
   check(): Promise<void>;
   /** Stops watching and checking (before the drain removes the files). */
   stop(): void;
@@ -57,23 +77,38 @@ type FileId = { dev: number; ino: number | null } | undefined;
 /**
  * Starts keeping `files` and the claim's lock in place.
  *
- * @param options.intervalMs How often to check without a directory event
+ * @param options.intervalMs How often the fallback check runs, in ms
  * (default {@linkcode REPUBLISH_CHECK_MS}).
+ * @param options.settleMs How long the directory must be quiet after an
+ * event before the check, in ms (default 250).
+ * @param options.watch Whether to watch the directories (default `true`;
+ * `false` is what a system without watches gets: the timer alone).
  */
 export function keepPublished(
   claim: Claim,
   files: PublishedFiles,
   log: Logger,
-  options: { instance: string; intervalMs?: number },
+  options: {
+    instance: string;
+    intervalMs?: number;
+    settleMs?: number;
+    watch?: boolean;
+  },
 ): Keeper {
   const ordered = [files.json, files.port];
+  const intervalMs = options.intervalMs ?? REPUBLISH_CHECK_MS;
+  const settleMs = options.settleMs ?? SETTLE_MS;
+  const watching = options.watch ?? true;
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
   let lastProblem = "";
+  let failing = false;
   const dirWatch = new Watch();
   const parentWatch = new Watch();
   let debounce: ReturnType<typeof setTimeout> | undefined;
+  let burstStart = 0;
+  let fallback: ReturnType<typeof setInterval> | undefined;
   const name = `"${options.instance}"`;
   const dir = claim.stateDir.replace(/(.)[\\/]+$/, "$1");
   const slash = Math.max(dir.lastIndexOf("/"), dir.lastIndexOf("\\"));
@@ -82,28 +117,39 @@ export function keepPublished(
 
   // The directory's own watch sees its files go; the parent's sees the
   // directory itself go (filtered to its name: the parent may be a busy
-  // home directory).
-  const watch = () => {
-    dirWatch.ensure(dir, () => schedule());
-    parentWatch.ensure(parent, (paths) => {
-      if (paths.some((p) => p === dir || p.endsWith(`/${base}`))) schedule();
+  // home directory). Both say whether they are in place.
+  const watch = (): boolean => {
+    if (!watching) return false;
+    const own = dirWatch.ensure(dir, () => onEvent());
+    const up = parentWatch.ensure(parent, (paths) => {
+      if (paths.some((p) => p === dir || p.endsWith(`/${base}`))) onEvent();
     });
-  };
-  const stopWatching = () => {
-    dirWatch.close();
-    parentWatch.close();
+    return own && up;
   };
 
-  // A check runs once the directory has been quiet for a moment: a removal
-  // in progress (`rm -rf` unlinks file after file, then the directory) is
-  // left to finish, or its last step would fail on the files put back.
-  const schedule = () => {
+  // The timer runs only while it is needed: no watch, or a failing check.
+  const needTimer = (needed: boolean) => {
+    if (needed && fallback === undefined && !stopped) {
+      fallback = setInterval(check, intervalMs);
+    } else if (!needed && fallback !== undefined) {
+      clearInterval(fallback);
+      fallback = undefined;
+    }
+  };
+
+  const onEvent = () => {
     if (stopped) return;
+    // A directory that went (or was replaced) loses its watch now, so the
+    // check can watch the new one once things are quiet.
+    if (!dirWatch.watches(dir)) dirWatch.close();
+    const now = Date.now();
+    if (debounce === undefined) burstStart = now;
+    else if (now - burstStart >= MAX_SETTLE_WAIT_MS) return;
     clearTimeout(debounce);
     debounce = setTimeout(() => {
       debounce = undefined;
       check();
-    }, SETTLE_MS);
+    }, settleMs);
   };
 
   const once = async () => {
@@ -151,19 +197,21 @@ export function keepPublished(
         try {
           await once();
           lastProblem = "";
+          failing = false;
         } catch (err) {
+          failing = true;
           const problem = (err as Error).message.split("\n", 1)[0];
           if (problem !== lastProblem) {
             log.log(
               "warn",
               `Cannot publish instance ${name} again: ${problem}; retrying every ${
-                (options.intervalMs ?? REPUBLISH_CHECK_MS) / 1000
+                intervalMs / 1000
               } s`,
             );
           }
           lastProblem = problem;
         }
-        if (!stopped) watch();
+        if (!stopped) needTimer(!watch() || failing);
       } while (again && !stopped);
     })();
     try {
@@ -173,14 +221,14 @@ export function keepPublished(
     }
   };
 
-  const timer = setInterval(check, options.intervalMs ?? REPUBLISH_CHECK_MS);
   const stop = () => {
     stopped = true;
-    clearInterval(timer);
+    needTimer(false);
     clearTimeout(debounce);
-    stopWatching();
+    dirWatch.close();
+    parentWatch.close();
   };
-  watch();
+  needTimer(!watch());
   return { check, stop };
 }
 
@@ -193,18 +241,25 @@ class Watch {
   #watcher: Deno.FsWatcher | undefined;
   #id: FileId;
 
-  /** Watches `path` unless its current directory is watched already. */
-  ensure(path: string, onChange: (paths: string[]) => void): void {
+  /**
+   * Watches `path` unless its current directory is watched already.
+   *
+   * @returns Whether `path` is watched now.
+   */
+  ensure(path: string, onChange: (paths: string[]) => void): boolean {
     const id = fileId(path);
-    if (id === undefined) return this.close();
-    if (this.#watcher !== undefined && sameId(id, this.#id)) return;
+    if (id === undefined) {
+      this.close();
+      return false;
+    }
+    if (this.#watcher !== undefined && sameId(id, this.#id)) return true;
     this.close();
     let w: Deno.FsWatcher;
     try {
       w = Deno.watchFs(path, { recursive: false });
     } catch {
-      // No watch (limits, permissions): the timer alone still checks.
-      return;
+      // No watch (limits, permissions): the timer checks instead.
+      return false;
     }
     this.#watcher = w;
     this.#id = id;
@@ -214,10 +269,16 @@ class Watch {
           if (event.kind !== "access") onChange(event.paths);
         }
       } catch {
-        // Closed, or the directory went away: the timer takes over.
+        // Closed, or the directory went away.
       }
       if (this.#watcher === w) this.#watcher = undefined;
     })();
+    return true;
+  }
+
+  /** Whether the directory now at `path` is the one watched. */
+  watches(path: string): boolean {
+    return this.#watcher !== undefined && sameId(fileId(path), this.#id);
   }
 
   /** Stops watching. */

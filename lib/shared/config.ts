@@ -73,7 +73,8 @@ export const MIN_TOKEN_LENGTH = 32;
 
 /**
  * How often a running server checks that its instance files and lock file
- * are still in place, in ms, when no directory event says so earlier.
+ * are still in place, in ms, where it cannot watch its state directory,
+ * and how often it retries a republish that failed.
  */
 export const REPUBLISH_CHECK_MS = 1000;
 

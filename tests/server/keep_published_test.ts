@@ -1,0 +1,150 @@
+/**
+ * Unit tests of the republish keeper on a real claim in a temp directory,
+ * with its directory watches and with the timer alone (a system without
+ * watches): it puts back what was removed, the whole directory included,
+ * but not while the directory is still changing (a removal in progress),
+ * and never after `stop()`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { claimInstance } from "../../lib/server/claim.ts";
+import {
+  keepPublished,
+  type PublishedFiles,
+} from "../../lib/server/keep_published.ts";
+import type { Logger } from "../../lib/server/log.ts";
+
+/** A logger that keeps its lines. */
+function collectingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, log: (level, msg) => lines.push(`${level}: ${msg}`) };
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A claimed instance with its two files written, and a cleanup. */
+async function published(): Promise<
+  AsyncDisposable & {
+    dir: string;
+    files: PublishedFiles;
+    claim: Awaited<ReturnType<typeof claimInstance>>;
+  }
+> {
+  const dir = await Deno.makeTempDir({ prefix: "pryx-keeper-" });
+  const claim = await claimInstance(dir, "runtime");
+  const files: PublishedFiles = {
+    json: { path: claim.paths.json, data: '{"port":1}\n' },
+    port: { path: claim.paths.port, data: "1\n" },
+  };
+  for (const f of [files.json, files.port]) {
+    Deno.writeTextFileSync(f.path, f.data, { mode: 0o600 });
+  }
+  return {
+    dir,
+    files,
+    claim,
+    async [Symbol.asyncDispose]() {
+      claim.release();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Waits (at most 3 s) for `path` to exist. */
+async function appears(path: string): Promise<boolean> {
+  const deadline = Date.now() + 3000;
+  while (!exists(path) && Date.now() < deadline) await sleep(20);
+  return exists(path);
+}
+
+for (const watch of [true, false]) {
+  const how = watch ? "watching" : "on its timer alone";
+
+  Deno.test(`the keeper puts a removed port file back (${how})`, async () => {
+    await using p = await published();
+    const log = collectingLogger();
+    const keeper = keepPublished(p.claim, p.files, log, {
+      instance: "runtime",
+      intervalMs: 50,
+      settleMs: 50,
+      watch,
+    });
+    try {
+      Deno.removeSync(p.files.port.path);
+      assert(await appears(p.files.port.path), "the port file is back");
+      assert.deepStrictEqual(Deno.readTextFileSync(p.files.port.path), "1\n");
+      assert.match(log.lines.join("\n"), /published them again/);
+    } finally {
+      keeper.stop();
+    }
+  });
+
+  Deno.test(`the keeper brings back a removed directory, then a file removed from the new one (${how})`, async () => {
+    await using p = await published();
+    const log = collectingLogger();
+    const keeper = keepPublished(p.claim, p.files, log, {
+      instance: "runtime",
+      intervalMs: 50,
+      settleMs: 50,
+      watch,
+    });
+    try {
+      Deno.removeSync(p.dir, { recursive: true });
+      assert(await appears(p.files.port.path), "the port file is back");
+      assert(p.claim.lockInPlace(), "the lock is taken again");
+      assert.match(log.lines.join("\n"), /took the lock again/);
+      // Only a watch of the recreated directory sees this one.
+      await sleep(150);
+      Deno.removeSync(p.files.json.path);
+      assert(await appears(p.files.json.path), "the metadata file is back");
+    } finally {
+      keeper.stop();
+    }
+  });
+}
+
+Deno.test("the keeper waits while the directory keeps changing, then writes", async () => {
+  await using p = await published();
+  const keeper = keepPublished(p.claim, p.files, collectingLogger(), {
+    instance: "runtime",
+    intervalMs: 50,
+    settleMs: 400,
+  });
+  try {
+    Deno.removeSync(p.files.port.path);
+    // A removal in progress: the directory changes every 50 ms for 600 ms.
+    for (let i = 0; i < 12; i++) {
+      Deno.writeTextFileSync(`${p.dir}/busy-${i}`, "");
+      await sleep(50);
+      assert(!exists(p.files.port.path), `written back while busy (${i})`);
+    }
+    assert(await appears(p.files.port.path), "written once it settled");
+  } finally {
+    keeper.stop();
+  }
+});
+
+Deno.test("a stopped keeper puts nothing back", async () => {
+  await using p = await published();
+  const keeper = keepPublished(p.claim, p.files, collectingLogger(), {
+    instance: "runtime",
+    intervalMs: 20,
+    settleMs: 20,
+  });
+  keeper.stop();
+  Deno.removeSync(p.files.port.path);
+  await sleep(200);
+  await keeper.check();
+  assert(!exists(p.files.port.path));
+});
