@@ -19,6 +19,16 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
   "",
 );
 
+/** Options of {@linkcode denoBundle}. */
+export interface BundleOptions {
+  /**
+   * The Deno cache the bundle uses (its `DENO_DIR`), default this process's.
+   * Given to the child alone, so other code of this process (tests running
+   * beside it) keeps its own cache.
+   */
+  denoDir?: string;
+}
+
 /**
  * Bundles `entry` (relative to the repository root, or absolute) into the
  * file `out` as one ES module, with `flags` added (`--platform`, ...). Runs
@@ -30,15 +40,18 @@ export async function denoBundle(
   entry: string,
   out: string,
   flags: string[],
+  options: BundleOptions = {},
 ): Promise<void> {
-  const lock = await Deno.open(`${await denoDir()}/.pryx-bundle.lock`, {
+  const cache = options.denoDir ?? await denoDir();
+  await Deno.mkdir(cache, { recursive: true });
+  const lock = await Deno.open(`${cache}/.pryx-bundle.lock`, {
     read: true,
     write: true,
     create: true,
   });
   try {
     await lock.lock(true);
-    await bundle(entry, out, flags);
+    await bundle(entry, out, flags, cache);
   } finally {
     lock.close(); // closing releases the lock
   }
@@ -68,6 +81,7 @@ async function bundle(
   entry: string,
   out: string,
   flags: string[],
+  cache: string,
 ): Promise<void> {
   const result = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -81,7 +95,7 @@ async function bundle(
       entry,
     ],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", DENO_DIR: cache },
     stdout: "piped",
     stderr: "piped",
   }).output();

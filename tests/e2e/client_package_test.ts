@@ -123,20 +123,22 @@ Deno.test("the client package packs with npm, installs offline into a fresh proj
 Deno.test("client builds that share an empty Deno cache do not race: six at once all succeed", async () => {
   const shared = await denoDir();
   const empty = await Deno.makeTempDir({ prefix: "pryx-deno-dir-" });
-  const before = Deno.env.get("DENO_DIR");
   try {
     // The npm packages (esbuild among them) come from the shared cache, so
     // nothing is downloaded; what the builds meet on is the first copy of
     // the esbuild binary into the empty cache's dl/ directory, which fails
-    // for some of six concurrent `deno bundle` runs without the lock.
+    // for some of six concurrent `deno bundle` runs without the lock. The
+    // empty cache is the bundles' alone: this process's environment (and
+    // so the other test files running beside this one) keeps its own.
     await Deno.symlink(`${shared}/npm`, `${empty}/npm`);
-    Deno.env.set("DENO_DIR", empty);
     const outs = Array.from({ length: 6 }, (_, i) => `${empty}/out${i}.mjs`);
     // Without --declaration (its type check of a cold cache takes seconds
     // per bundle); the esbuild step they share is the same.
     await Promise.all(
       outs.map((out) =>
-        denoBundle(CLIENT_ENTRY, out, ["--platform", "browser"])
+        denoBundle(CLIENT_ENTRY, out, ["--platform", "browser"], {
+          denoDir: empty,
+        })
       ),
     );
     for (const out of outs) assert(Deno.statSync(out).size > 0, out);
@@ -147,8 +149,6 @@ Deno.test("client builds that share an empty Deno cache do not race: six at once
       "esbuild was installed into the empty cache",
     );
   } finally {
-    if (before === undefined) Deno.env.delete("DENO_DIR");
-    else Deno.env.set("DENO_DIR", before);
     await Deno.remove(empty, { recursive: true });
   }
 });

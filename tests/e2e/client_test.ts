@@ -14,13 +14,8 @@ import {
   NotFoundError,
   waitForRuntime,
 } from "../../lib/client.ts";
-import { buildClient } from "../../scripts/build_client.ts";
-import {
-  runProgram,
-  startServer,
-  tempHome,
-  withHome,
-} from "../_harness/cli.ts";
+import { clientBundle } from "../_harness/client.ts";
+import { runProgram, startServer, withHome } from "../_harness/cli.ts";
 
 Deno.test("the client finds the runtime on Deno: getApiUrl, getRuntimeUrl, discover", () =>
   withHome(async (home) => {
@@ -111,67 +106,57 @@ async function runNode(
 }
 
 Deno.test("the bundled client runs on Node.js with the same precedence and checks", async () => {
-  const build = await tempHome();
-  try {
-    const bundle = await buildClient(`${build}/client.mjs`);
-    const text = Deno.readTextFileSync(bundle);
-    assert(!/^\s*import\s[^(]*["']node:/m.test(text), "no static node: import");
-    await withHome(async (home) => {
-      const none = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
-      assert.deepStrictEqual(none.discovered, null);
-      assert(String(none.error).startsWith("NotFoundError"), `${none.error}`);
+  const bundle = await clientBundle();
+  const text = Deno.readTextFileSync(bundle);
+  assert(!/^\s*import\s[^(]*["']node:/m.test(text), "no static node: import");
+  await withHome(async (home) => {
+    const none = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
+    assert.deepStrictEqual(none.discovered, null);
+    assert(String(none.error).startsWith("NotFoundError"), `${none.error}`);
 
-      const server = await startServer(home);
-      try {
-        const live = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
-        assert.deepStrictEqual(live.error, null);
-        assert.deepStrictEqual(live.api, `http://127.0.0.1:${server.port}`);
-        assert.deepStrictEqual(live.ws, `ws://127.0.0.1:${server.port}/ws`);
-        assert.deepStrictEqual(live.waited, `http://127.0.0.1:${server.port}`);
-        const d = live.discovered as Record<string, unknown>;
-        assert.deepStrictEqual([d.port, d.pid, d.source], [
-          server.port,
-          server.child.pid,
-          "file",
-        ]);
-      } finally {
-        await server.stop("SIGKILL");
-      }
-      // Node has no flock: the dead pid's silence on /health decides.
-      const stale = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
-      assert.deepStrictEqual(stale.discovered, null);
+    const server = await startServer(home);
+    try {
+      const live = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
+      assert.deepStrictEqual(live.error, null);
+      assert.deepStrictEqual(live.api, `http://127.0.0.1:${server.port}`);
+      assert.deepStrictEqual(live.ws, `ws://127.0.0.1:${server.port}/ws`);
+      assert.deepStrictEqual(live.waited, `http://127.0.0.1:${server.port}`);
+      const d = live.discovered as Record<string, unknown>;
+      assert.deepStrictEqual([d.port, d.pid, d.source], [
+        server.port,
+        server.child.pid,
+        "file",
+      ]);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+    // Node has no flock: the dead pid's silence on /health decides.
+    const stale = await runNode(bundle, NODE_SCRIPT, { PRYX_HOME: home });
+    assert.deepStrictEqual(stale.discovered, null);
 
-      await using other = await startServer(`${home}/other`);
-      const viaEnv = await runNode(bundle, NODE_SCRIPT, {
-        PRYX_HOME: home,
-        PRYX_WS_URL: `ws://127.0.0.1:${other.port}/ws`,
-      });
-      assert.deepStrictEqual(viaEnv.api, `http://127.0.0.1:${other.port}`);
+    await using other = await startServer(`${home}/other`);
+    const viaEnv = await runNode(bundle, NODE_SCRIPT, {
+      PRYX_HOME: home,
+      PRYX_WS_URL: `ws://127.0.0.1:${other.port}/ws`,
     });
-  } finally {
-    await Deno.remove(build, { recursive: true });
-  }
+    assert.deepStrictEqual(viaEnv.api, `http://127.0.0.1:${other.port}`);
+  });
 });
 
 Deno.test("waitForRuntime on Node.js resolves once a runtime comes up", async () => {
-  const build = await tempHome();
-  try {
-    const bundle = await buildClient(`${build}/client.mjs`);
-    await withHome(async (home) => {
-      const state = `${home}/later`;
-      const script = `
+  const bundle = await clientBundle();
+  await withHome(async (home) => {
+    const state = `${home}/later`;
+    const script = `
 const client = await import(process.argv[1]);
 const rt = await client.waitForRuntime({ timeoutMs: 30000 });
 console.log(JSON.stringify(rt));`;
-      const waiting = runNode(bundle, script, { PRYX_HOME: state });
-      await new Promise((r) => setTimeout(r, 300));
-      await using server = await startServer(state);
-      const rt = await waiting;
-      assert.deepStrictEqual(rt.port, server.port);
-    });
-  } finally {
-    await Deno.remove(build, { recursive: true });
-  }
+    const waiting = runNode(bundle, script, { PRYX_HOME: state });
+    await new Promise((r) => setTimeout(r, 300));
+    await using server = await startServer(state);
+    const rt = await waiting;
+    assert.deepStrictEqual(rt.port, server.port);
+  });
 });
 
 Deno.test("waitForRuntime aborted by its signal rejects with the abort reason", () =>

@@ -15,8 +15,8 @@ import {
 } from "../../lib/client.ts";
 import { startServer, tempHome, waitUntil, withHome } from "../_harness/cli.ts";
 import { isRunning } from "../_harness/fs.ts";
+import { clientBundle } from "../_harness/client.ts";
 import { nodeMajor, wsPackage } from "../_harness/node.ts";
-import { buildClient } from "../../scripts/build_client.ts";
 import { killIfRunning } from "../_harness/process.ts";
 
 /** Records a connection's state changes and message frames. */
@@ -347,11 +347,10 @@ Deno.test({
   ignore: NODE === undefined || WS.path === undefined,
   fn: () =>
     withHome(async (home) => {
-      const build = await tempHome();
+      const bundle = await clientBundle();
       const first = await startServer(home);
       let blocker: Deno.Listener | undefined;
       try {
-        const bundle = await buildClient(`${build}/client.mjs`);
         await using node = spawnNode(bundle, WS.path!, home);
         await node.line((l) => l.state === "open" && l.port === first.port);
         await first.stop("SIGTERM");
@@ -370,7 +369,6 @@ Deno.test({
       } finally {
         blocker?.close();
         await first.stop("SIGKILL");
-        await Deno.remove(build, { recursive: true });
       }
     }),
 });
@@ -381,18 +379,13 @@ Deno.test({
   ignore: NODE === undefined || NODE >= 22,
   fn: () =>
     withHome(async (home) => {
-      const build = await tempHome();
-      try {
-        const bundle = await buildClient(`${build}/client.mjs`);
-        await using node = spawnNode(bundle, "", home);
-        const line = await node.line((l) => l.error !== undefined);
-        assert.match(
-          String(line.error),
-          /^UsageError: connect\(\) needs a WebSocket class.*"ws" package/,
-        );
-        assert.deepStrictEqual((await node.exited()).code, 0);
-      } finally {
-        await Deno.remove(build, { recursive: true });
-      }
+      const bundle = await clientBundle();
+      await using node = spawnNode(bundle, "", home);
+      const line = await node.line((l) => l.error !== undefined);
+      assert.match(
+        String(line.error),
+        /^UsageError: connect\(\) needs a WebSocket class.*"ws" package/,
+      );
+      assert.deepStrictEqual((await node.exited()).code, 0);
     }),
 });

@@ -12,17 +12,16 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { discover } from "../../lib/client.ts";
-import { buildClient } from "../../scripts/build_client.ts";
 import {
   connectWs,
   NO_POSIX_SIGNALS,
   NOT_LINUX,
   runCli,
   startServer,
-  tempHome,
   withHome,
   withServer,
 } from "../_harness/cli.ts";
+import { clientBundle } from "../_harness/client.ts";
 import { exists } from "../_harness/fs.ts";
 import { type Impostor, startImpostor } from "../_harness/impostor.ts";
 import { mustRequest } from "../_harness/raw_http.ts";
@@ -389,36 +388,31 @@ Deno.test("run does not use an impostor: it starts its own runtime", () =>
   }));
 
 Deno.test("the client on Node.js, which has no flock, rejects an impostor by its proof", async () => {
-  const build = await tempHome();
-  try {
-    const bundle = await buildClient(`${build}/client.mjs`);
-    await withHome(async (home) => {
-      const { impostor } = await deadRuntimeAndImpostor(home);
-      await using _ = impostor;
-      const script = `
+  const bundle = await clientBundle();
+  await withHome(async (home) => {
+    const { impostor } = await deadRuntimeAndImpostor(home);
+    await using _ = impostor;
+    const script = `
 const client = await import(process.argv[1]);
 const stale = [];
 const rt = await client.discover({ onStale: (m) => stale.push(m) });
 console.log(JSON.stringify({ rt: rt ?? null, stale }));`;
-      const out = await new Deno.Command("node", {
-        args: ["--input-type=module", "-e", script, bundle],
-        env: { PATH: Deno.env.get("PATH") ?? "", PRYX_HOME: home },
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const dec = new TextDecoder();
-      assert.deepStrictEqual(out.code, 0, dec.decode(out.stderr));
-      const { rt, stale } = JSON.parse(dec.decode(out.stdout));
-      assert.deepStrictEqual(rt, null);
-      assert(
-        (stale as string[]).some((m) => /wrong proof/.test(m)),
-        `${stale}`,
-      );
-    });
-  } finally {
-    await Deno.remove(build, { recursive: true });
-  }
+    const out = await new Deno.Command("node", {
+      args: ["--input-type=module", "-e", script, bundle],
+      env: { PATH: Deno.env.get("PATH") ?? "", PRYX_HOME: home },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert.deepStrictEqual(out.code, 0, dec.decode(out.stderr));
+    const { rt, stale } = JSON.parse(dec.decode(out.stdout));
+    assert.deepStrictEqual(rt, null);
+    assert(
+      (stale as string[]).some((m) => /wrong proof/.test(m)),
+      `${stale}`,
+    );
+  });
 });
 
 Deno.test("without --auth token, discover --json shows the token but --env and run do not export it", () =>

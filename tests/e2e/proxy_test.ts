@@ -8,12 +8,14 @@
  */
 
 import assert from "node:assert/strict";
-import { buildClient } from "../../scripts/build_client.ts";
-import { denoClientDiscover, nodeClientDiscover } from "../_harness/client.ts";
+import {
+  clientBundle,
+  denoClientDiscover,
+  nodeClientDiscover,
+} from "../_harness/client.ts";
 import {
   runCli,
   startServer,
-  tempHome,
   waitForLockFree,
   withHome,
 } from "../_harness/cli.ts";
@@ -95,20 +97,15 @@ Deno.test("the client module on Deno ignores proxy variables for loopback checks
   }));
 
 Deno.test("the bundled client on Node ignores proxy variables, also with NODE_USE_ENV_PROXY", async () => {
-  const build = await tempHome();
-  try {
-    const bundle = await buildClient(`${build}/client.mjs`);
-    await withHome(async (home) => {
-      await using server = await startServer(home);
-      const found = await nodeClientDiscover(bundle, {
-        PRYX_HOME: home,
-        NODE_USE_ENV_PROXY: "1",
-        ...ALL_PROXIES,
-      });
-      assert.equal(found.error, null);
-      assert.equal(found.runtime?.port, server.port);
+  const bundle = await clientBundle();
+  await withHome(async (home) => {
+    await using server = await startServer(home);
+    const found = await nodeClientDiscover(bundle, {
+      PRYX_HOME: home,
+      NODE_USE_ENV_PROXY: "1",
+      ...ALL_PROXIES,
     });
-  } finally {
-    await Deno.remove(build, { recursive: true });
-  }
+    assert.equal(found.error, null);
+    assert.equal(found.runtime?.port, server.port);
+  });
 });
