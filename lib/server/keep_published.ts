@@ -14,15 +14,16 @@
  * watches together (measured on Deno 2.9.6, Linux), and an idle server
  * should cost what it must. A check every {@linkcode REPUBLISH_CHECK_MS}
  * takes over only where a watch cannot be set up (a watch limit reached,
- * no permission) and while a republish keeps failing.
+ * no permission), while a republish keeps failing, and once the directory
+ * was replaced (below).
  *
  * After an event, the keeper waits until the directory has been quiet for
  * a moment before it writes: a removal in progress (`rm -rf` unlinks file
  * after file, then the directory) is left to finish, or its last step would
  * fail on the files put back. A directory removed (or replaced) has its
- * watch closed at once and watched again only after that quiet period:
- * Deno 2.9 delivers no events to a watch of a path made right after a
- * watch of the same path was closed. When another process owns the
+ * watch closed at once and watched again after that quiet period; Deno 2.9
+ * does not always deliver events to a new watch of a path that was watched
+ * before, so from then on the timer checks too. When another process owns the
  * instance by then (it holds the lock on a recreated lock file), the server
  * does not fight it: it logs a warning and serves on without files.
  *
@@ -104,6 +105,7 @@ export function keepPublished(
   let again = false;
   let lastProblem = "";
   let failing = false;
+  let replaced = false;
   const dirWatch = new Watch();
   const parentWatch = new Watch();
   let debounce: ReturnType<typeof setTimeout> | undefined;
@@ -127,7 +129,8 @@ export function keepPublished(
     return own && up;
   };
 
-  // The timer runs only while it is needed: no watch, or a failing check.
+  // The timer runs only while it is needed: no watch, a failing check, or
+  // a watch of a recreated directory, which may miss events.
   const needTimer = (needed: boolean) => {
     if (needed && fallback === undefined && !stopped) {
       fallback = setInterval(check, intervalMs);
@@ -141,7 +144,10 @@ export function keepPublished(
     if (stopped) return;
     // A directory that went (or was replaced) loses its watch now, so the
     // check can watch the new one once things are quiet.
-    if (!dirWatch.watches(dir)) dirWatch.close();
+    if (!dirWatch.watches(dir)) {
+      dirWatch.close();
+      replaced = true;
+    }
     const now = Date.now();
     if (debounce === undefined) burstStart = now;
     else if (now - burstStart >= MAX_SETTLE_WAIT_MS) return;
@@ -211,7 +217,7 @@ export function keepPublished(
           }
           lastProblem = problem;
         }
-        if (!stopped) needTimer(!watch() || failing);
+        if (!stopped) needTimer(!watch() || failing || replaced);
       } while (again && !stopped);
     })();
     try {

@@ -95,10 +95,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     const stop = listenForStopReasons();
     try {
       await publishFiles(claim, info);
-      // What serves a published run is loaded once the port is out, as the
-      // app is: start-up is what every client waits for.
-      const [{ keepPublished }, { watchIdle }, { reportFileLimit }] =
+      // What serves a published run is loaded once the port is out, in one
+      // round of concurrent imports: start-up is what every client waits
+      // for, and each round of imports costs memory of its own.
+      const [app, { keepPublished }, { watchIdle }, { reportFileLimit }] =
         await Promise.all([
+          loadApp(options, info, log, stop.stop),
           importLazily<typeof import("./keep_published.ts")>(
             "./keep_published.ts",
             import.meta.url,
@@ -123,7 +125,6 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
           instance: info.instance,
           auth: options.auth,
         });
-        const app = await loadApp(options, info, log, stop.stop);
         front.attach(app);
         void reportFileLimit(log);
         const idle = watchForIdle(
