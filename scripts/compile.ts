@@ -380,7 +380,12 @@ function verifyGraph(modules: GraphModule[]): string[] {
   const local = modules
     .filter((m) => m.specifier.startsWith(`${root}lib/`))
     .map((m) => decodeURIComponent(m.specifier.slice(root.length)));
-  const npm = modules.filter((m) => m.specifier.startsWith("npm:")).length;
+  // `npm:/hono@4.13.19` and `npm:/hono@4.13.19/tiny` are one package.
+  const npm = new Set(
+    modules
+      .filter((m) => m.specifier.startsWith("npm:"))
+      .map((m) => /^npm:\/?((@[^/@]+\/)?[^/@]+)/.exec(m.specifier)?.[1]),
+  ).size;
   log(
     `Module graph: ${
       local.length + 1
