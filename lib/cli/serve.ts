@@ -11,15 +11,15 @@ import {
   DEFAULT_LISTEN,
   Env,
   envReader,
+  readDenoEnv,
   resolveInstance,
   resolveStateDir,
 } from "../shared/config.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
-import { readDenoEnv } from "../discovery/host.ts";
 import { LEGACY_PORT, parseListenAddr } from "../server/listen_addr.ts";
 import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseAllowedHost, normaliseOrigin } from "../server/security.ts";
-import { readTokenFile } from "../server/token_file.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
 
 /** Help text of `pryx-core serve`. */
@@ -124,7 +124,7 @@ async function serveWith(
     instance: resolveInstance(flags.instance, env),
     stateDir: resolveStateDir(flags["state-dir"], env),
     auth,
-    ...(tokenFile === undefined ? {} : { token: readTokenFile(tokenFile) }),
+    ...(tokenFile === undefined ? {} : { token: await readToken(tokenFile) }),
     allowedOrigins: parseOrigins([
       ...splitList(env(Env.allowOrigins)),
       ...(flags["allow-origin"] ?? []),
@@ -195,4 +195,12 @@ function parseOrigins(values: string[]): Set<string> {
     origins.add(origin);
   }
   return origins;
+}
+
+/** Reads `--token-file`; its module is loaded only when one is given. */
+async function readToken(path: string): Promise<string> {
+  const { readTokenFile } = await importLazily<
+    typeof import("../server/token_file.ts")
+  >("../server/token_file.ts", import.meta.url);
+  return readTokenFile(path);
 }

@@ -12,7 +12,12 @@
  * @module
  */
 
-import { envFromRecord, type EnvGetter, envReader } from "../shared/config.ts";
+import {
+  envFromRecord,
+  type EnvGetter,
+  envReader,
+  readDenoEnv,
+} from "../shared/config.ts";
 import { StateDirError, UsageError } from "../shared/errors.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 
@@ -178,24 +183,6 @@ async function nodeHost(): Promise<DiscoverHost> {
       return { close: () => controller.abort() };
     },
   };
-}
-
-/**
- * `Deno.env.get`, with a missing permission turned into one line that names
- * the flag to add, instead of a silent "unset" that would surface later as
- * a puzzling "set HOME".
- *
- * @throws {UsageError} Without `--allow-env` (for `name`).
- */
-export function readDenoEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotCapable)) throw err;
-    throw new UsageError(
-      `Cannot read the environment variable ${name}: run with --allow-env (or --allow-env=${name},...)`,
-    );
-  }
 }
 
 function unreadable(path: string, err: unknown): Error {

@@ -131,6 +131,24 @@ export function envReader(
 }
 
 /**
+ * `Deno.env.get`, with a missing permission turned into one line that names
+ * the flag to add, instead of a silent "unset" that would surface later as
+ * a puzzling "set HOME".
+ *
+ * @throws {UsageError} Without `--allow-env` (for `name`).
+ */
+export function readDenoEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotCapable)) throw err;
+    throw new UsageError(
+      `Cannot read the environment variable ${name}: run with --allow-env (or --allow-env=${name},...)`,
+    );
+  }
+}
+
+/**
  * {@linkcode envReader} over a record (`process.env`, a test's object);
  * own properties only.
  */
