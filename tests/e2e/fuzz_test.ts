@@ -2,7 +2,8 @@
  * WebSocket fuzzing against the real CLI: several clients send more than
  * 100,000 random frames (random bytes, random text, random JSON, deep
  * nesting, huge strings just below the 1 MiB limit, wrong types in every
- * field, valid traffic mixed in), and raw connections send malformed
+ * field, valid traffic mixed in; the deepest nesting in every field first),
+ * and raw connections send malformed
  * wire-level frames. Afterwards every fuzzing client must still be
  * connected and answered, `/health` must be 200, and a normal client must
  * still get pub/sub.
@@ -32,6 +33,16 @@ const RAW_CONNECTIONS = 200;
 /** How long one ping may wait for its pong before the server counts as stuck. */
 const PONG_TIMEOUT_MS = 30_000;
 const MAX_FRAME = 1024 * 1024;
+/**
+ * The deepest nesting sent, in levels (under 1 MiB as JSON text). The first
+ * client sends it in each field, in both shapes; random frames nest up to it
+ * now and then ({@linkcode DEEPEST_SHARE}), up to 2,000 levels otherwise.
+ * Parsing such frames is most of the fuzz's CPU: hundreds of them would
+ * take seconds and test nothing these do not.
+ */
+const DEEPEST = 150_000;
+/** The share of deep-nesting frames that nest up to {@linkcode DEEPEST}. */
+const DEEPEST_SHARE = 0.01;
 const TOPICS = ["a", "b", "fuzz", "runtime.shutdown", "ü", "x".repeat(256)];
 const SERVER_TYPES = new Set(["hello", "pong", "ack", "event", "error"]);
 
@@ -129,11 +140,32 @@ class Rand {
   }
 }
 
-/** JSON text nested `depth` levels deep, as a raw string. */
-function deep(rand: Rand, depth: number): string {
-  return rand.chance(0.5)
+/** JSON text nested `depth` levels deep, as an array or an object. */
+function nested(depth: number, shape: "array" | "object"): string {
+  return shape === "array"
     ? "[".repeat(depth) + "]".repeat(depth)
     : '{"a":'.repeat(depth) + "0" + "}".repeat(depth);
+}
+
+/** JSON text nested `depth` levels deep, of a random shape. */
+function deep(rand: Rand, depth: number): string {
+  return nested(depth, rand.chance(0.5) ? "array" : "object");
+}
+
+/** A publish frame whose `field` is the JSON text `nesting`. */
+function deepFrame(field: string, nesting: string): string {
+  return `{"type":"publish","topic":"fuzz",${
+    JSON.stringify(field)
+  }:${nesting}}`;
+}
+
+/** The deepest nesting ({@linkcode DEEPEST}) in every field, both shapes. */
+function deepestFrames(): string[] {
+  return ["type", "topic", "data", "id"].flatMap((field) =>
+    (["array", "object"] as const).map((shape) =>
+      deepFrame(field, nested(DEEPEST, shape))
+    )
+  );
 }
 
 /** What one fuzz frame is: text or binary data for `WebSocket.send`. */
@@ -162,10 +194,8 @@ function fuzzFrame(rand: Rand): Frame {
   if (r < 0.85) {
     // Deep nesting in a random field, within the frame limit.
     const field = rand.pick(["type", "topic", "data", "id"]);
-    const depth = 1 + rand.int(rand.chance(0.1) ? 150_000 : 2_000);
-    return `{"type":"publish","topic":"fuzz",${JSON.stringify(field)}:${
-      deep(rand, depth)
-    }}`;
+    const depth = 1 + rand.int(rand.chance(DEEPEST_SHARE) ? DEEPEST : 2_000);
+    return deepFrame(field, deep(rand, depth));
   }
   if (r < 0.8502) {
     // A huge string just below the 1 MiB limit, in a random field.
@@ -186,14 +216,16 @@ function fuzzFrame(rand: Rand): Frame {
 }
 
 /**
- * Sends `count` fuzz frames on one connection, with a ping/pong round trip
- * every {@linkcode BATCH} frames; fails if the server closes it or sends
- * anything that is not a JSON protocol message.
+ * Sends `count` fuzz frames on one connection, `first` and then random
+ * ones, with a ping/pong round trip every {@linkcode BATCH} frames; fails
+ * if the server closes it or sends anything that is not a JSON protocol
+ * message.
  */
 async function fuzzClient(
   url: string,
   rand: Rand,
   count: number,
+  first: readonly Frame[] = [],
 ): Promise<{ sent: number; errors: number }> {
   const { ws } = await connectWs(url);
   let errors = 0;
@@ -241,6 +273,10 @@ async function fuzzClient(
   };
   try {
     let sent = 0;
+    for (const frame of first) {
+      ws.send(frame);
+      sent++;
+    }
     while (sent < count) {
       const n = Math.min(BATCH, count - sent);
       for (let i = 0; i < n; i++) ws.send(fuzzFrame(rand));
@@ -359,7 +395,13 @@ Deno.test("100,000 random WebSocket frames from several clients leave the runtim
     const results = await Promise.all(
       Array.from(
         { length: CLIENTS },
-        (_, i) => fuzzClient(url, new Rand(prng(seed + i)), FRAMES_PER_CLIENT),
+        (_, i) =>
+          fuzzClient(
+            url,
+            new Rand(prng(seed + i)),
+            FRAMES_PER_CLIENT,
+            i === 0 ? deepestFrames() : [],
+          ),
       ),
     );
     const sent = results.reduce((n, r) => n + r.sent, 0);
