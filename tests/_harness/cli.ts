@@ -326,6 +326,56 @@ export async function withServer(
   }
 }
 
+/** A server of {@linkcode sharedServer} and its state directory. */
+export interface SharedServer {
+  server: RunningServer;
+  home: string;
+}
+
+/** This test file's shared servers, by their arguments and options. */
+const sharedServers = new Map<string, Promise<SharedServer>>();
+
+// Ends the shared servers once the tests of the file that imports this
+// module are done (a no-op outside `deno test`).
+Deno.test.afterAll(async () => {
+  for (const started of sharedServers.values()) {
+    const shared = await started.catch(() => undefined);
+    if (shared === undefined) continue;
+    await shared.server.stop("SIGKILL");
+    await Deno.remove(shared.home, { recursive: true });
+  }
+});
+
+/**
+ * A server started with `args` in a temp state directory, shared by the
+ * tests of one test file that only send it requests: the first test that
+ * asks starts it, and once the file's tests are done (`Deno.test.afterAll`)
+ * it is killed and its directory removed. A server start costs a few
+ * hundred ms of CPU, more than most such tests. Not for a test that stops
+ * or signals the server, changes its files, reads its log or counts its
+ * clients: that one starts its own ({@linkcode withServer}).
+ */
+export function sharedServer(
+  args: string[] = [],
+  options: CliOptions & { instance?: string } = {},
+): Promise<SharedServer> {
+  const key = JSON.stringify([args, options]);
+  let started = sharedServers.get(key);
+  if (started === undefined) {
+    started = (async () => {
+      const home = await tempHome();
+      try {
+        return { server: await startServer(home, args, options), home };
+      } catch (err) {
+        await Deno.remove(home, { recursive: true });
+        throw err;
+      }
+    })();
+    sharedServers.set(key, started);
+  }
+  return started;
+}
+
 /** Runs `fn` with a fresh temp state directory, removed afterwards. */
 export async function withHome<T>(
   fn: (home: string) => Promise<T>,

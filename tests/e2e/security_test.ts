@@ -2,7 +2,10 @@
  * Black-box tests of the HTTP and WebSocket security against the real CLI: the
  * Host check (DNS rebinding), the Origin check and CORS (cross-site
  * WebSocket hijacking), and token auth. Raw HTTP is used wherever `fetch`
- * would not send the header under test.
+ * would not send the header under test. The tests that only send requests
+ * share one loopback runtime and one `--auth token` runtime; those that
+ * need other settings, stop the runtime or read its files and log start
+ * their own.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import {
   NO_POSIX_SIGNALS,
   NOT_LINUX,
   type RunningServer,
+  sharedServer,
   withServer,
 } from "../_harness/cli.ts";
 import {
@@ -53,6 +57,23 @@ function readToken(home: string): string | undefined {
   return JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`)).token;
 }
 
+/**
+ * The port of the loopback runtime with default settings that the tests
+ * which only send it requests share ({@linkcode sharedServer}).
+ */
+async function loopbackServer(): Promise<{ port: number }> {
+  return { port: (await sharedServer()).server.port };
+}
+
+/**
+ * The port and token of the `--auth token` runtime that the tests which
+ * only send it requests share ({@linkcode sharedServer}).
+ */
+async function tokenServer(): Promise<{ port: number; token: string }> {
+  const { server, home } = await sharedServer(["--auth", "token"]);
+  return { port: server.port, token: readToken(home)! };
+}
+
 function assertForbidden(res: RawResponse, error: string, what: string) {
   assert.deepStrictEqual(res.status, 403, what);
   assert.deepStrictEqual(JSON.parse(res.body).error, error, what);
@@ -61,92 +82,88 @@ function assertForbidden(res: RawResponse, error: string, what: string) {
 // --- Host (DNS rebinding) --------------------------------------------------
 
 Deno.test("a foreign Host gets 403 with a JSON error while bound to loopback", async () => {
-  await withServer([], async ({ port }) => {
-    for (
-      const host of [
-        "evil.example",
-        `evil.example:${port}`,
-        `localhost.evil.example:${port}`,
-        `127.0.0.1.nip.io:${port}`,
-        `192.168.1.10:${port}`,
-      ]
-    ) {
-      for (const path of ["/health", "/info", "/ws", "/nowhere"]) {
-        const res = await mustRequest(port, { host, path });
-        assertForbidden(res, "forbidden_host", `${host} ${path}`);
-        assert.match(res.headers.get("content-type") ?? "", /json/);
-      }
+  const { port } = await loopbackServer();
+  for (
+    const host of [
+      "evil.example",
+      `evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `192.168.1.10:${port}`,
+    ]
+  ) {
+    for (const path of ["/health", "/info", "/ws", "/nowhere"]) {
+      const res = await mustRequest(port, { host, path });
+      assertForbidden(res, "forbidden_host", `${host} ${path}`);
+      assert.match(res.headers.get("content-type") ?? "", /json/);
     }
-  });
+  }
 });
 
 Deno.test("a WebSocket upgrade and a POST with a foreign Host get 403", async () => {
-  await withServer([], async ({ port }) => {
-    const host = `evil.example:${port}`;
-    const ws = await mustRequest(port, {
-      host,
-      path: "/ws",
-      headers: upgradeHeaders(),
-    });
-    assertForbidden(ws, "forbidden_host", "upgrade");
-    const post = await mustRequest(port, {
-      host,
-      method: "POST",
-      path: "/publish/t",
-      headers: [["Content-Type", "application/json"]],
-      body: "{}",
-    });
-    assertForbidden(post, "forbidden_host", "publish");
+  const { port } = await loopbackServer();
+  const host = `evil.example:${port}`;
+  const ws = await mustRequest(port, {
+    host,
+    path: "/ws",
+    headers: upgradeHeaders(),
   });
+  assertForbidden(ws, "forbidden_host", "upgrade");
+  const post = await mustRequest(port, {
+    host,
+    method: "POST",
+    path: "/publish/t",
+    headers: [["Content-Type", "application/json"]],
+    body: "{}",
+  });
+  assertForbidden(post, "forbidden_host", "publish");
 });
 
 Deno.test("an empty or missing Host gets 403", async () => {
-  await withServer([], async ({ port }) => {
-    assertForbidden(
-      await mustRequest(port, { host: "" }),
-      "forbidden_host",
-      "empty Host",
-    );
-    assertForbidden(
-      await mustRequest(port, { host: null }),
-      "forbidden_host",
-      "no Host",
-    );
-    assertForbidden(
-      await mustRequest(port, {
-        host: null,
-        path: "/ws",
-        headers: upgradeHeaders(),
-      }),
-      "forbidden_host",
-      "upgrade without Host",
-    );
-  });
+  const { port } = await loopbackServer();
+  assertForbidden(
+    await mustRequest(port, { host: "" }),
+    "forbidden_host",
+    "empty Host",
+  );
+  assertForbidden(
+    await mustRequest(port, { host: null }),
+    "forbidden_host",
+    "no Host",
+  );
+  assertForbidden(
+    await mustRequest(port, {
+      host: null,
+      path: "/ws",
+      headers: upgradeHeaders(),
+    }),
+    "forbidden_host",
+    "upgrade without Host",
+  );
 });
 
 Deno.test("Host localhost, 127.0.0.1 and [::1], with or without the port, passes", async () => {
-  await withServer([], async ({ port }) => {
-    for (
-      const host of [
-        "localhost",
-        `localhost:${port}`,
-        "127.0.0.1",
-        `127.0.0.1:${port}`,
-        "[::1]",
-        `[::1]:${port}`,
-      ]
-    ) {
-      const res = await mustRequest(port, { host });
-      assert.deepStrictEqual(res.status, 200, host);
-      assert.deepStrictEqual(JSON.parse(res.body).service, "pryx-core", host);
-    }
-    const ws = await mustRequest(port, {
-      host: `localhost:${port}`,
-      path: "/ws",
-      headers: upgradeHeaders(),
-    });
-    assert.deepStrictEqual(ws.status, 101, "upgrade with Host localhost");
+  const { port } = await loopbackServer();
+  for (
+    const host of [
+      "localhost",
+      `localhost:${port}`,
+      "127.0.0.1",
+      `127.0.0.1:${port}`,
+      "[::1]",
+      `[::1]:${port}`,
+    ]
+  ) {
+    const res = await mustRequest(port, { host });
+    assert.deepStrictEqual(res.status, 200, host);
+    assert.deepStrictEqual(JSON.parse(res.body).service, "pryx-core", host);
+  }
+  const ws = await mustRequest(port, {
+    host: `localhost:${port}`,
+    path: "/ws",
+    headers: upgradeHeaders(),
   });
+  assert.deepStrictEqual(ws.status, 101, "upgrade with Host localhost");
 });
 
 Deno.test("the Host check is off when bound to all interfaces with token auth", async () => {
@@ -184,101 +201,96 @@ Deno.test("the Host check is off when bound to all interfaces with --auth none",
 // --- Origin (cross-site WebSocket hijacking) and CORS ----------------------
 
 Deno.test("a WebSocket upgrade from a foreign Origin gets 403", async () => {
-  await withServer([], async ({ port }) => {
-    for (
-      const origin of [
-        EVIL,
-        "https://evil.example:5173",
-        "http://localhost.evil.example:5173",
-        "http://127.0.0.1.nip.io",
-      ]
-    ) {
-      assertForbidden(
-        await upgrade(port, [["Origin", origin]]),
-        "forbidden_origin",
-        origin,
-      );
-    }
-  });
+  const { port } = await loopbackServer();
+  for (
+    const origin of [
+      EVIL,
+      "https://evil.example:5173",
+      "http://localhost.evil.example:5173",
+      "http://127.0.0.1.nip.io",
+    ]
+  ) {
+    assertForbidden(
+      await upgrade(port, [["Origin", origin]]),
+      "forbidden_origin",
+      origin,
+    );
+  }
 });
 
 Deno.test("a POST from a foreign Origin gets 403 and publishes nothing", async () => {
-  await withServer([], async ({ port }) => {
-    const sub = await connectWs(`ws://127.0.0.1:${port}/ws`);
-    try {
-      sub.ws.send(JSON.stringify({ type: "subscribe", topic: "t", id: 1 }));
-      assert.deepStrictEqual((await sub.next()).type, "ack");
-      assertForbidden(
-        await publish(port, [["Origin", EVIL]]),
-        "forbidden_origin",
-        "POST",
-      );
-      // A later allowed publish is the first event the subscriber sees.
-      const ok = await publish(port, [], "/publish/t");
-      assert.deepStrictEqual(JSON.parse(ok.body), { delivered: 1 });
-      assert.deepStrictEqual(await sub.next(), {
-        type: "event",
-        topic: "t",
-        data: { n: 1 },
-      });
-    } finally {
-      sub.ws.close();
-    }
-  });
-});
-
-Deno.test("Origin null is refused on WebSocket upgrade and POST", async () => {
-  await withServer([], async ({ port }) => {
+  const { port } = await loopbackServer();
+  const sub = await connectWs(`ws://127.0.0.1:${port}/ws`);
+  try {
+    sub.ws.send(JSON.stringify({ type: "subscribe", topic: "t", id: 1 }));
+    assert.deepStrictEqual((await sub.next()).type, "ack");
     assertForbidden(
-      await upgrade(port, [["Origin", "null"]]),
-      "forbidden_origin",
-      "upgrade",
-    );
-    assertForbidden(
-      await publish(port, [["Origin", "null"]]),
+      await publish(port, [["Origin", EVIL]]),
       "forbidden_origin",
       "POST",
     );
-  });
+    // A later allowed publish is the first event the subscriber sees.
+    const ok = await publish(port, [], "/publish/t");
+    assert.deepStrictEqual(JSON.parse(ok.body), { delivered: 1 });
+    assert.deepStrictEqual(await sub.next(), {
+      type: "event",
+      topic: "t",
+      data: { n: 1 },
+    });
+  } finally {
+    sub.ws.close();
+  }
+});
+
+Deno.test("Origin null is refused on WebSocket upgrade and POST", async () => {
+  const { port } = await loopbackServer();
+  assertForbidden(
+    await upgrade(port, [["Origin", "null"]]),
+    "forbidden_origin",
+    "upgrade",
+  );
+  assertForbidden(
+    await publish(port, [["Origin", "null"]]),
+    "forbidden_origin",
+    "POST",
+  );
 });
 
 Deno.test("a WebSocket upgrade and a POST from a loopback Origin are allowed", async () => {
-  await withServer([], async ({ port }) => {
-    for (
-      const origin of [
-        "http://localhost:5173",
-        "http://127.0.0.1:3000",
-        "http://[::1]:8080",
-      ]
-    ) {
-      assert.deepStrictEqual(
-        (await upgrade(port, [["Origin", origin]])).status,
-        101,
-        origin,
-      );
-      const post = await publish(port, [["Origin", origin]]);
-      assert.deepStrictEqual(post.status, 200, origin);
-      assert.deepStrictEqual(
-        post.headers.get("access-control-allow-origin"),
-        origin,
-      );
-    }
-  });
+  const { port } = await loopbackServer();
+  for (
+    const origin of [
+      "http://localhost:5173",
+      "http://127.0.0.1:3000",
+      "http://[::1]:8080",
+    ]
+  ) {
+    assert.deepStrictEqual(
+      (await upgrade(port, [["Origin", origin]])).status,
+      101,
+      origin,
+    );
+    const post = await publish(port, [["Origin", origin]]);
+    assert.deepStrictEqual(post.status, 200, origin);
+    assert.deepStrictEqual(
+      post.headers.get("access-control-allow-origin"),
+      origin,
+    );
+  }
 });
 
 Deno.test("a WebSocket upgrade and a POST without Origin are allowed", async () => {
-  await withServer([], async ({ port }) => {
-    assert.deepStrictEqual((await upgrade(port)).status, 101);
-    const post = await publish(port);
-    assert.deepStrictEqual(post.status, 200);
-    assert.deepStrictEqual(
-      post.headers.get("access-control-allow-origin"),
-      null,
-    );
-    const { ws, hello } = await connectWs(`ws://127.0.0.1:${port}/ws`);
-    ws.close();
-    assert.deepStrictEqual(hello.type, "hello");
-  });
+  const { port } = await loopbackServer();
+  assert.deepStrictEqual((await upgrade(port)).status, 101);
+  const post = await publish(port);
+  assert.deepStrictEqual(post.status, 200);
+  assert.deepStrictEqual(
+    post.headers.get("access-control-allow-origin"),
+    null,
+  );
+  const { ws, hello } = await connectWs(`ws://127.0.0.1:${port}/ws`);
+  ws.close();
+  assert.deepStrictEqual(hello.type, "hello");
 });
 
 Deno.test("--allow-origin adds exactly the origins it names", async () => {
@@ -372,199 +384,187 @@ Deno.test("a CORS preflight from an allowed origin gets 204 with that origin", a
 });
 
 Deno.test("a CORS preflight from a foreign origin gets 403 without CORS headers", async () => {
-  await withServer([], async ({ port }) => {
-    for (const origin of [EVIL, "null"]) {
-      const res = await mustRequest(port, {
-        method: "OPTIONS",
-        path: "/publish/t",
-        headers: [
-          ["Origin", origin],
-          ["Access-Control-Request-Method", "POST"],
-        ],
-      });
-      assertForbidden(res, "forbidden_origin", origin);
-      assert.deepStrictEqual(
-        res.headers.get("access-control-allow-origin"),
-        null,
-      );
-      assert.deepStrictEqual(
-        res.headers.get("access-control-allow-methods"),
-        null,
-      );
-    }
-  });
+  const { port } = await loopbackServer();
+  for (const origin of [EVIL, "null"]) {
+    const res = await mustRequest(port, {
+      method: "OPTIONS",
+      path: "/publish/t",
+      headers: [
+        ["Origin", origin],
+        ["Access-Control-Request-Method", "POST"],
+      ],
+    });
+    assertForbidden(res, "forbidden_origin", origin);
+    assert.deepStrictEqual(
+      res.headers.get("access-control-allow-origin"),
+      null,
+    );
+    assert.deepStrictEqual(
+      res.headers.get("access-control-allow-methods"),
+      null,
+    );
+  }
 });
 
 Deno.test("no response carries a wildcard or a foreign Access-Control-Allow-Origin", async () => {
-  await withServer(["--auth", "token"], async ({ port }, home) => {
-    const token = readToken(home)!;
-    const origins = [undefined, EVIL, "null", "http://localhost:5173"];
-    const requests = [
-      { path: "/health" },
-      { method: "HEAD", path: "/health" },
-      { path: "/info" },
-      { path: "/info", auth: true },
-      { path: "/ws" },
-      { path: "/ws", auth: true },
-      { path: "/nowhere" },
-      { method: "POST", path: "/publish/t", auth: true },
-      { method: "POST", path: "/publish/t" },
-      { method: "OPTIONS", path: "/health" },
-      { method: "OPTIONS", path: "/ws" },
-      { method: "DELETE", path: "/info" },
-    ];
-    for (const origin of origins) {
-      for (const r of requests) {
-        const headers: [string, string][] = [
-          ["Content-Type", "application/json"],
-        ];
-        if (origin) headers.push(["Origin", origin]);
-        if (r.auth) headers.push(["Authorization", `Bearer ${token}`]);
-        const res = await mustRequest(port, {
-          method: r.method,
-          path: r.path,
-          headers,
-          body: r.method === "POST" ? "{}" : undefined,
-        });
-        const what = `${r.method ?? "GET"} ${r.path} from ${origin}`;
-        const acao = res.headers.get("access-control-allow-origin");
-        assert(acao !== "*", `${what}: wildcard ACAO`);
-        assert(
-          acao === null || acao === "http://localhost:5173",
-          `${what}: ACAO ${acao}`,
-        );
-        assert(
-          res.headers.get("access-control-allow-credentials") === null ||
-            acao !== null,
-          `${what}: credentials without an origin`,
-        );
-      }
+  const { port, token } = await tokenServer();
+  const origins = [undefined, EVIL, "null", "http://localhost:5173"];
+  const requests = [
+    { path: "/health" },
+    { method: "HEAD", path: "/health" },
+    { path: "/info" },
+    { path: "/info", auth: true },
+    { path: "/ws" },
+    { path: "/ws", auth: true },
+    { path: "/nowhere" },
+    { method: "POST", path: "/publish/t", auth: true },
+    { method: "POST", path: "/publish/t" },
+    { method: "OPTIONS", path: "/health" },
+    { method: "OPTIONS", path: "/ws" },
+    { method: "DELETE", path: "/info" },
+  ];
+  for (const origin of origins) {
+    for (const r of requests) {
+      const headers: [string, string][] = [
+        ["Content-Type", "application/json"],
+      ];
+      if (origin) headers.push(["Origin", origin]);
+      if (r.auth) headers.push(["Authorization", `Bearer ${token}`]);
+      const res = await mustRequest(port, {
+        method: r.method,
+        path: r.path,
+        headers,
+        body: r.method === "POST" ? "{}" : undefined,
+      });
+      const what = `${r.method ?? "GET"} ${r.path} from ${origin}`;
+      const acao = res.headers.get("access-control-allow-origin");
+      assert(acao !== "*", `${what}: wildcard ACAO`);
+      assert(
+        acao === null || acao === "http://localhost:5173",
+        `${what}: ACAO ${acao}`,
+      );
+      assert(
+        res.headers.get("access-control-allow-credentials") === null ||
+          acao !== null,
+        `${what}: credentials without an origin`,
+      );
     }
-  });
+  }
 });
 
 // --- Token auth --------------------------------------------------------------
 
 Deno.test("with --auth token, /ws, /publish and /info answer 401 without the token", async () => {
-  await withServer(["--auth", "token"], async ({ port }) => {
-    const ws = await upgrade(port);
-    assert.deepStrictEqual(ws.status, 401, "/ws upgrade");
-    assert.deepStrictEqual(JSON.parse(ws.body).error, "unauthorized");
-    assert.deepStrictEqual((await publish(port)).status, 401, "/publish");
-    assert.deepStrictEqual(
-      (await mustRequest(port, { path: "/info" })).status,
-      401,
-      "/info",
-    );
-    const res = await fetch(`http://127.0.0.1:${port}/info`);
-    await res.body?.cancel();
-    assert.deepStrictEqual(res.status, 401, "/info via fetch");
-  });
+  const { port } = await tokenServer();
+  const ws = await upgrade(port);
+  assert.deepStrictEqual(ws.status, 401, "/ws upgrade");
+  assert.deepStrictEqual(JSON.parse(ws.body).error, "unauthorized");
+  assert.deepStrictEqual((await publish(port)).status, 401, "/publish");
+  assert.deepStrictEqual(
+    (await mustRequest(port, { path: "/info" })).status,
+    401,
+    "/info",
+  );
+  const res = await fetch(`http://127.0.0.1:${port}/info`);
+  await res.body?.cancel();
+  assert.deepStrictEqual(res.status, 401, "/info via fetch");
 });
 
 Deno.test("with --auth token, a wrong token gets 401", async () => {
-  await withServer(["--auth", "token"], async ({ port }, home) => {
-    const token = readToken(home)!;
-    const wrong = [
-      "",
-      "x",
-      token.slice(0, -1),
-      token + "A",
-      token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"),
-      token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(),
-    ];
-    for (const w of wrong) {
-      const bearer: [string, string] = ["Authorization", `Bearer ${w}`];
-      assert.deepStrictEqual(
-        (await upgrade(port, [bearer])).status,
-        401,
-        `ws ${w}`,
-      );
-      assert.deepStrictEqual(
-        (await upgrade(port, [], `/ws?token=${encodeURIComponent(w)}`)).status,
-        401,
-        `ws ?token=${w}`,
-      );
-      assert.deepStrictEqual(
-        (await publish(port, [bearer])).status,
-        401,
-        `publish ${w}`,
-      );
-      assert.deepStrictEqual(
-        (await mustRequest(port, { path: "/info", headers: [bearer] })).status,
-        401,
-        `info ${w}`,
-      );
-    }
-    const basic: [string, string] = [
-      "Authorization",
-      `Basic ${btoa(`x:${token}`)}`,
-    ];
+  const { port, token } = await tokenServer();
+  const wrong = [
+    "",
+    "x",
+    token.slice(0, -1),
+    token + "A",
+    token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"),
+    token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(),
+  ];
+  for (const w of wrong) {
+    const bearer: [string, string] = ["Authorization", `Bearer ${w}`];
     assert.deepStrictEqual(
-      (await mustRequest(port, { path: "/info", headers: [basic] })).status,
+      (await upgrade(port, [bearer])).status,
       401,
+      `ws ${w}`,
     );
-  });
+    assert.deepStrictEqual(
+      (await upgrade(port, [], `/ws?token=${encodeURIComponent(w)}`)).status,
+      401,
+      `ws ?token=${w}`,
+    );
+    assert.deepStrictEqual(
+      (await publish(port, [bearer])).status,
+      401,
+      `publish ${w}`,
+    );
+    assert.deepStrictEqual(
+      (await mustRequest(port, { path: "/info", headers: [bearer] })).status,
+      401,
+      `info ${w}`,
+    );
+  }
+  const basic: [string, string] = [
+    "Authorization",
+    `Basic ${btoa(`x:${token}`)}`,
+  ];
+  assert.deepStrictEqual(
+    (await mustRequest(port, { path: "/info", headers: [basic] })).status,
+    401,
+  );
 });
 
 Deno.test("with --auth token, ?token= opens the WebSocket", async () => {
-  await withServer(["--auth", "token"], async ({ port }, home) => {
-    const token = readToken(home)!;
-    const { ws, hello, next } = await connectWs(
-      `ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`,
-    );
-    try {
-      assert.deepStrictEqual(hello.type, "hello");
-      ws.send(JSON.stringify({ type: "ping", id: 7 }));
-      assert.deepStrictEqual(await next(), { type: "pong", id: 7 });
-    } finally {
-      ws.close();
-    }
-  });
+  const { port, token } = await tokenServer();
+  const { ws, hello, next } = await connectWs(
+    `ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`,
+  );
+  try {
+    assert.deepStrictEqual(hello.type, "hello");
+    ws.send(JSON.stringify({ type: "ping", id: 7 }));
+    assert.deepStrictEqual(await next(), { type: "pong", id: 7 });
+  } finally {
+    ws.close();
+  }
 });
 
 Deno.test("with --auth token, a Bearer token opens /ws and authorizes /publish and /info", async () => {
-  await withServer(["--auth", "token"], async ({ port }, home) => {
-    const token = readToken(home)!;
-    const bearer: [string, string] = ["Authorization", `Bearer ${token}`];
-    assert.deepStrictEqual((await upgrade(port, [bearer])).status, 101);
-    const post = await publish(port, [bearer]);
-    assert.deepStrictEqual(post.status, 200);
-    assert.deepStrictEqual(JSON.parse(post.body), { delivered: 0 });
-    const info = await fetch(`http://127.0.0.1:${port}/info`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    const body = await info.json();
-    assert.deepStrictEqual(info.status, 200);
-    assert.deepStrictEqual(body.port, port);
-    assert.deepStrictEqual(
-      body.token,
-      undefined,
-      "/info does not echo the token",
-    );
+  const { port, token } = await tokenServer();
+  const bearer: [string, string] = ["Authorization", `Bearer ${token}`];
+  assert.deepStrictEqual((await upgrade(port, [bearer])).status, 101);
+  const post = await publish(port, [bearer]);
+  assert.deepStrictEqual(post.status, 200);
+  assert.deepStrictEqual(JSON.parse(post.body), { delivered: 0 });
+  const info = await fetch(`http://127.0.0.1:${port}/info`, {
+    headers: { Authorization: `Bearer ${token}` },
   });
+  const body = await info.json();
+  assert.deepStrictEqual(info.status, 200);
+  assert.deepStrictEqual(body.port, port);
+  assert.deepStrictEqual(
+    body.token,
+    undefined,
+    "/info does not echo the token",
+  );
 });
 
 Deno.test("with --auth token, ?token= is not accepted on /publish and /info", async () => {
-  await withServer(["--auth", "token"], async ({ port }, home) => {
-    const q = `?token=${encodeURIComponent(readToken(home)!)}`;
-    assert.deepStrictEqual(
-      (await publish(port, [], `/publish/t${q}`)).status,
-      401,
-    );
-    assert.deepStrictEqual(
-      (await mustRequest(port, { path: `/info${q}` })).status,
-      401,
-    );
-  });
+  const { port, token } = await tokenServer();
+  const q = `?token=${encodeURIComponent(token)}`;
+  assert.deepStrictEqual(
+    (await publish(port, [], `/publish/t${q}`)).status,
+    401,
+  );
+  assert.deepStrictEqual(
+    (await mustRequest(port, { path: `/info${q}` })).status,
+    401,
+  );
 });
 
 Deno.test("with --auth token, /health needs no token", async () => {
-  await withServer(["--auth", "token"], async ({ port }) => {
-    const res = await fetch(`http://127.0.0.1:${port}/health`);
-    assert.deepStrictEqual(res.status, 200);
-    assert.deepStrictEqual((await res.json()).status, "ok");
-  });
+  const { port } = await tokenServer();
+  const res = await fetch(`http://127.0.0.1:${port}/health`);
+  assert.deepStrictEqual(res.status, 200);
+  assert.deepStrictEqual((await res.json()).status, "ok");
 });
 
 Deno.test("PRYX_AUTH=token turns token auth on", async () => {
