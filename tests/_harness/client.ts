@@ -37,6 +37,9 @@ const BUNDLE_INPUTS = [
 /** Prefix of the directories {@linkcode clientBundle} keeps its bundle in. */
 const BUNDLE_DIR_PREFIX = "pryx-test-client-";
 
+/** How long a bundle directory stays unused before a new build removes it, in ms. */
+const BUNDLE_UNUSED_MS = 60 * 60 * 1000;
+
 /** Every file below `path` (or `path` itself), sorted, relative to the root. */
 function inputFiles(path: string): string[] {
   const full = `${ROOT}/${path}`;
@@ -72,11 +75,12 @@ async function bundleInputsHash(): Promise<string> {
  *
  * It lives in `<tmp>/pryx-test-client-<hash>/client.mjs`, `<hash>` being
  * SHA-256 over every file the bundle is made from ({@linkcode BUNDLE_INPUTS})
- * and the Deno version: any change to them builds a new one, and the
- * directories of older ones are removed. A file lock (`FsFile.lock`) makes
- * test files that ask at once wait for one build. The tests of the build
- * itself (`build:client` from an odd path, `build:package`, concurrent
- * builds) still build their own.
+ * and the Deno version: any change to them builds a new one, and removes
+ * the directories of those unused for an hour (another checkout's test run
+ * may be using one). A file lock (`FsFile.lock`) makes test files that ask
+ * at once wait for one build. The tests of the build itself (`build:client`
+ * from an odd path, `build:package`, concurrent builds) still build their
+ * own.
  *
  * @returns The path of `client.mjs` (`client.d.mts` beside it).
  * @throws {Error} With `deno bundle`'s message when the build fails.
@@ -91,8 +95,10 @@ export async function clientBundle(): Promise<string> {
     create: true,
   });
   await lock.lock(true);
+  const now = new Date();
   try {
-    Deno.statSync(bundle);
+    // The directory's mtime says when a test run last used it.
+    Deno.utimeSync(`${tmp}/${name}`, now, now);
     return bundle;
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -102,18 +108,23 @@ export async function clientBundle(): Promise<string> {
   await Deno.mkdir(staging);
   try {
     await buildClient(`${staging}/client.mjs`);
-    for (const e of Deno.readDirSync(tmp)) {
-      if (
-        e.isDirectory && e.name.startsWith(BUNDLE_DIR_PREFIX) &&
-        e.name !== stagingName
-      ) {
-        await Deno.remove(`${tmp}/${e.name}`, { recursive: true });
-      }
-    }
     await Deno.rename(staging, `${tmp}/${name}`);
   } catch (err) {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
     throw err;
+  }
+  // Bundles of other sources (older commits, other checkouts) may be in
+  // use by a test run of their own: only those unused for a while go.
+  for (const e of Deno.readDirSync(tmp)) {
+    if (!e.isDirectory || !e.name.startsWith(BUNDLE_DIR_PREFIX)) continue;
+    const used = Deno.statSync(`${tmp}/${e.name}`).mtime?.getTime() ?? 0;
+    if (now.getTime() - used <= BUNDLE_UNUSED_MS) continue;
+    try {
+      await Deno.remove(`${tmp}/${e.name}`, { recursive: true });
+    } catch (err) {
+      // Another test run removed it first.
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
   }
   return bundle;
 }
