@@ -18,7 +18,7 @@ import {
   envReader,
   readDenoEnv,
 } from "../shared/config.ts";
-import { StateDirError, UsageError } from "../shared/errors.ts";
+import { StateDirError } from "../shared/errors.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 
 /** What the discovery engine needs from the runtime it runs on. */
