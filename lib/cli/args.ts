@@ -9,6 +9,7 @@
  */
 
 import { UsageError } from "../shared/errors.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** How a flag takes its value. */
 export type FlagKind =
@@ -45,14 +46,28 @@ export interface ParsedArgs<S extends FlagSpec> {
   rest: string[] | undefined;
 }
 
+/** Options of {@linkcode parseFlags}. */
+export interface ParseOptions {
+  /**
+   * The first argument that is not a flag ends the flags: it and everything
+   * after it become `rest`, as after `--`.
+   */
+  stopAtOperand?: boolean;
+  /**
+   * The subcommand being parsed (`discover`): errors carry it (the CLI
+   * prints `pryx-core discover: ...`) and point at its `--help`.
+   */
+  command?: string;
+}
+
 /**
  * Parses `args` against `spec`. Short aliases map a single letter to a long
- * name (`{ h: "help" }`). With `options.stopAtOperand`, the first argument
- * that is not a flag ends the flags: it and everything after it become
- * `rest`, as after `--`.
+ * name (`{ h: "help" }`). An unknown flag is refused with the flags it most
+ * likely stands for (`--formt`: did you mean `--format`?), when one is
+ * close enough to be a typo.
  *
  * @throws {UsageError} For an unknown flag, a missing value, or a value given
- * to a boolean flag.
+ * to a boolean flag; carrying `options.command`.
  *
  * @example
  * ```ts
@@ -67,8 +82,9 @@ export function parseFlags<S extends FlagSpec>(
   args: readonly string[],
   spec: S,
   aliases: Record<string, keyof S & string> = {},
-  options: { stopAtOperand?: boolean } = {},
+  options: ParseOptions = {},
 ): ParsedArgs<S> {
+  const { command } = options;
   const flags: Record<string, unknown> = {};
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -101,14 +117,12 @@ export function parseFlags<S extends FlagSpec>(
       : aliases[rawName.slice(1)];
     const kind = name === undefined ? undefined : spec[name];
     if (name === undefined || kind === undefined) {
-      throw new UsageError(
-        `Unknown flag "${rawName}": run with --help to see the flags`,
-      );
+      throw unknownFlag(rawName, Object.keys(spec), command);
     }
     switch (kind) {
       case "boolean":
         if (inline !== undefined) {
-          throw new UsageError(`Flag "--${name}" takes no value`);
+          throw new UsageError(`flag --${name} takes no value`, command);
         }
         flags[name] = true;
         break;
@@ -127,7 +141,7 @@ export function parseFlags<S extends FlagSpec>(
         if (value === undefined) {
           value = args[++i];
           if (value === undefined) {
-            throw new UsageError(`Flag "--${name}" needs a value`);
+            throw new UsageError(`flag --${name} needs a value`, command);
           }
         }
         if (kind === "list") {
@@ -138,6 +152,26 @@ export function parseFlags<S extends FlagSpec>(
     }
   }
   return { flags: flags as ParsedFlags<S>, positionals, rest: undefined };
+}
+
+/**
+ * The error for the unknown flag `raw` (`--formt`, `-format`, `-x`), with
+ * the flags of `names` it most likely stands for. A single letter after one
+ * dash is an alias of its own, not a typo of a long name: no guess there.
+ */
+function unknownFlag(
+  raw: string,
+  names: readonly string[],
+  command: string | undefined,
+): UsageError {
+  const typed = raw.replace(/^--?/, "");
+  const run = command === undefined
+    ? "run with --help for the flags"
+    : `run "pryx-core ${command} --help"`;
+  const tail = raw.startsWith("--") || typed.length > 1
+    ? didYouMean(typed, names, (name) => `--${name}`, run)
+    : `; ${run}`;
+  return new UsageError(`unknown flag ${raw}${tail}`, command);
 }
 
 /**

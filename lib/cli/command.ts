@@ -10,6 +10,7 @@ import { VERSION } from "../shared/config.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 import { type FlagSpec, type ParsedFlags, parseFlags } from "./args.ts";
 import { writeStdout } from "./output.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** What a subcommand declares about its command line. */
 export interface CommandSpec<S extends FlagSpec> {
@@ -45,7 +46,8 @@ const COMMON = { help: "boolean", version: "boolean" } as const;
  * version for `--version`, and refuses arguments the subcommand does not
  * take.
  *
- * @throws {UsageError} For unknown flags, missing values and stray arguments.
+ * @throws {UsageError} For unknown flags (naming the likely one meant),
+ * missing values and stray arguments; its `command` is `spec.name`.
  *
  * @example
  * ```ts
@@ -66,7 +68,7 @@ export function openCommand<S extends FlagSpec>(
     args,
     flagSpec as FlagSpec,
     aliases,
-    { stopAtOperand: spec.operands === "command" },
+    { stopAtOperand: spec.operands === "command", command: spec.name },
   );
   const common = flags as { help?: boolean; version?: boolean };
   if (common.help) {
@@ -81,10 +83,18 @@ export function openCommand<S extends FlagSpec>(
     return { flags: flags as ParsedFlags<S>, operands: rest ?? [] };
   }
   if (positionals.length > 0 || rest !== undefined) {
+    // `list json`: a flag without its dashes.
+    const stray = positionals[0] ?? "--";
     throw new UsageError(
-      `Unexpected argument "${
-        positionals[0] ?? "--"
-      }": ${spec.name} takes flags only; run "pryx-core ${spec.name} --help"`,
+      `unexpected argument "${stray}" (${spec.name} takes flags only)${
+        didYouMean(
+          stray,
+          Object.keys(flagSpec),
+          (name) => `--${name}`,
+          `run "pryx-core ${spec.name} --help"`,
+        )
+      }`,
+      spec.name,
     );
   }
   return { flags: flags as ParsedFlags<S>, operands: [] };

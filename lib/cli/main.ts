@@ -101,8 +101,19 @@ export async function main(args: string[]): Promise<number> {
     ? COMMANDS[name as SubcommandName]
     : undefined;
   if (load === undefined) {
+    // Loaded only here: a typo is the one path that needs it.
+    const { didYouMean } = await importLazily<
+      typeof import("./suggest.ts")
+    >("./suggest.ts", import.meta.url);
     console.error(
-      `pryx-core: Unknown command "${name}"; run "pryx-core --help" for the commands`,
+      `pryx-core: unknown command "${name}"${
+        didYouMean(
+          name,
+          Object.keys(SUBCOMMANDS),
+          (command) => command,
+          `run "pryx-core --help" for the commands`,
+        )
+      }`,
     );
     return ExitCode.Usage;
   }
@@ -112,7 +123,10 @@ export async function main(args: string[]): Promise<number> {
     return await command(commandArgs);
   } catch (err) {
     if (err instanceof PryxError) {
-      console.error(`pryx-core: ${err.message}`);
+      const who = err.command === undefined
+        ? "pryx-core"
+        : `pryx-core ${err.command}`;
+      console.error(`${who}: ${err.message}`);
       return err.exitCode;
     }
     if (

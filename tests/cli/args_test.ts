@@ -49,7 +49,7 @@ Deno.test("unknown flags, missing values and values on booleans are usage errors
   assert.throws(
     () => parseFlags(["--nope"], SPEC),
     (err: unknown) =>
-      err instanceof UsageError && err.message.includes("Unknown flag"),
+      err instanceof UsageError && err.message.includes("unknown flag --nope"),
   );
   assert.throws(
     () => parseFlags(["--listen"], SPEC),
@@ -60,6 +60,37 @@ Deno.test("unknown flags, missing values and values on booleans are usage errors
     () => parseFlags(["--quiet=1"], SPEC),
     (err: unknown) =>
       err instanceof UsageError && err.message.includes("takes no value"),
+  );
+});
+
+Deno.test("an unknown flag names the flag it most likely stands for and the subcommand", () => {
+  assert.throws(
+    () => parseFlags(["--lisen", ":0"], SPEC, {}, { command: "serve" }),
+    (err: unknown) =>
+      err instanceof UsageError && err.command === "serve" &&
+      err.message ===
+        `unknown flag --lisen; did you mean --listen? Run "pryx-core serve --help"`,
+  );
+  assert.throws(
+    () => parseFlags(["--zzz"], SPEC, {}, { command: "serve" }),
+    (err: unknown) =>
+      err instanceof UsageError &&
+      err.message === `unknown flag --zzz; run "pryx-core serve --help"`,
+  );
+});
+
+Deno.test("a long flag written with one dash is suggested with two, an unknown letter is not guessed", () => {
+  assert.throws(
+    () => parseFlags(["-quiet"], SPEC),
+    (err: unknown) =>
+      err instanceof UsageError &&
+      err.message.startsWith("unknown flag -quiet; did you mean --quiet?"),
+  );
+  assert.throws(
+    () => parseFlags(["-q"], SPEC),
+    (err: unknown) =>
+      err instanceof UsageError &&
+      err.message === "unknown flag -q; run with --help for the flags",
   );
 });
 
