@@ -90,13 +90,6 @@ export async function listCommand(args: string[]): Promise<number> {
     ? statuses
     : statuses.filter((s) => s.state !== "stopped");
   const hidden = statuses.length - shown.length;
-  if (hidden > 0) {
-    console.error(
-      `pryx-core: ${hidden} stopped instance${
-        hidden === 1 ? "" : "s"
-      } (a lock file alone) not shown; --all shows them, "pryx-core prune" removes them`,
-    );
-  }
   const entries = await Promise.all(shown.map(async (s) => {
     const entry = toEntry(s);
     if (s.state === "live" && !flags["no-check"]) {
@@ -108,12 +101,45 @@ export async function listCommand(args: string[]): Promise<number> {
   }));
   if (flags.json) {
     writeStdout(JSON.stringify(entries, null, 2) + "\n");
-  } else if (entries.length === 0) {
-    console.error(`pryx-core: No instances in ${stateDir}`);
-  } else {
+  } else if (entries.length > 0) {
     writeStdout(formatTable(entries) + "\n");
   }
+  const note = listNote(stateDir, entries.length, hidden, flags.json ?? false);
+  if (note !== undefined) console.error(`pryx-core: ${note}`);
   return ExitCode.Ok;
+}
+
+/**
+ * The one line `list` writes to stderr about what it did not show, or
+ * `undefined` when there is nothing to say: `shown` rows were printed and
+ * `hidden` stopped instances (a lock file alone, what every failed start
+ * leaves) were left out. An empty `--json` array needs no words, unless
+ * something was hidden.
+ *
+ * @example
+ * ```ts
+ * listNote("/tmp/s", 0, 3, false);
+ * // 'No live instances in /tmp/s; 3 stopped instances (a lock file alone) not shown: --all lists them, "pryx-core prune" removes them'
+ * ```
+ */
+export function listNote(
+  stateDir: string,
+  shown: number,
+  hidden: number,
+  json: boolean,
+): string | undefined {
+  if (hidden === 0) {
+    return shown === 0 && !json ? `No instances in ${stateDir}` : undefined;
+  }
+  const stopped = `${hidden} stopped instance${
+    hidden === 1 ? "" : "s"
+  } (a lock file alone) not shown`;
+  const what = `--all lists ${
+    hidden === 1 ? "it" : "them"
+  }, "pryx-core prune" removes ${hidden === 1 ? "it" : "them"}`;
+  return shown === 0
+    ? `No live instances in ${stateDir}; ${stopped}: ${what}`
+    : `${stopped}; ${what}`;
 }
 
 /** Turns an inspected instance into a row of `list --json`. */

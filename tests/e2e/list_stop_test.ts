@@ -51,6 +51,65 @@ Deno.test("list prints a table for people and an empty JSON array for an empty d
     );
   }));
 
+/** Leaves `names` as a failed start does: a lock file alone. */
+function plantStopped(home: string, names: string[]): void {
+  for (const name of names) Deno.writeTextFileSync(`${home}/${name}.lock`, "");
+}
+
+Deno.test("list with only stopped leftovers says in one line that none is live and how many it hid", () =>
+  withHome(async (home) => {
+    plantStopped(home, ["a", "b", "c"]);
+    const r = await runCli(["list"], { env: { PRYX_HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr,
+      `pryx-core: No live instances in ${home}; 3 stopped instances (a lock file alone) not shown: --all lists them, "pryx-core prune" removes them\n`,
+    );
+  }));
+
+Deno.test("list --json with only stopped leftovers prints a clean empty array and the same one line on stderr", () =>
+  withHome(async (home) => {
+    plantStopped(home, ["a"]);
+    const r = await runCli(["list", "--json"], { env: { PRYX_HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "[]\n");
+    assert.equal(
+      r.stderr,
+      `pryx-core: No live instances in ${home}; 1 stopped instance (a lock file alone) not shown: --all lists it, "pryx-core prune" removes it\n`,
+    );
+  }));
+
+Deno.test("list shows the other instances and says after them how many stopped ones it hid", () =>
+  withHome(async (home) => {
+    plantStopped(home, ["a", "b"]);
+    Deno.writeTextFileSync(`${home}/old.port`, "9\n");
+    const r = await runCli(["list"], { env: { PRYX_HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    const [header, row, ...more] = r.stdout.trimEnd().split("\n");
+    assert.match(header, /^INSTANCE\s+STATUS/);
+    assert.match(row, /^old\s+stale\s/);
+    assert.deepEqual(more, []);
+    assert.equal(
+      r.stderr,
+      `pryx-core: 2 stopped instances (a lock file alone) not shown; --all lists them, "pryx-core prune" removes them\n`,
+    );
+  }));
+
+Deno.test("list of an empty or missing state directory says so in one line, and --json prints only []", () =>
+  withHome(async (home) => {
+    for (const dir of [home, `${home}/none`]) {
+      const r = await runCli(["list"], { env: { PRYX_HOME: dir } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr, `pryx-core: No instances in ${dir}\n`);
+      const json = await runCli(["list", "--json"], {
+        env: { PRYX_HOME: dir },
+      });
+      assert.deepEqual([json.code, json.stdout, json.stderr], [0, "[]\n", ""]);
+    }
+  }));
+
 Deno.test("stop asks the live owner to shut down over HTTP and waits until it is gone", () =>
   withHome(async (home) => {
     const server = await startServer(home);
