@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "./errors.ts";
+import { checkSpecialStateDir } from "./special_paths.ts";
 
 /** The product name reported by `/health` as `service`. */
 export const SERVICE = "pryx-core";
@@ -231,16 +232,25 @@ export function resolveInstance(
  * unexpanded, from a quoted shell line, a systemd unit, a `.env` file or a
  * Dockerfile `ENV`.
  *
+ * A directory that Deno keeps from pryx-core (under `/proc`, `/sys` or
+ * `/dev`, also through a symbolic link) is refused here, once for every
+ * subcommand and the client: see `special_paths.ts`.
+ *
  * @throws {UsageError} When no home directory is known and one is needed,
  * or for `~user/...` (another user's home is not looked up).
+ * @throws {StateDirError} For a directory in a tree Deno opens only for
+ * `--allow-all`.
  */
 export function resolveStateDir(
   flag: string | undefined,
   env: EnvGetter,
 ): string {
-  const dir = flag ?? env(Env.home);
-  if (dir !== undefined) return expandHome(dir, env);
-  return `${homeDir(env, `~/${STATE_DIR_NAME}`)}/${STATE_DIR_NAME}`;
+  const value = flag ?? env(Env.home);
+  const dir = value !== undefined
+    ? expandHome(value, env)
+    : `${homeDir(env, `~/${STATE_DIR_NAME}`)}/${STATE_DIR_NAME}`;
+  checkSpecialStateDir(dir);
+  return dir;
 }
 
 /**

@@ -53,6 +53,30 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name:
+    "a state directory under /proc that lacks --allow-read gets the missing-flag hint, not the /proc refusal",
+  // A compiled binary carries its permissions; /proc is Linux's.
+  ignore: Deno.env.get("PRYX_CORE_BIN") !== undefined ||
+    Deno.build.os !== "linux",
+  fn: async () => {
+    // Read granted for the sources only: the subcommand loads, the state
+    // directory is not covered.
+    const sources = fileURLToPath(new URL("../..", import.meta.url));
+    for (const sub of ["discover", "list"]) {
+      const r = await runWith(
+        [`--allow-read=${sources}`, "--allow-env", "--allow-net"],
+        [sub],
+        { PRYX_HOME: "/proc/foo" },
+      );
+      assert.equal(r.code, 2, `${sub}: ${r.stderr}`);
+      assert(r.stderr.includes("--allow-read"), `${sub}: ${r.stderr}`);
+      assert(!r.stderr.includes("Cannot use state directory"), r.stderr);
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    }
+  },
+});
+
 Deno.test("the client on Deno names the permission it lacks", () =>
   withHome(async (home) => {
     await using _server = await startServer(home);

@@ -1,0 +1,182 @@
+/**
+ * The system trees Deno keeps from programs that run with a list of
+ * permissions, and the refusal of a state directory inside one.
+ *
+ * Deno checks every file-system call against a rule of its own besides
+ * `--allow-read` and `--allow-write`: a path under `/dev`, `/proc` or `/sys`
+ * on Linux, under `/dev` on other Unix systems, and on Windows any path
+ * that is not on a drive letter (a UNC share, a device namespace) is opened
+ * only for a program run with `--allow-all` (deno_permissions,
+ * `PermissionsContainer::check_special_file`; the few harmless devices it
+ * lets through, `/dev/null` and friends, are files, never a directory).
+ * pryx-core runs with a list of permissions (its binary too), so such a
+ * state directory can never work: without this check the user gets Deno's
+ * own hint to add `--allow-all`, which a binary cannot take and which would
+ * not make `/proc` writable anyway.
+ *
+ * No import beyond the errors: this runs on `discover`'s start-up path.
+ *
+ * @module
+ */
+
+import { StateDirError } from "./errors.ts";
+
+/** The trees of each OS family, as Deno's rule names them. */
+const LINUX_TREES = ["/dev", "/proc", "/sys"];
+const UNIX_TREES = ["/dev"];
+
+/** Files under those trees that Deno opens without `--allow-all`. */
+const HARMLESS = new Set([
+  "/dev/null",
+  "/dev/zero",
+  "/dev/random",
+  "/dev/urandom",
+]);
+
+/** `\\?\C:\...`: the one form of `\\` path Deno's rule lets through. */
+const WINDOWS_DRIVE_VERBATIM = /^[\\/]{2}\?[\\/][A-Za-z]:([\\/]|$)/;
+
+/**
+ * The system tree (`/proc`, `/dev`, `/sys`; on Windows the share or device
+ * a path starts with, `\\server\share`) of the absolute path `path` that
+ * Deno opens only for `--allow-all`, or `undefined` when it is an ordinary
+ * path. `path` should be normalized ({@linkcode normalizePath}); on Unix,
+ * as in Deno, a tree matches whole components (`/devices` is not `/dev`).
+ *
+ * @param os The OS whose rule applies: Linux has three trees, other Unix
+ * systems (macOS, the BSDs, Android) `/dev` alone, Windows every path that
+ * is not on a drive letter.
+ *
+ * @example
+ * ```ts
+ * specialTree("/proc/foo", "linux"); // "/proc"
+ * specialTree("/proc/foo", "darwin"); // undefined
+ * specialTree("\\\\nas\\home\\ada", "windows"); // "\\\\nas\\home"
+ * ```
+ */
+export function specialTree(
+  path: string,
+  os: typeof Deno.build.os = Deno.build.os,
+): string | undefined {
+  if (os === "windows") {
+    if (!/^[\\/]{2}/.test(path) || WINDOWS_DRIVE_VERBATIM.test(path)) {
+      return undefined;
+    }
+    if (/^[\\/]{2}\.[\\/]nul$/i.test(path)) return undefined;
+    const [host, share] = path.slice(2).split(/[\\/]/);
+    return share === undefined ? `\\\\${host}` : `\\\\${host}\\${share}`;
+  }
+  if (HARMLESS.has(path)) return undefined;
+  const trees = os === "linux" ? LINUX_TREES : UNIX_TREES;
+  return trees.find((tree) => path === tree || path.startsWith(`${tree}/`));
+}
+
+/**
+ * `path` made absolute against `cwd` and normalized as Deno does before it
+ * applies its rule: repeated separators, `.` and `..` resolved lexically
+ * (`/tmp/../proc/x` is `/proc/x`). Windows paths are returned absolute but
+ * otherwise as they are: only their start matters to the rule.
+ *
+ * @param cwd The working directory, read only for a relative `path`.
+ */
+export function normalizePath(
+  path: string,
+  cwd: () => string,
+  os: typeof Deno.build.os = Deno.build.os,
+): string {
+  if (os === "windows") {
+    return /^([A-Za-z]:)?[\\/]/.test(path) ? path : `${cwd()}\\${path}`;
+  }
+  const absolute = path.startsWith("/") ? path : `${cwd()}/${path}`;
+  const parts: string[] = [];
+  for (const part of absolute.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+/**
+ * Where `path` leads once symbolic links are followed: the real path of its
+ * nearest existing ancestor with the rest appended, as Deno resolves a path
+ * before it opens a file. `undefined` when that cannot be read (no read
+ * permission: the call that follows names the flag).
+ */
+function realPathOf(path: string, sep: string): string | undefined {
+  let head = path;
+  let tail = "";
+  for (let i = 0; i < 256; i++) {
+    try {
+      const real = Deno.realPathSync(head);
+      return (real.endsWith(sep) ? real.slice(0, -1) : real) + tail;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) return undefined;
+    }
+    const cut = head.lastIndexOf(sep);
+    if (cut < 0 || head === sep) return undefined;
+    tail = head.slice(cut) + tail;
+    head = cut === 0 ? sep : head.slice(0, cut);
+  }
+  return undefined;
+}
+
+/**
+ * Whether Deno refuses this process `path` for want of `--allow-all` alone:
+ * the read permission it holds covers `path`, and a stat of it still fails
+ * for lack of a capability. Asked only for a path in a special tree, so a
+ * program run with `--allow-all` (which may use `/dev/shm`) is not refused.
+ */
+function refusedForAllowAll(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (err) {
+    return err instanceof Deno.errors.NotCapable &&
+      Deno.permissions.querySync({ name: "read", path }).state === "granted";
+  }
+}
+
+/**
+ * Refuses the state directory `dir` when Deno would refuse pryx-core every
+ * file in it: it, or where its symbolic links lead, is in a system tree
+ * ({@linkcode specialTree}) that Deno opens only for `--allow-all`, and this
+ * process runs without it. Does nothing outside Deno (Node and Bun have no
+ * such rule) and costs one `realpath` for an ordinary directory.
+ *
+ * @param system The OS whose rule applies; this one by default.
+ * @throws {StateDirError} (exit 5) With one line that says to choose a
+ * state directory elsewhere.
+ *
+ * @example
+ * ```ts
+ * checkSpecialStateDir("/proc/foo"); // throws: Cannot use state directory "/proc/foo": ...
+ * ```
+ */
+export function checkSpecialStateDir(
+  dir: string,
+  system?: typeof Deno.build.os,
+): void {
+  if (!("Deno" in globalThis)) return;
+  const os = system ?? Deno.build.os;
+  let path: string;
+  try {
+    path = normalizePath(dir, Deno.cwd, os);
+  } catch {
+    return; // no read permission for the working directory: Deno says so next
+  }
+  let tree = specialTree(path, os);
+  if (tree === undefined) {
+    const real = realPathOf(path, os === "windows" ? "\\" : "/");
+    if (real === undefined || real === path) return;
+    tree = specialTree(real, os);
+    if (tree === undefined) return;
+    path = real;
+  }
+  if (!refusedForAllowAll(path)) return;
+  // A relative path, `..` or a symbolic link: say where it really is.
+  const where = path === dir ? "" : ` (it leads to ${path})`;
+  throw new StateDirError(
+    `Cannot use state directory "${dir}"${where}: Deno does not let pryx-core use files under ${tree}; choose a state directory elsewhere with PRYX_HOME or --state-dir`,
+  );
+}
