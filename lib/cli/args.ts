@@ -54,8 +54,8 @@ export interface ParseOptions {
    */
   stopAtOperand?: boolean;
   /**
-   * The subcommand being parsed (`discover`): errors carry it (the CLI
-   * prints `pryx-core discover: ...`) and point at its `--help`.
+   * The subcommand being parsed (`discover`): errors name it and point at
+   * its `--help`.
    */
   command?: string;
 }
@@ -67,7 +67,7 @@ export interface ParseOptions {
  * close enough to be a typo.
  *
  * @throws {UsageError} For an unknown flag, a missing value, or a value given
- * to a boolean flag; carrying `options.command`.
+ * to a boolean flag.
  *
  * @example
  * ```ts
@@ -122,7 +122,7 @@ export function parseFlags<S extends FlagSpec>(
     switch (kind) {
       case "boolean":
         if (inline !== undefined) {
-          throw new UsageError(`flag --${name} takes no value`, command);
+          throw new UsageError(`Flag "--${name}" takes no value`);
         }
         flags[name] = true;
         break;
@@ -141,7 +141,7 @@ export function parseFlags<S extends FlagSpec>(
         if (value === undefined) {
           value = args[++i];
           if (value === undefined) {
-            throw new UsageError(`flag --${name} needs a value`, command);
+            throw new UsageError(`Flag "--${name}" needs a value`);
           }
         }
         if (kind === "list") {
@@ -167,11 +167,12 @@ function unknownFlag(
   const typed = raw.replace(/^--?/, "");
   const run = command === undefined
     ? "run with --help for the flags"
-    : `run "pryx-core ${command} --help"`;
+    : `run "pryx-core ${command} --help" for its flags`;
   const tail = raw.startsWith("--") || typed.length > 1
     ? didYouMean(typed, names, (name) => `--${name}`, run)
     : `; ${run}`;
-  return new UsageError(`unknown flag ${raw}${tail}`, command);
+  const of = command === undefined ? "" : ` for ${command}`;
+  return new UsageError(`Unknown flag ${raw}${of}${tail}`);
 }
 
 /**

@@ -46,8 +46,8 @@ const COMMON = { help: "boolean", version: "boolean" } as const;
  * version for `--version`, and refuses arguments the subcommand does not
  * take.
  *
- * @throws {UsageError} For unknown flags (naming the likely one meant),
- * missing values and stray arguments; its `command` is `spec.name`.
+ * @throws {UsageError} For unknown flags (naming the one likely meant),
+ * missing values and stray arguments.
  *
  * @example
  * ```ts
@@ -86,7 +86,7 @@ export function openCommand<S extends FlagSpec>(
     // `list json`: a flag without its dashes.
     const stray = positionals[0] ?? "--";
     throw new UsageError(
-      `unexpected argument "${stray}" (${spec.name} takes flags only)${
+      `Unexpected argument "${stray}": ${spec.name} takes flags only${
         didYouMean(
           stray,
           Object.keys(flagSpec),
@@ -94,7 +94,6 @@ export function openCommand<S extends FlagSpec>(
           `run "pryx-core ${spec.name} --help"`,
         )
       }`,
-      spec.name,
     );
   }
   return { flags: flags as ParsedFlags<S>, operands: [] };

@@ -106,7 +106,7 @@ export async function main(args: string[]): Promise<number> {
       typeof import("./suggest.ts")
     >("./suggest.ts", import.meta.url);
     console.error(
-      `pryx-core: unknown command "${name}"${
+      `pryx-core: Unknown command "${name}"${
         didYouMean(
           name,
           Object.keys(SUBCOMMANDS),
@@ -123,10 +123,7 @@ export async function main(args: string[]): Promise<number> {
     return await command(commandArgs);
   } catch (err) {
     if (err instanceof PryxError) {
-      const who = err.command === undefined
-        ? "pryx-core"
-        : `pryx-core ${err.command}`;
-      console.error(`${who}: ${err.message}`);
+      console.error(`pryx-core: ${err.message}`);
       return err.exitCode;
     }
     if (

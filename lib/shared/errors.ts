@@ -35,35 +35,23 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 export class PryxError extends Error {
   /** The process exit code for this error. */
   readonly exitCode: ExitCode;
-  /**
-   * The subcommand the message is about (`discover`), which the CLI prints
-   * before it (`pryx-core discover: unknown flag ...`), as Unix tools name
-   * themselves; `undefined` when the message names what it is about.
-   */
-  readonly command: string | undefined;
 
   /**
    * @param message One line, sentence case, no trailing period.
    * @param exitCode The exit code of the outcome ({@linkcode ExitCode}).
-   * @param command The subcommand the message is about, if it does not say.
    */
-  constructor(message: string, exitCode: ExitCode, command?: string) {
+  constructor(message: string, exitCode: ExitCode) {
     super(message);
     this.name = new.target.name;
     this.exitCode = exitCode;
-    this.command = command;
   }
 }
 
 /** A bad flag, argument, environment value or file content: exit 2. */
 export class UsageError extends PryxError {
-  /**
-   * @param message What was wrong and what to do.
-   * @param command The subcommand whose command line was wrong, if the
-   * message does not say ({@linkcode PryxError.command}).
-   */
-  constructor(message: string, command?: string) {
-    super(message, ExitCode.Usage, command);
+  /** @param message What was wrong and what to do. */
+  constructor(message: string) {
+    super(message, ExitCode.Usage);
   }
 }
 

@@ -29,7 +29,7 @@ Deno.test("discover --formt url says which subcommand and suggests --format, exi
     assert.equal(r.stdout, "");
     assert.equal(
       r.stderr,
-      `pryx-core discover: unknown flag --formt; did you mean --format? Run "pryx-core discover --help"\n`,
+      `pryx-core: Unknown flag --formt for discover; did you mean --format? Run "pryx-core discover --help" for its flags\n`,
     );
   }));
 
@@ -44,7 +44,7 @@ Deno.test("every subcommand names itself and the flag a mistyped one stands for"
       const typed = args.find((a) => a.startsWith("--"))!;
       assert.equal(
         r.stderr,
-        `pryx-core ${command}: unknown flag ${typed}; did you mean ${meant}? Run "pryx-core ${command} --help"\n`,
+        `pryx-core: Unknown flag ${typed} for ${command}; did you mean ${meant}? Run "pryx-core ${command} --help" for its flags\n`,
       );
     }
     // Nothing was started or run on the way.
@@ -58,9 +58,9 @@ Deno.test("an unknown flag that is no near typo gets no suggestion, only the hel
       assert.equal(r.code, 2, r.stderr);
       assert.equal(
         r.stderr,
-        `pryx-core ${args[0]}: unknown flag ${args[1]}; run "pryx-core ${
+        `pryx-core: Unknown flag ${args[1]} for ${args[0]}; run "pryx-core ${
           args[0]
-        } --help"\n`,
+        } --help" for its flags\n`,
       );
     }
   }));
@@ -71,7 +71,7 @@ Deno.test("a flag typed without its dashes is suggested with them", () =>
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
-      /^pryx-core list: unexpected argument "json" \(list takes flags only\); did you mean --json\? Run "pryx-core list --help"\n$/,
+      /^pryx-core: Unexpected argument "json": list takes flags only; did you mean --json\? Run "pryx-core list --help"\n$/,
     );
   }));
 
@@ -80,12 +80,12 @@ Deno.test("a misspelled subcommand suggests the subcommand: discovr is discover"
   assert.equal(r.code, 2, r.stderr);
   assert.equal(
     r.stderr,
-    `pryx-core: unknown command "discovr"; did you mean discover? Run "pryx-core --help" for the commands\n`,
+    `pryx-core: Unknown command "discovr"; did you mean discover? Run "pryx-core --help" for the commands\n`,
   );
   const far = await runCli(["frobnicate"]);
   assert.equal(far.code, 2, far.stderr);
   assert.equal(
     far.stderr,
-    `pryx-core: unknown command "frobnicate"; run "pryx-core --help" for the commands\n`,
+    `pryx-core: Unknown command "frobnicate"; run "pryx-core --help" for the commands\n`,
   );
 });
