@@ -4,7 +4,9 @@
  * `/health?challenge=`, `POST /control/shutdown`, and an impostor that
  * binds a dead runtime's port and answers `/health` with its copied pid,
  * run id and service: `discover`, `list`, `stop`, `run` and the client on
- * Deno and Node must call it stale, and `stop` must not touch it.
+ * Deno and Node must call it stale, and `stop` must not touch it. The
+ * tests that only send requests to a runtime share one
+ * ({@linkcode sharedServer}).
  *
  * @module
  */
@@ -17,6 +19,7 @@ import {
   NO_POSIX_SIGNALS,
   NOT_LINUX,
   runCli,
+  sharedServer,
   startServer,
   withHome,
   withServer,
@@ -72,119 +75,115 @@ Deno.test("each start gets a new token", async () => {
 });
 
 Deno.test("/health?challenge= answers hex(HMAC-SHA256(token, challenge)); plain /health has no proof", async () => {
-  await withServer([], async ({ port }, home) => {
-    const { token } = readInfo(home);
-    for (const challenge of ["0123456789abcdef", "AB".repeat(64)]) {
-      const res = await fetch(
-        `http://127.0.0.1:${port}/health?challenge=${challenge}`,
-      );
-      assert.deepStrictEqual(res.status, 200);
-      const body = await res.json();
-      assert.deepStrictEqual(
-        body.proof,
-        createHmac("sha256", token).update(challenge).digest("hex"),
-      );
-      assert.deepStrictEqual(body.status, "ok");
-      assert.deepStrictEqual(body.runId, readInfo(home).runId);
-    }
-    const plain = await (await fetch(`http://127.0.0.1:${port}/health`))
-      .json();
-    assert.deepStrictEqual(plain.proof, undefined);
-    assert.deepStrictEqual(plain.status, "ok");
-  });
+  const { server: { port }, home } = await sharedServer();
+  const { token } = readInfo(home);
+  for (const challenge of ["0123456789abcdef", "AB".repeat(64)]) {
+    const res = await fetch(
+      `http://127.0.0.1:${port}/health?challenge=${challenge}`,
+    );
+    assert.deepStrictEqual(res.status, 200);
+    const body = await res.json();
+    assert.deepStrictEqual(
+      body.proof,
+      createHmac("sha256", token).update(challenge).digest("hex"),
+    );
+    assert.deepStrictEqual(body.status, "ok");
+    assert.deepStrictEqual(body.runId, readInfo(home).runId);
+  }
+  const plain = await (await fetch(`http://127.0.0.1:${port}/health`))
+    .json();
+  assert.deepStrictEqual(plain.proof, undefined);
+  assert.deepStrictEqual(plain.status, "ok");
 });
 
 Deno.test("a bad challenge gets 400 with a JSON error, never a 5xx", async () => {
-  await withServer([], async ({ port }) => {
-    const bad = [
-      "",
-      "0123456789abcde", // 15: too short
-      "a".repeat(129), // too long
-      "0123456789abcdeg", // not hex
-      "0123456789abcdef&challenge=0123456789abcdef", // twice
-      "%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00",
-      "0123456789abcdef%20",
-      "%F0%9F%98%80".repeat(8),
-    ];
-    for (const c of bad) {
-      for (const method of ["GET", "HEAD"]) {
-        const res = await mustRequest(port, {
-          method,
-          path: `/health?challenge=${c}`,
-        });
-        assert.deepStrictEqual(res.status, 400, `${method} ?challenge=${c}`);
-        if (method === "GET") {
-          const body = JSON.parse(res.body);
-          assert.deepStrictEqual(body.error, "bad_challenge");
-          assert.match(body.message, /16-128 hex/);
-        }
+  const { server: { port } } = await sharedServer();
+  const bad = [
+    "",
+    "0123456789abcde", // 15: too short
+    "a".repeat(129), // too long
+    "0123456789abcdeg", // not hex
+    "0123456789abcdef&challenge=0123456789abcdef", // twice
+    "%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00",
+    "0123456789abcdef%20",
+    "%F0%9F%98%80".repeat(8),
+  ];
+  for (const c of bad) {
+    for (const method of ["GET", "HEAD"]) {
+      const res = await mustRequest(port, {
+        method,
+        path: `/health?challenge=${c}`,
+      });
+      assert.deepStrictEqual(res.status, 400, `${method} ?challenge=${c}`);
+      if (method === "GET") {
+        const body = JSON.parse(res.body);
+        assert.deepStrictEqual(body.error, "bad_challenge");
+        assert.match(body.message, /16-128 hex/);
       }
     }
-  });
+  }
 });
 
 Deno.test("POST /control/shutdown needs the token: none or a wrong one gets 401, other methods 405", async () => {
-  await withServer([], async ({ port }, home) => {
-    const { token } = readInfo(home);
-    const post = (headers: [string, string][] = []) =>
-      mustRequest(port, {
-        method: "POST",
-        path: "/control/shutdown",
-        headers,
-      });
-    assert.deepStrictEqual((await post()).status, 401);
-    for (
-      const wrong of [
-        `Bearer ${token.slice(0, -1)}`,
-        `Bearer ${token}x`,
-        `Basic ${btoa(`x:${token}`)}`,
-        "Bearer",
-      ]
-    ) {
-      const res = await post([["Authorization", wrong]]);
-      assert.deepStrictEqual(res.status, 401, wrong);
-      assert.deepStrictEqual(JSON.parse(res.body).error, "unauthorized");
-    }
-    const query = await mustRequest(port, {
+  const { server: { port }, home } = await sharedServer();
+  const { token } = readInfo(home);
+  const post = (headers: [string, string][] = []) =>
+    mustRequest(port, {
       method: "POST",
-      path: `/control/shutdown?token=${token}`,
+      path: "/control/shutdown",
+      headers,
     });
-    assert.deepStrictEqual(query.status, 401, "?token= is not accepted");
-    for (const method of ["GET", "PUT", "DELETE"]) {
-      const res = await mustRequest(port, {
-        method,
-        path: "/control/shutdown",
-        headers: [["Authorization", `Bearer ${token}`]],
-      });
-      assert.deepStrictEqual(res.status, 405, method);
-      assert.deepStrictEqual(res.headers.get("allow"), "POST");
-    }
-    const health = await mustRequest(port);
-    assert.deepStrictEqual(health.status, 200, "still running");
+  assert.deepStrictEqual((await post()).status, 401);
+  for (
+    const wrong of [
+      `Bearer ${token.slice(0, -1)}`,
+      `Bearer ${token}x`,
+      `Basic ${btoa(`x:${token}`)}`,
+      "Bearer",
+    ]
+  ) {
+    const res = await post([["Authorization", wrong]]);
+    assert.deepStrictEqual(res.status, 401, wrong);
+    assert.deepStrictEqual(JSON.parse(res.body).error, "unauthorized");
+  }
+  const query = await mustRequest(port, {
+    method: "POST",
+    path: `/control/shutdown?token=${token}`,
   });
+  assert.deepStrictEqual(query.status, 401, "?token= is not accepted");
+  for (const method of ["GET", "PUT", "DELETE"]) {
+    const res = await mustRequest(port, {
+      method,
+      path: "/control/shutdown",
+      headers: [["Authorization", `Bearer ${token}`]],
+    });
+    assert.deepStrictEqual(res.status, 405, method);
+    assert.deepStrictEqual(res.headers.get("allow"), "POST");
+  }
+  const health = await mustRequest(port);
+  assert.deepStrictEqual(health.status, 200, "still running");
 });
 
 Deno.test("POST /control/shutdown obeys the Host and Origin rules", async () => {
-  await withServer([], async ({ port }, home) => {
-    const bearer: [string, string] = [
-      "Authorization",
-      `Bearer ${readInfo(home).token}`,
-    ];
-    const evilHost = await mustRequest(port, {
-      method: "POST",
-      path: "/control/shutdown",
-      host: "evil.example",
-      headers: [bearer],
-    });
-    assert.deepStrictEqual(evilHost.status, 403);
-    const evilOrigin = await mustRequest(port, {
-      method: "POST",
-      path: "/control/shutdown",
-      headers: [bearer, ["Origin", "https://evil.example"]],
-    });
-    assert.deepStrictEqual(evilOrigin.status, 403);
-    assert.deepStrictEqual((await mustRequest(port)).status, 200);
+  const { server: { port }, home } = await sharedServer();
+  const bearer: [string, string] = [
+    "Authorization",
+    `Bearer ${readInfo(home).token}`,
+  ];
+  const evilHost = await mustRequest(port, {
+    method: "POST",
+    path: "/control/shutdown",
+    host: "evil.example",
+    headers: [bearer],
   });
+  assert.deepStrictEqual(evilHost.status, 403);
+  const evilOrigin = await mustRequest(port, {
+    method: "POST",
+    path: "/control/shutdown",
+    headers: [bearer, ["Origin", "https://evil.example"]],
+  });
+  assert.deepStrictEqual(evilOrigin.status, 403);
+  assert.deepStrictEqual((await mustRequest(port)).status, 200);
 });
 
 Deno.test("POST /control/shutdown with the token answers 202 and drains as on SIGTERM", () =>
