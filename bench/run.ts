@@ -389,7 +389,12 @@ async function benchWs(
           if (fig === undefined) continue;
           try {
             for (const side of ["pryx", "baseline"] as const) {
-              await loadPubSub(servers[side].port, subs, 0.5, 0.2);
+              await loadPubSub(
+                servers[side].port,
+                subs,
+                Math.min(0.5, plan.wsSeconds / 2),
+                Math.min(0.2, plan.wsWarmup / 2),
+              );
             }
             await alternate(plan.rounds, fig, (side) =>
               withCpu(
@@ -798,9 +803,11 @@ export async function main(args: string[]): Promise<number> {
     quick,
     rounds,
     startRounds: quick ? Math.max(rounds, 3) : Math.max(rounds * 4, 20),
-    httpSeconds: quick ? 1 : 5,
-    wsSeconds: quick ? 1 : 3,
-    wsWarmup: quick ? 0.3 : 1,
+    httpSeconds: quick ? 1 : 5, // wrk takes whole seconds
+    // --quick shows that every figure can be measured; its WebSocket loads
+    // keep both cores busy, so they are short.
+    wsSeconds: quick ? 0.5 : 3,
+    wsWarmup: quick ? 0.2 : 1,
     fanout: 1000,
     idleClients: quick ? 1000 : 10_000,
     clientRounds: quick ? 1 : 2,
