@@ -10,6 +10,7 @@
 
 import { MIN_TOKEN_LENGTH } from "../shared/config.ts";
 import { UsageError } from "../shared/errors.ts";
+import { keptReason } from "../shared/special_paths.ts";
 
 /** A bearer token's characters (RFC 6750 section 2.1, `b64token`). */
 const B64TOKEN_RE = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -32,10 +33,16 @@ export function readTokenFile(
   try {
     file = Deno.openSync(path, { read: true });
   } catch (err) {
+    // /dev/stdin, a file under /proc: Deno's own hint would say --allow-all.
+    const kept = err instanceof Deno.errors.NotCapable
+      ? keptReason(path)
+      : undefined;
     throw new UsageError(
-      `Cannot read the token file "${path}": ${
-        (err as Error).message.split("\n", 1)[0]
-      }; check --token-file or PRYX_TOKEN_FILE`,
+      kept === undefined
+        ? `Cannot read the token file "${path}": ${
+          (err as Error).message.split("\n", 1)[0]
+        }; check --token-file or PRYX_TOKEN_FILE`
+        : `Cannot read the token file "${path}"${kept}; point --token-file or PRYX_TOKEN_FILE at a regular file elsewhere`,
     );
   }
   let text: string;

@@ -1,6 +1,7 @@
 /**
  * The system trees Deno keeps from programs that run with a list of
- * permissions, and the refusal of a state directory inside one.
+ * permissions, and the one-line reason given for a path in one (a state
+ * directory, a token file) instead of Deno's hint.
  *
  * Deno checks every file-system call against a rule of its own besides
  * `--allow-read` and `--allow-write`: a path under `/dev`, `/proc` or `/sys`
@@ -10,9 +11,9 @@
  * `PermissionsContainer::check_special_file`; the few harmless devices it
  * lets through, `/dev/null` and friends, are files, never a directory).
  * pryx-core runs with a list of permissions (its binary too), so such a
- * state directory can never work: without this check the user gets Deno's
- * own hint to add `--allow-all`, which a binary cannot take and which would
- * not make `/proc` writable anyway.
+ * path can never work: without this check the user gets Deno's own hint to
+ * add `--allow-all`, which a binary cannot take and which would not make
+ * `/proc` writable anyway.
  *
  * No import beyond the errors: this runs on `discover`'s start-up path.
  *
@@ -137,12 +138,66 @@ function refusedForAllowAll(path: string): boolean {
   }
 }
 
+/** Where a path Deno keeps from pryx-core leads, and the tree it is in. */
+export interface KeptPath {
+  /** The absolute path Deno checks (after `..` and symbolic links). */
+  path: string;
+  /** Its system tree ({@linkcode specialTree}): `/proc`, `/dev`... */
+  tree: string;
+}
+
+/**
+ * Whether Deno keeps `path` from this process by the `--allow-all` rule:
+ * it, or where its symbolic links lead, is in a system tree
+ * ({@linkcode specialTree}), this process runs without `--allow-all`, and
+ * not merely without a read permission (that is a missing flag, which
+ * Deno's own message names). Always `undefined` outside Deno (Node and Bun
+ * have no such rule). Costs one `realpath` for an ordinary path.
+ *
+ * @param system The OS whose rule applies; this one by default.
+ */
+export function keptByDeno(
+  path: string,
+  system?: typeof Deno.build.os,
+): KeptPath | undefined {
+  if (!("Deno" in globalThis)) return undefined;
+  const os = system ?? Deno.build.os;
+  let absolute: string;
+  try {
+    absolute = normalizePath(path, Deno.cwd, os);
+  } catch {
+    return undefined; // no read permission for the working directory
+  }
+  let tree = specialTree(absolute, os);
+  if (tree === undefined) {
+    const real = realPathOf(absolute, os === "windows" ? "\\" : "/");
+    if (real === undefined || real === absolute) return undefined;
+    tree = specialTree(real, os);
+    if (tree === undefined) return undefined;
+    absolute = real;
+  }
+  return refusedForAllowAll(absolute) ? { path: absolute, tree } : undefined;
+}
+
+/**
+ * Why Deno keeps `path` from pryx-core, as the middle of an error line
+ * (`(it leads to /dev/shm/x): Deno does not let pryx-core use files under
+ * /dev`), or `undefined` when it does not ({@linkcode keptByDeno}).
+ */
+export function keptReason(
+  path: string,
+  system?: typeof Deno.build.os,
+): string | undefined {
+  const kept = keptByDeno(path, system);
+  if (kept === undefined) return undefined;
+  // A relative path, `..` or a symbolic link: say where it really is.
+  const where = kept.path === path ? "" : ` (it leads to ${kept.path})`;
+  return `${where}: Deno does not let pryx-core use files under ${kept.tree}`;
+}
+
 /**
  * Refuses the state directory `dir` when Deno would refuse pryx-core every
- * file in it: it, or where its symbolic links lead, is in a system tree
- * ({@linkcode specialTree}) that Deno opens only for `--allow-all`, and this
- * process runs without it. Does nothing outside Deno (Node and Bun have no
- * such rule) and costs one `realpath` for an ordinary directory.
+ * file in it ({@linkcode keptByDeno}).
  *
  * @param system The OS whose rule applies; this one by default.
  * @throws {StateDirError} (exit 5) With one line that says to choose a
@@ -157,26 +212,9 @@ export function checkSpecialStateDir(
   dir: string,
   system?: typeof Deno.build.os,
 ): void {
-  if (!("Deno" in globalThis)) return;
-  const os = system ?? Deno.build.os;
-  let path: string;
-  try {
-    path = normalizePath(dir, Deno.cwd, os);
-  } catch {
-    return; // no read permission for the working directory: Deno says so next
-  }
-  let tree = specialTree(path, os);
-  if (tree === undefined) {
-    const real = realPathOf(path, os === "windows" ? "\\" : "/");
-    if (real === undefined || real === path) return;
-    tree = specialTree(real, os);
-    if (tree === undefined) return;
-    path = real;
-  }
-  if (!refusedForAllowAll(path)) return;
-  // A relative path, `..` or a symbolic link: say where it really is.
-  const where = path === dir ? "" : ` (it leads to ${path})`;
+  const reason = keptReason(dir, system);
+  if (reason === undefined) return;
   throw new StateDirError(
-    `Cannot use state directory "${dir}"${where}: Deno does not let pryx-core use files under ${tree}; choose a state directory elsewhere with PRYX_HOME or --state-dir`,
+    `Cannot use state directory "${dir}"${reason}; choose a state directory elsewhere with PRYX_HOME or --state-dir`,
   );
 }

@@ -2,8 +2,8 @@
  * A state directory in a system tree that Deno opens only for `--allow-all`
  * (`/proc`, `/sys`, `/dev` on Linux) is refused by every subcommand with
  * exit 5 and one line that says to choose another, never Deno's hint to
- * add `--allow-all`; a program that does run with `--allow-all` is not
- * refused what Deno lets it use.
+ * add `--allow-all`; so is a token file there (exit 2). A program that does
+ * run with `--allow-all` is not refused what Deno lets it use.
  *
  * @module
  */
@@ -116,6 +116,30 @@ Deno.test({
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, `pryx-core: No instances in ${dir}\n`);
   },
+});
+
+Deno.test({
+  name:
+    "a token file under /dev or /proc is refused in one line that says to use a regular file elsewhere, exit 2",
+  ignore: NOT_LINUX,
+  fn: () =>
+    withHome(async (home) => {
+      for (
+        const [flag, env] of [
+          [["--token-file", "/dev/stdin"], {}],
+          [[], { PRYX_TOKEN_FILE: "/proc/self/environ" }],
+        ] as const
+      ) {
+        const r = await runCli(["serve", ...flag], {
+          env: { PRYX_HOME: home, ...env },
+        });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(
+          r.stderr,
+          /^pryx-core: Cannot read the token file "[^"]+": Deno does not let pryx-core use files under \/(dev|proc); point --token-file or PRYX_TOKEN_FILE at a regular file elsewhere\n$/,
+        );
+      }
+    }),
 });
 
 function isDirectory(path: string): boolean {
