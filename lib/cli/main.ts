@@ -109,7 +109,7 @@ export async function main(args: string[]): Promise<number> {
       `pryx-core: Unknown command "${name}"${
         didYouMean(
           name,
-          Object.keys(SUBCOMMANDS),
+          [...Object.keys(SUBCOMMANDS), "help"],
           (command) => command,
           `run "pryx-core --help" for the commands`,
         )

@@ -82,6 +82,9 @@ Deno.test("a misspelled subcommand suggests the subcommand: discovr is discover"
     r.stderr,
     `pryx-core: Unknown command "discovr"; did you mean discover? Run "pryx-core --help" for the commands\n`,
   );
+  const help = await runCli(["hlep"]);
+  assert.equal(help.code, 2, help.stderr);
+  assert.match(help.stderr, /; did you mean help\? /);
   const far = await runCli(["frobnicate"]);
   assert.equal(far.code, 2, far.stderr);
   assert.equal(
