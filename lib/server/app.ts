@@ -3,16 +3,10 @@
  * (`/health`, `/ws`, `/publish/:topic`, `/info`). Loaded by `serve` only
  * after the port is bound and published.
  *
- * It uses Hono's `hono/tiny` preset (its `PatternRouter`, see "Presets" in
- * the Hono docs): for a handful of routes it matches as well as the default
- * preset's two routers, and an idle runtime holds about 0.9 MB less
- * (measured here: resident memory after one `/health`, median of five).
- * `/health` is answered before Hono in any case (`healthFastPath`).
- *
  * @module
  */
 
-import { Hono } from "hono/tiny";
+import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { formatBytes, MAX_MESSAGE_BYTES, SERVICE } from "../shared/config.ts";
 import { isoTime } from "../shared/iso_time.ts";
