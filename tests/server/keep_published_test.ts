@@ -11,10 +11,12 @@
 import assert from "node:assert/strict";
 import { claimInstance } from "../../lib/server/claim.ts";
 import {
+  type Keeper,
   keepPublished,
   type PublishedFiles,
 } from "../../lib/server/keep_published.ts";
 import type { Logger } from "../../lib/server/log.ts";
+import { exists } from "../_harness/fs.ts";
 
 /** A logger that keeps its lines. */
 function collectingLogger(): Logger & { lines: string[] } {
@@ -22,23 +24,22 @@ function collectingLogger(): Logger & { lines: string[] } {
   return { lines, log: (level, msg) => lines.push(`${level}: ${msg}`) };
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A claimed instance with its two files written, and a cleanup. */
-async function published(): Promise<
+/**
+ * A claimed instance with its two files written and a keeper started with
+ * `options` (50 ms check and quiet period unless given); disposing stops the
+ * keeper and removes everything.
+ */
+async function published(
+  options: { intervalMs?: number; settleMs?: number; watch?: boolean } = {},
+): Promise<
   AsyncDisposable & {
     dir: string;
     files: PublishedFiles;
     claim: Awaited<ReturnType<typeof claimInstance>>;
+    keeper: Keeper;
+    log: ReturnType<typeof collectingLogger>;
   }
 > {
   const dir = await Deno.makeTempDir({ prefix: "pryx-keeper-" });
@@ -50,11 +51,21 @@ async function published(): Promise<
   for (const f of [files.json, files.port]) {
     Deno.writeTextFileSync(f.path, f.data, { mode: 0o600 });
   }
+  const log = collectingLogger();
+  const keeper = keepPublished(claim, files, log, {
+    instance: "runtime",
+    intervalMs: 50,
+    settleMs: 50,
+    ...options,
+  });
   return {
     dir,
     files,
     claim,
+    keeper,
+    log,
     async [Symbol.asyncDispose]() {
+      keeper.stop();
       claim.release();
       await Deno.remove(dir, { recursive: true });
     },
@@ -72,79 +83,42 @@ for (const watch of [true, false]) {
   const how = watch ? "watching" : "on its timer alone";
 
   Deno.test(`the keeper puts a removed port file back (${how})`, async () => {
-    await using p = await published();
-    const log = collectingLogger();
-    const keeper = keepPublished(p.claim, p.files, log, {
-      instance: "runtime",
-      intervalMs: 50,
-      settleMs: 50,
-      watch,
-    });
-    try {
-      Deno.removeSync(p.files.port.path);
-      assert(await appears(p.files.port.path), "the port file is back");
-      assert.deepStrictEqual(Deno.readTextFileSync(p.files.port.path), "1\n");
-      assert.match(log.lines.join("\n"), /published them again/);
-    } finally {
-      keeper.stop();
-    }
+    await using p = await published({ watch });
+    Deno.removeSync(p.files.port.path);
+    assert(await appears(p.files.port.path), "the port file is back");
+    assert.deepStrictEqual(Deno.readTextFileSync(p.files.port.path), "1\n");
+    assert.match(p.log.lines.join("\n"), /published them again/);
   });
 
   Deno.test(`the keeper brings back a removed directory, then a file removed from the new one (${how})`, async () => {
-    await using p = await published();
-    const log = collectingLogger();
-    const keeper = keepPublished(p.claim, p.files, log, {
-      instance: "runtime",
-      intervalMs: 50,
-      settleMs: 50,
-      watch,
-    });
-    try {
-      Deno.removeSync(p.dir, { recursive: true });
-      assert(await appears(p.files.port.path), "the port file is back");
-      assert(p.claim.lockInPlace(), "the lock is taken again");
-      assert.match(log.lines.join("\n"), /took the lock again/);
-      // Only a watch of the recreated directory sees this one.
-      await sleep(150);
-      Deno.removeSync(p.files.json.path);
-      assert(await appears(p.files.json.path), "the metadata file is back");
-    } finally {
-      keeper.stop();
-    }
+    await using p = await published({ watch });
+    Deno.removeSync(p.dir, { recursive: true });
+    assert(await appears(p.files.port.path), "the port file is back");
+    assert(p.claim.lockInPlace(), "the lock is taken again");
+    assert.match(p.log.lines.join("\n"), /took the lock again/);
+    await sleep(150);
+    Deno.removeSync(p.files.json.path);
+    assert(await appears(p.files.json.path), "the metadata file is back");
   });
 }
 
 Deno.test("the keeper waits while the directory keeps changing, then writes", async () => {
-  await using p = await published();
-  const keeper = keepPublished(p.claim, p.files, collectingLogger(), {
-    instance: "runtime",
-    intervalMs: 50,
-    settleMs: 400,
-  });
-  try {
-    Deno.removeSync(p.files.port.path);
-    // A removal in progress: the directory changes every 50 ms for 600 ms.
-    for (let i = 0; i < 12; i++) {
-      Deno.writeTextFileSync(`${p.dir}/busy-${i}`, "");
-      await sleep(50);
-      assert(!exists(p.files.port.path), `written back while busy (${i})`);
-    }
-    assert(await appears(p.files.port.path), "written once it settled");
-  } finally {
-    keeper.stop();
+  await using p = await published({ settleMs: 400 });
+  Deno.removeSync(p.files.port.path);
+  // A removal in progress: the directory changes every 50 ms for 600 ms.
+  for (let i = 0; i < 12; i++) {
+    Deno.writeTextFileSync(`${p.dir}/busy-${i}`, "");
+    await sleep(50);
+    assert(!exists(p.files.port.path), `written back while busy (${i})`);
   }
+  assert(await appears(p.files.port.path), "written once it settled");
 });
 
 Deno.test("a stopped keeper puts nothing back", async () => {
-  await using p = await published();
-  const keeper = keepPublished(p.claim, p.files, collectingLogger(), {
-    instance: "runtime",
-    intervalMs: 20,
-    settleMs: 20,
-  });
-  keeper.stop();
+  await using p = await published({ intervalMs: 20, settleMs: 20 });
+  p.keeper.stop();
   Deno.removeSync(p.files.port.path);
   await sleep(200);
-  await keeper.check();
+  await p.keeper.check();
   assert(!exists(p.files.port.path));
 });
