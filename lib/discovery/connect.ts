@@ -41,7 +41,7 @@ import {
   toRuntime,
 } from "./_client.ts";
 import { type Backoff, backoffDelay } from "./backoff.ts";
-import { discoverOnce, type SkipReporter } from "./discover.ts";
+import { discoverOnce, reportingOnce, type SkipReporter } from "./discover.ts";
 import { directWebSocket } from "./direct.ts";
 import { wsUrlWithToken } from "./lease.ts";
 import { type DiscoverPlan, planDiscovery } from "./plan.ts";
@@ -170,7 +170,7 @@ export class RuntimeConnection extends EventTarget {
       : typeof options.lease === "string"
       ? options.lease
       : undefined;
-    this.#report = onceEach(reporterOf(options));
+    this.#report = reportingOnce(reporterOf(options));
     this.#done = this.#loop();
   }
 
@@ -451,14 +451,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-/** `report`, called once per distinct message over the connection's life. */
-function onceEach(report: SkipReporter): SkipReporter {
-  const seen = new Set<string>();
-  return (message, kind) => {
-    if (seen.has(message)) return;
-    seen.add(message);
-    report(message, kind);
-  };
 }

@@ -39,6 +39,19 @@ export type SkipKind = "stale" | "incompatible";
 /** Receives one line per skipped candidate, with its kind. */
 export type SkipReporter = (message: string, kind: SkipKind) => void;
 
+/**
+ * `report`, called at most once per distinct message: a wait or a client
+ * that looks again and again reports a stale file once, not on every look.
+ */
+export function reportingOnce(report: SkipReporter): SkipReporter {
+  const seen = new Set<string>();
+  return (message, kind) => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    report(message, kind);
+  };
+}
+
 /** A live runtime, as found. */
 export interface FoundRuntime {
   /** Where it was found. */

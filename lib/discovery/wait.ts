@@ -10,6 +10,7 @@
 import {
   discoverOnce,
   type DiscoverOutcome,
+  reportingOnce,
   type SkipReporter,
 } from "./discover.ts";
 import type { DiscoverHost } from "./host.ts";
@@ -32,7 +33,7 @@ export async function discoverSettled(
   onStale: SkipReporter = () => {},
   graceMs: number = STARTING_GRACE_MS,
 ): Promise<DiscoverOutcome> {
-  const reportOnce = once(onStale);
+  const reportOnce = reportingOnce(onStale);
   const outcome = await discoverOnce(host, plan, reportOnce);
   if (outcome.runtime !== undefined || !outcome.starting) return outcome;
   return await waitForDiscovery(host, plan, graceMs, reportOnce);
@@ -54,7 +55,7 @@ export async function waitForDiscovery(
   pollMs: number = WAIT_POLL_MS,
 ): Promise<DiscoverOutcome> {
   const deadline = Date.now() + timeoutMs;
-  const reportOnce = once(onStale);
+  const reportOnce = reportingOnce(onStale);
   const change = new ChangeSignal();
   const wake = () => change.notify();
   signal?.addEventListener("abort", wake, { once: true });
@@ -122,16 +123,6 @@ export class StateDirWatch {
     this.#watcher?.close();
     this.#watcher = undefined;
   }
-}
-
-/** `report`, called at most once per distinct message. */
-function once(report: SkipReporter): SkipReporter {
-  const seen = new Set<string>();
-  return (message, kind) => {
-    if (seen.has(message)) return;
-    seen.add(message);
-    report(message, kind);
-  };
 }
 
 /** The nearest existing directory at or above `dir`. */
