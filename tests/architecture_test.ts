@@ -75,3 +75,52 @@ Deno.test("no module under lib/shared/ imports another side", async () => {
     assert.deepStrictEqual(sides, [], `lib/shared/${e.name}`);
   }
 });
+
+/** Every `.ts` file under `dir`, recursively. */
+function sourcesUnder(dir: URL): URL[] {
+  return Array.from(Deno.readDirSync(dir)).flatMap((e) =>
+    e.isDirectory
+      ? sourcesUnder(new URL(`${e.name}/`, dir))
+      : e.name.endsWith(".ts")
+      ? [new URL(e.name, dir)]
+      : []
+  );
+}
+
+/**
+ * Literal dynamic imports (`import("./x.ts")`) in `source`; types and
+ * comment lines aside.
+ */
+function literalImports(source: string): string[] {
+  return source.split("\n")
+    .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
+    .flatMap((line) =>
+      [
+        ...line.matchAll(/(?<!typeof\s)\bimport\(\s*["'`][^"'`]*["'`]/g),
+      ].map((m) => m[0])
+    );
+}
+
+Deno.test("lib/ loads modules on demand only through importLazily, never a literal import()", () => {
+  // deno run reads every module a literal import() names before the first
+  // line runs, so one such call puts its whole subtree on every start.
+  const found = sourcesUnder(LIB).flatMap((url) =>
+    literalImports(Deno.readTextFileSync(url)).map((call) =>
+      `${url.href.slice(LIB.href.length)}: ${call}`
+    )
+  );
+  assert.deepStrictEqual(found, []);
+});
+
+Deno.test("the literal-import check finds one, and leaves types alone", () => {
+  assert.deepStrictEqual(
+    literalImports(
+      [
+        'const m = await import("./serve.ts");',
+        'type T = typeof import("./x.ts");',
+        ' * A literal `import("./doc.ts")` in a comment.',
+      ].join("\n"),
+    ),
+    ['import("./serve.ts"'],
+  );
+});
