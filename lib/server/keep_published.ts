@@ -103,8 +103,8 @@ export function keepPublished(
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
-  let lastProblem = "";
-  let failing = false;
+  // The first line of the last failure, until a check succeeds.
+  let lastProblem: string | undefined;
   let replaced = false;
   const dirWatch = new Watch();
   const parentWatch = new Watch();
@@ -202,10 +202,8 @@ export function keepPublished(
         again = false;
         try {
           await once();
-          lastProblem = "";
-          failing = false;
+          lastProblem = undefined;
         } catch (err) {
-          failing = true;
           const problem = (err as Error).message.split("\n", 1)[0];
           if (problem !== lastProblem) {
             log.log(
@@ -217,7 +215,11 @@ export function keepPublished(
           }
           lastProblem = problem;
         }
-        if (!stopped) needTimer(!watch() || failing || replaced);
+        if (!stopped) {
+          needTimer(
+            !watch() || lastProblem !== undefined || replaced,
+          );
+        }
       } while (again && !stopped);
     })();
     try {

@@ -122,3 +122,17 @@ Deno.test("a stopped keeper puts nothing back", async () => {
   await p.keeper.check();
   assert(!exists(p.files.port.path));
 });
+
+Deno.test("a republish that fails is logged once, retried, and done once it can be", async () => {
+  await using p = await published({ intervalMs: 50 });
+  // A file where the directory was: nothing can be written until it goes.
+  Deno.removeSync(p.dir, { recursive: true });
+  Deno.writeTextFileSync(p.dir, "in the way");
+  await sleep(600);
+  const warnings = () =>
+    p.log.lines.filter((l) => l.includes("Cannot publish instance"));
+  assert.deepStrictEqual(warnings().length, 1, p.log.lines.join("\n"));
+  Deno.removeSync(p.dir);
+  assert(await appears(p.files.port.path), "published once the way is clear");
+  assert.deepStrictEqual(warnings().length, 1);
+});
