@@ -18,7 +18,7 @@ import {
   envReader,
   readDenoEnv,
 } from "../shared/config.ts";
-import { StateDirError } from "../shared/errors.ts";
+import { isMissingPermission, StateDirError } from "../shared/errors.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 
 /** What the discovery engine needs from the runtime it runs on. */
@@ -186,9 +186,7 @@ async function nodeHost(): Promise<DiscoverHost> {
 }
 
 function unreadable(path: string, err: unknown): Error {
-  if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
-    return err;
-  }
+  if (isMissingPermission(err)) return err as Error;
   return new StateDirError(
     `Cannot read "${path}": ${
       (err as Error).message.split("\n", 1)[0]

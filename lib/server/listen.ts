@@ -6,7 +6,7 @@
  * @module
  */
 
-import { BindError } from "../shared/errors.ts";
+import { BindError, isMissingPermission } from "../shared/errors.ts";
 import type { ListenAddr } from "./listen_addr.ts";
 import {
   classifyBindError,
@@ -133,6 +133,7 @@ function listenOn(
   try {
     return Deno.serve({ hostname, port, handler, onListen() {} });
   } catch (err) {
+    if (isMissingPermission(err)) throw err;
     const failure = classifyBindError(err);
     if (failure !== "other") return failure;
     if (!required) return "unavailable";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { StateDirError } from "./errors.ts";
+import { isMissingPermission, StateDirError } from "./errors.ts";
 
 /** Options for {@linkcode stageFile} and {@linkcode writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -275,7 +275,7 @@ function octal(mode: number): string {
 
 /** Maps a file-system error to a one-line {@linkcode StateDirError}. */
 export function asStateDirError(err: unknown, path: string): unknown {
-  if (err instanceof StateDirError) return err;
+  if (err instanceof StateDirError || isMissingPermission(err)) return err;
   if (err instanceof Error && err.name in Deno.errors) {
     return new StateDirError(
       `Cannot write "${path}": ${

@@ -29,6 +29,18 @@ export const ExitCode = {
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
 /**
+ * Whether `err` is Deno refusing an operation for a permission flag the
+ * process was not given (`Deno.errors.NotCapable`, Deno 2; see "Security
+ * and permissions" in the Deno manual). Such an error is never a state
+ * directory or bind problem: the code that translates OS errors into
+ * {@linkcode StateDirError} or {@linkcode BindError} lets it through, and
+ * the CLI names the flag to add (exit 2). Always `false` off Deno.
+ */
+export function isMissingPermission(err: unknown): boolean {
+  return "Deno" in globalThis && err instanceof Deno.errors.NotCapable;
+}
+
+/**
  * An error the user can cause and fix; `message` is one line that says what
  * to do, and `exitCode` is what the process exits with.
  */

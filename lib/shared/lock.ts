@@ -8,7 +8,7 @@
  * @module
  */
 
-import { StateDirError } from "./errors.ts";
+import { isMissingPermission, StateDirError } from "./errors.ts";
 
 /** How long `serve` retries when the lock is taken (a reader may hold it for a moment). */
 export const LOCK_RETRY_MS = 250;
@@ -41,6 +41,7 @@ export async function acquireInstanceLock(
       mode: 0o600,
     });
   } catch (err) {
+    if (isMissingPermission(err)) throw err;
     throw new StateDirError(
       `Cannot open "${lockPath}": ${
         (err as Error).message.split("\n", 1)[0]

@@ -6,7 +6,7 @@
  */
 
 import { tempFileTarget } from "./atomic_write.ts";
-import { StateDirError } from "./errors.ts";
+import { isMissingPermission, StateDirError } from "./errors.ts";
 import { instanceOfFile } from "./instance_files.ts";
 
 /**
@@ -23,6 +23,7 @@ export function ensureStateDir(dir: string): Set<string> {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     return new Set(Array.from(Deno.readDirSync(dir), (entry) => entry.name));
   } catch (err) {
+    if (isMissingPermission(err)) throw err;
     const why = err instanceof Deno.errors.AlreadyExists
       ? "it exists and is not a directory"
       : (err as Error).message.split("\n", 1)[0];

@@ -86,3 +86,28 @@ Deno.test("the client on Deno names the permission it lacks", () =>
       assert(r.error?.includes(flag), `${flag}: ${r.error}`);
     }
   }));
+
+Deno.test({
+  name:
+    "serve names the permission it lacks instead of a bind or state directory error",
+  ignore: Deno.env.get("PRYX_CORE_BIN") !== undefined,
+  fn: () =>
+    withHome(async (home) => {
+      const all = [
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+      ];
+      for (const flag of ["--allow-net", "--allow-write"]) {
+        const r = await runWith(
+          all.filter((f) => f !== flag),
+          ["serve"],
+          { PRYX_HOME: home },
+        );
+        assert.equal(r.code, 2, `serve without ${flag}: ${r.stderr}`);
+        assert(r.stderr.includes(flag), r.stderr);
+        assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+      }
+    }),
+});
