@@ -13,7 +13,7 @@
 
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
-import { currentHost } from "../discovery/host.ts";
+import { currentHost, denoHost } from "../discovery/host.ts";
 import { tempFileTarget } from "../shared/atomic_write.ts";
 import { Env, resolveStateDir } from "../shared/config.ts";
 import { ExitCode } from "../shared/errors.ts";
@@ -98,7 +98,8 @@ export async function pruneCommand(args: string[]): Promise<number> {
  * @param options.os Windows cannot remove a file that is open: there the
  * lock file is removed just after prune lets go of it.
  * @returns What was removed (or would be), by instance name.
- * @throws {StateDirError} When a file cannot be removed.
+ * @throws {StateDirError} When the directory cannot be read or a file cannot
+ * be removed.
  */
 export async function pruneStateDir(
   stateDir: string,
@@ -106,13 +107,9 @@ export async function pruneStateDir(
 ): Promise<Pruned[]> {
   const { dryRun = false, os = Deno.build.os } = options;
   const byInstance = new Map<string, string[]>();
-  let entries: string[];
-  try {
-    entries = Array.from(Deno.readDirSync(stateDir), (e) => e.name);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return [];
-    throw err;
-  }
+  // A missing directory holds nothing; one that cannot be read (a file in
+  // its place) is the state directory error every subcommand gives.
+  const entries = await denoHost().readDir(stateDir) ?? [];
   for (const name of entries.sort()) {
     const instance = instanceOfFile(tempFileTarget(name) ?? name);
     if (instance === undefined) continue;

@@ -149,3 +149,21 @@ function isDirectory(path: string): boolean {
     return false;
   }
 }
+
+Deno.test("a file in place of the state directory is one line and exit 5 in every subcommand", () =>
+  withHome(async (root) => {
+    const file = `${root}/not-a-dir`;
+    Deno.writeTextFileSync(file, "");
+    for (
+      const args of [["serve"], ["discover"], ["list"], ["stop"], ["prune"], [
+        "run",
+        "--",
+        "true",
+      ]]
+    ) {
+      const r = await runCli(args, { env: { PRYX_HOME: file } });
+      assert.equal(r.code, 5, `${args[0]}: ${r.stderr}`);
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, /^pryx-core: .*not-a-dir/);
+    }
+  }));
