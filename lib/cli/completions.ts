@@ -25,7 +25,13 @@ import { FLAGS as RUN_FLAGS } from "./run.ts";
 import { FLAGS as SERVE_FLAGS } from "./serve.ts";
 import { FLAGS as STOP_FLAGS } from "./stop.ts";
 import { FLAGS as PRUNE_FLAGS } from "./prune.ts";
-import { Env, resolveStateDir } from "../shared/config.ts";
+import {
+  Env,
+  envReader,
+  readDenoEnv,
+  resolveStateDir,
+} from "../shared/config.ts";
+import { writeStdout } from "./output.ts";
 import { instanceOfFile } from "../shared/instance_files.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 
@@ -99,11 +105,8 @@ export function completionsCommand(args: string[]): Promise<number> {
   if (opened.done !== undefined) return Promise.resolve(opened.done);
   const { flags, operands } = opened;
   if (flags.instances) {
-    const dir = resolveStateDir(
-      flags["state-dir"],
-      (name) => Deno.env.get(name),
-    );
-    for (const name of instanceNames(dir)) console.log(name);
+    const dir = resolveStateDir(flags["state-dir"], envReader(readDenoEnv));
+    for (const name of instanceNames(dir)) writeStdout(`${name}\n`);
     return Promise.resolve(ExitCode.Ok);
   }
   const [shell, ...extra] = operands;
@@ -117,7 +120,7 @@ export function completionsCommand(args: string[]): Promise<number> {
       }: pryx-core completions bash`,
     );
   }
-  console.log(completionScript(shell as Shell));
+  writeStdout(`${completionScript(shell as Shell)}\n`);
   return Promise.resolve(ExitCode.Ok);
 }
 

@@ -84,6 +84,32 @@ function load<T>(path: string): Promise<T> {
  * @returns The exit code.
  */
 export async function main(args: string[]): Promise<number> {
+  try {
+    return await dispatch(args);
+  } catch (err) {
+    if (err instanceof PryxError) {
+      console.error(`pryx-core: ${err.message}`);
+      return err.exitCode;
+    }
+    if (
+      err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.NotCapable
+    ) {
+      console.error(
+        `pryx-core: ${
+          err.message.split("\n", 1)[0]
+        }; run it as "deno task -q pryx ..." or with ${
+          RUNTIME_PERMISSIONS.join(" ")
+        }`,
+      );
+      return ExitCode.Usage;
+    }
+    throw err;
+  }
+}
+
+/** Picks the subcommand for `args` and runs it; errors go to {@linkcode main}. */
+async function dispatch(args: string[]): Promise<number> {
   let [first, ...rest] = args;
   if (first === "help" && rest.length > 0) {
     // `pryx-core help discover` is `pryx-core discover --help`, as in git.
@@ -117,30 +143,8 @@ export async function main(args: string[]): Promise<number> {
     );
     return ExitCode.Usage;
   }
-  const commandArgs = name === first ? rest : args;
-  try {
-    const command = await load();
-    return await command(commandArgs);
-  } catch (err) {
-    if (err instanceof PryxError) {
-      console.error(`pryx-core: ${err.message}`);
-      return err.exitCode;
-    }
-    if (
-      err instanceof Deno.errors.PermissionDenied ||
-      err instanceof Deno.errors.NotCapable
-    ) {
-      console.error(
-        `pryx-core: ${
-          err.message.split("\n", 1)[0]
-        }; run it as "deno task -q pryx ..." or with ${
-          RUNTIME_PERMISSIONS.join(" ")
-        }`,
-      );
-      return ExitCode.Usage;
-    }
-    throw err;
-  }
+  const command = await load();
+  return await command(name === first ? rest : args);
 }
 
 if (import.meta.main) {

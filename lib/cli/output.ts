@@ -14,6 +14,8 @@
  * @module
  */
 
+import { OutputError } from "../shared/errors.ts";
+
 let closed = false;
 
 /**
@@ -21,7 +23,7 @@ let closed = false;
  *
  * @returns `false` once stdout is closed (nothing more will be written), so
  * a loop that prints until interrupted can stop.
- * @throws {Error} For write failures other than a closed pipe.
+ * @throws {OutputError} For write failures other than a closed pipe.
  *
  * @example
  * ```ts
@@ -37,7 +39,13 @@ export function writeStdout(text: string): boolean {
     }
     return true;
   } catch (err) {
-    if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+    if (!(err instanceof Deno.errors.BrokenPipe)) {
+      throw new OutputError(
+        `Cannot write to standard output: ${
+          (err as Error).message.split("\n", 1)[0]
+        }`,
+      );
+    }
     closed = true;
     return false;
   }

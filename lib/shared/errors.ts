@@ -13,7 +13,10 @@
 export const ExitCode = {
   /** Success. */
   Ok: 0,
-  /** Nothing found, nothing running. */
+  /**
+   * Nothing found, nothing running; also a failure no other code names
+   * (standard output cannot be written).
+   */
   NotFound: 1,
   /** Usage error or bad input. */
   Usage: 2,
@@ -88,6 +91,18 @@ export class StateDirError extends PryxError {
   /** @param message Which directory and what to do. */
   constructor(message: string) {
     super(message, ExitCode.StateDir);
+  }
+}
+
+/**
+ * Standard output cannot be written (a full disk, `> /dev/full`, an I/O
+ * error): exit 1. A reader that closed the pipe is not this: that output
+ * is dropped quietly.
+ */
+export class OutputError extends PryxError {
+  /** @param message What failed, with the system's reason. */
+  constructor(message: string) {
+    super(message, ExitCode.NotFound);
   }
 }
 

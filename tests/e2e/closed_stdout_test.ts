@@ -1,13 +1,15 @@
 /**
  * A reader that closes stdout (`pryx-core discover --json | true`,
  * `list | head -0`) ends every subcommand quietly: no `BrokenPipe`, no
- * stack trace, and the exit code the subcommand would have had anyway.
+ * stack trace, and the exit code the subcommand would have had anyway. A
+ * stdout that cannot be written (a full disk) is one line and exit 1.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { runCli, startServer, withHome } from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
 
 /** Command lines that print to stdout, with the exit code each must keep. */
 const QUIET_ENDS: [string[], number][] = [
@@ -60,3 +62,35 @@ Deno.test("list of 300 instances into a closed pipe ends quietly", () =>
     assert.equal(r.stderr, "");
     assert.equal(r.code, 0);
   }));
+
+Deno.test({
+  name:
+    "a stdout that cannot be written (/dev/full) is one line and exit 1, never a stack trace",
+  ignore: !exists("/dev/full"),
+  fn: () =>
+    withHome(async (home) => {
+      await using _server = await startServer(home);
+      const toFull = ["sh", "-c", 'exec "$@" > /dev/full', "sh"];
+      for (
+        const args of [
+          ["discover"],
+          ["list"],
+          ["completions", "bash"],
+          ["--help"],
+          ["--version"],
+          ["discover", "--help"],
+        ]
+      ) {
+        const r = await runCli(args, {
+          env: { PRYX_HOME: home },
+          prefix: toFull,
+        });
+        assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(
+          r.stderr,
+          /^pryx-core: Cannot write to standard output: .+\n$/,
+          args.join(" "),
+        );
+      }
+    }),
+});
