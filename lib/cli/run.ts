@@ -301,7 +301,9 @@ async function startRuntime(
     // runtime that other runs may share.
     detached: true,
   }).spawn();
-  relay(server.stderr);
+  // Held back until it is known whether this serve won: one that lost the
+  // race to another run's has nothing to say that is true for this run.
+  const messages = relayWhenOpen(server.stderr);
   const exited = new AbortController();
   let exitCode: number | undefined;
   server.status.then((s) => {
@@ -315,18 +317,25 @@ async function startRuntime(
     report,
     exited.signal,
   );
-  if (outcome.runtime !== undefined) {
+  const found = outcome.runtime;
+  // Unchecked (no /health answer to compare) counts as ours, as before.
+  if (found !== undefined && (found.health?.pid ?? server.pid) === server.pid) {
+    messages.open();
     console.error(
-      `pryx-core: Started runtime "${plan.instance}" at ${outcome.runtime.url}`,
+      `pryx-core: Started runtime "${plan.instance}" at ${found.url}`,
     );
-    return outcome.runtime;
+    return found;
   }
-  if (exitCode === ExitCode.AlreadyRunning) {
-    // Someone else started it first: use theirs once it is ready.
+  if (found !== undefined || exitCode === ExitCode.AlreadyRunning) {
+    // Another run started it first: use theirs once it is ready. Ours
+    // exits 4 (the other holds the lock), which is no news to our caller.
+    messages.drop();
+    if (found !== undefined) return found;
     const theirs = await waitForDiscovery(host, plan, timeoutMs, report);
     if (theirs.runtime !== undefined) return theirs.runtime;
     throw notFound(theirs, timeoutMs);
   }
+  messages.open();
   if (exitCode === undefined) {
     await stopChild(server);
     throw new PryxError(
@@ -518,20 +527,45 @@ async function stopChild(child: Deno.ChildProcess): Promise<void> {
 }
 
 /**
- * Copies the started runtime's stderr to ours while this process lives;
- * once it has gone, the runtime's writes fail quietly (its logger ignores a
- * closed stderr).
+ * Copies the started runtime's stderr to ours while this process lives,
+ * once `open()` is called (what came before is written then); after
+ * `drop()` it is read and thrown away. Once this process has gone, the
+ * runtime's writes fail quietly (its logger ignores a closed stderr).
  */
-async function relay(stream: ReadableStream<Uint8Array>): Promise<void> {
-  try {
-    for await (const chunk of stream) {
+function relayWhenOpen(
+  stream: ReadableStream<Uint8Array>,
+): { open(): void; drop(): void } {
+  let state = "held" as "held" | "open" | "dropped";
+  const held: Uint8Array[] = [];
+  const write = (chunk: Uint8Array) => {
+    try {
       for (let done = 0; done < chunk.length;) {
         done += Deno.stderr.writeSync(chunk.subarray(done));
       }
+    } catch {
+      // Our stderr is closed: nothing to relay to.
     }
-  } catch {
-    // Our stderr is closed: nothing to relay to.
-  }
+  };
+  (async () => {
+    try {
+      for await (const chunk of stream) {
+        if (state === "open") write(chunk);
+        else if (state === "held") held.push(chunk);
+      }
+    } catch {
+      // The runtime's stderr went away with it.
+    }
+  })();
+  return {
+    open() {
+      state = "open";
+      held.splice(0).forEach(write);
+    },
+    drop() {
+      state = "dropped";
+      held.length = 0;
+    },
+  };
 }
 
 /** `%ComSpec%`, the Windows command interpreter, else `cmd.exe`. */

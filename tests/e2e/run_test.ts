@@ -155,3 +155,17 @@ Deno.test("run without a command is a usage error", () =>
     assert.deepStrictEqual(r.code, 2);
     assert.match(r.stderr, /^pryx-core: run needs a command/);
   }));
+
+Deno.test("two runs that start at once share one runtime, and only the one whose serve won says it started it", () =>
+  withHome(async (home) => {
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        runCli(["run", "--", "sleep", "0.5"], { env: { PRYX_HOME: home } })
+      ),
+    );
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const both = a.stderr + b.stderr;
+    assert.equal(both.match(/Started runtime/g)?.length, 1, both);
+    assert.doesNotMatch(both, /already running/, both);
+  }));
