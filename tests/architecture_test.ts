@@ -124,3 +124,70 @@ Deno.test("the literal-import check finds one, and leaves types alone", () => {
     ['import("./serve.ts"'],
   );
 });
+
+/**
+ * The local modules `file` names: static imports, re-exports and the
+ * `typeof import("...")` of {@linkcode importLazily}, resolved to URLs.
+ */
+function localEdges(file: URL): URL[] {
+  const source = Deno.readTextFileSync(file).split("\n")
+    .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line)).join("\n");
+  const specifiers = [
+    ...source.matchAll(/\bfrom\s+"(\.[^"]+)"/g),
+    ...source.matchAll(/\bimport\(\s*"(\.[^"]+)"\s*\)/g),
+  ].map((m) => m[1]);
+  return specifiers.map((s) => new URL(s, file));
+}
+
+/** The import cycles among `files` (each once, as its path of hrefs). */
+function importCycles(files: URL[]): string[][] {
+  const edges = new Map(files.map((f) => [f.href, localEdges(f)]));
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const visit = (node: string, path: string[]) => {
+    const at = path.indexOf(node);
+    if (at >= 0) return void cycles.push([...path.slice(at), node]);
+    if (done.has(node)) return;
+    for (const next of edges.get(node) ?? []) visit(next.href, [...path, node]);
+    done.add(node);
+  };
+  for (const f of files) visit(f.href, []);
+  return cycles;
+}
+
+Deno.test("lib/ has no import cycle, lazy imports included", () => {
+  const files = [...sourcesUnder(LIB), new URL("../main.ts", LIB)];
+  const short = (href: string) => href.slice(LIB.href.length);
+  assert.deepStrictEqual(importCycles(files).map((c) => c.map(short)), []);
+});
+
+Deno.test("the cycle check finds a cycle", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/a.ts`, 'import { b } from "./b.ts";\n');
+    Deno.writeTextFileSync(
+      `${dir}/b.ts`,
+      'export type A = typeof import("./a.ts");\n',
+    );
+    const files = [`${dir}/a.ts`, `${dir}/b.ts`].map((p) =>
+      new URL(`file://${p}`)
+    );
+    assert.equal(importCycles(files).length, 1);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("the server and the discovery side never import each other", () => {
+  for (
+    const [side, other] of [["server", "discovery"], ["discovery", "server"]]
+  ) {
+    const otherHref = new URL(`${other}/`, LIB).href;
+    for (const file of sourcesUnder(new URL(`${side}/`, LIB))) {
+      const wrong = localEdges(file).filter((u) =>
+        u.href.startsWith(otherHref)
+      );
+      assert.deepStrictEqual(wrong.map(String), [], file.href);
+    }
+  }
+});

@@ -20,7 +20,7 @@ import type { FlagSpec } from "./args.ts";
 import { openCommand } from "./command.ts";
 import { FLAGS as DISCOVER_FLAGS } from "./discover.ts";
 import { FLAGS as LIST_FLAGS } from "./list.ts";
-import { type SubcommandName, SUBCOMMANDS } from "./main.ts";
+import { type SubcommandName, SUBCOMMANDS } from "./subcommands.ts";
 import { FLAGS as RUN_FLAGS } from "./run.ts";
 import { FLAGS as SERVE_FLAGS } from "./serve.ts";
 import { FLAGS as STOP_FLAGS } from "./stop.ts";

@@ -11,8 +11,14 @@
 
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
-import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
-import { type InstanceStatus, listInstances } from "../discovery/inspect.ts";
+import {
+  Env,
+  HEALTH_TIMEOUT_MS,
+  resolveStateDir,
+  VERSION,
+} from "../shared/config.ts";
+import { listInstances, type Verdict } from "../shared/verdict.ts";
+import { verdictReason } from "../discovery/report.ts";
 import { currentHost } from "../discovery/host.ts";
 import { fetchOccupancy } from "../discovery/info.ts";
 import { ExitCode } from "../shared/errors.ts";
@@ -45,9 +51,12 @@ export const FLAGS = {
 export interface ListEntry {
   /** The instance name. */
   instance: string;
-  /** `live`, `stale`, `starting` or `stopped`. */
-  status: InstanceStatus["state"];
-  /** `status === "live"`. */
+  /** The state of its verdict: `live`, `stale`, `elsewhere`, ... */
+  status: Verdict["state"];
+  /**
+   * Whether it runs: `live`, or live but of another protocol
+   * (`incompatible`) or on another machine (`elsewhere`).
+   */
   live: boolean;
   /** The owner's pid from `<instance>.json`, or `null`. */
   pid: number | null;
@@ -143,19 +152,32 @@ export function listNote(
 }
 
 /** Turns an inspected instance into a row of `list --json`. */
-export function toEntry(s: InstanceStatus): ListEntry {
+export function toEntry(s: Verdict): ListEntry {
   return {
     instance: s.instance,
     status: s.state,
-    live: s.state === "live",
+    live: s.state === "live" || s.state === "incompatible" ||
+      s.state === "elsewhere",
     pid: "info" in s ? s.info?.pid ?? null : null,
     port: "port" in s ? s.port ?? null : null,
     url: "url" in s ? s.url ?? null : null,
     wsUrl: "wsUrl" in s ? s.wsUrl ?? null : null,
     clients: null,
     leases: null,
-    reason: "reason" in s ? s.reason : null,
+    reason: verdictReason(s) ?? versionNote(s),
   };
+}
+
+/**
+ * The note on a live runtime of another version than this CLI's (same
+ * protocol, so it is used; the note says why it may behave differently).
+ */
+function versionNote(s: Verdict): string | null {
+  if (s.state !== "live") return null;
+  const theirs = s.health?.version ?? s.info?.version;
+  return theirs === undefined || theirs === VERSION
+    ? null
+    : `version ${theirs}, this CLI is ${VERSION}`;
 }
 
 /** The human table: one row per instance, columns padded. */

@@ -17,23 +17,7 @@ import { RUNTIME_PERMISSIONS, VERSION } from "../shared/config.ts";
 import { ExitCode, PryxError } from "../shared/errors.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { writeStdout } from "./output.ts";
-
-/**
- * The subcommands and their one-line descriptions: the help below and the
- * shell completions (`completions.ts`) list them from here.
- */
-export const SUBCOMMANDS = {
-  serve: "start the runtime (the default)",
-  discover: "print where a live runtime is",
-  list: "list the instances of the state directory",
-  stop: "stop a live instance",
-  prune: "remove the files of instances whose owner is gone",
-  run: "start or reuse a runtime, then run a command against it",
-  completions: "print a shell completion script: bash, zsh or fish",
-} as const;
-
-/** A subcommand's name. */
-export type SubcommandName = keyof typeof SUBCOMMANDS;
+import { type SubcommandName, SUBCOMMANDS } from "./subcommands.ts";
 
 const USAGE =
   `pryx-core ${VERSION}: a local runtime on whatever port the OS gives it

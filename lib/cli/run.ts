@@ -16,6 +16,7 @@
  * @module
  */
 
+import { monotonicNow } from "../shared/clock.ts";
 import { parseDuration } from "./args.ts";
 import { openCommand } from "./command.ts";
 import {
@@ -27,9 +28,13 @@ import {
   STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
 import { type Lease, takeLease } from "../discovery/lease.ts";
-import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
+import {
+  discoverOnce,
+  type FoundRuntime,
+  type SkipKind,
+} from "../discovery/discover.ts";
 import type { StatePlan } from "../discovery/plan.ts";
-import { notFound } from "../discovery/report.ts";
+import { cannotUseMessage, notFound } from "../discovery/report.ts";
 import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { denoHost } from "../discovery/host.ts";
@@ -246,20 +251,27 @@ async function leaseRuntime(
   timeoutMs: number,
 ): Promise<{ runtime: FoundRuntime; lease: Lease }> {
   const host = denoHost();
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicNow() + timeoutMs;
   for (let attempt = 1;; attempt++) {
-    const skipped: string[] = [];
-    const found = await discoverOnce(host, plan, (m) => skipped.push(m));
-    for (const m of skipped) if (m !== found.incompatible) report(m);
-    if (found.incompatible !== undefined) {
+    const skipped: [string, SkipKind][] = [];
+    const found = await discoverOnce(
+      host,
+      plan,
+      (m, kind) => skipped.push([m, kind]),
+    );
+    const named = found.runtime === undefined && found.miss.source === "state"
+      ? found.miss.named
+      : undefined;
+    for (const [m, kind] of skipped) {
+      // The named instance's own skip line becomes the error below.
+      if (named?.state !== kind) report(m);
+    }
+    if (named?.state === "incompatible") {
       // Its owner holds the instance: starting another would exit 4.
-      throw new PryxError(
-        found.incompatible.replace(/^Skipping /, "Cannot use "),
-        ExitCode.NotFound,
-      );
+      throw new PryxError(cannotUseMessage(named), ExitCode.NotFound);
     }
     const runtime = found.runtime ??
-      await startRuntime(plan, Math.max(deadline - Date.now(), 1));
+      await startRuntime(plan, Math.max(deadline - monotonicNow(), 1));
     try {
       const lease = await takeLease(runtime.wsUrl, {
         id: `run-${Deno.pid}`,
@@ -269,7 +281,7 @@ async function leaseRuntime(
       });
       return { runtime, lease };
     } catch (err) {
-      if (Date.now() >= deadline || attempt >= 5) {
+      if (monotonicNow() >= deadline || attempt >= 5) {
         throw new PryxError(
           `${(err as Error).message}; is another process stopping it?`,
           ExitCode.NotFound,

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { monotonicNow } from "../shared/clock.ts";
 import { stopCommandLine } from "../shared/shell.ts";
 import { openCommand } from "./command.ts";
 import {
@@ -34,11 +35,12 @@ import {
   resolveStateDir,
   STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
-import { inspectInstance, type InstanceStatus } from "../discovery/inspect.ts";
-import { staleMessage } from "../discovery/report.ts";
+import { inspectInstance, type Verdict } from "../shared/verdict.ts";
+import { elsewhereWords, verdictReason } from "../discovery/report.ts";
+import { machineName } from "../shared/machine.ts";
 import { STARTING_GRACE_MS } from "../discovery/wait.ts";
 import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
-import { directFetch } from "../discovery/direct.ts";
+import { directFetch } from "../shared/direct.ts";
 import { currentHost } from "../discovery/host.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
 import {
@@ -107,14 +109,27 @@ export async function stopCommand(args: string[]): Promise<number> {
   // the grace every reader gives it before it counts as not answering.
   let status = await inspect();
   for (
-    const end = Date.now() + STARTING_GRACE_MS;
-    status.state === "starting" && Date.now() < end;
+    const end = monotonicNow() + STARTING_GRACE_MS;
+    status.state === "starting" && monotonicNow() < end;
     status = await inspect()
   ) await new Promise((r) => setTimeout(r, 50));
   const name = `Instance "${instance}"`;
 
+  if (status.state === "elsewhere") {
+    // Its pid and its lock are another machine's: nothing here may end it.
+    throw new NotFoundError(
+      `Cannot stop instance "${instance}" from here: ${
+        elsewhereWords(status)
+      }; run "pryx-core stop" on machine ${machineName(status.machine)}`,
+    );
+  }
   let silence: string;
-  if (status.state === "live" && status.info?.token !== undefined) {
+  // A runtime of another protocol still takes the shutdown: stopping it is
+  // what its skip line advises.
+  if (
+    (status.state === "live" || status.state === "incompatible") &&
+    status.info?.token !== undefined
+  ) {
     const asked = await requestShutdown(status.url, status.info.token);
     if (asked === undefined) {
       if (await lockFreed(lockPath, STOP_TIMEOUT_MS)) {
@@ -127,13 +142,13 @@ export async function stopCommand(args: string[]): Promise<number> {
     } else silence = asked;
   } else if (!isInstanceLocked(lockPath)) {
     const why = status.state === "stale"
-      ? `; ${staleMessage(status).replace(/^S/, "s")}`
+      ? `; skipping stale "${status.path}": ${verdictReason(status)}`
       : "";
     throw new NotFoundError(
       `Nothing to stop: instance "${instance}" is not live in ${stateDir}${why}; "pryx-core list" shows every instance`,
     );
   } else if (
-    status.state === "stale" && status.failure === "draining" &&
+    status.state === "draining" &&
     await lockFreed(lockPath, STOP_TIMEOUT_MS)
   ) {
     return stopped(`Instance "${instance}" was shutting down and is gone`);
@@ -174,16 +189,16 @@ function stopped(message: string): number {
 }
 
 /** Why an owner that holds the lock did not pass as live, in one clause. */
-function ownerSilence(status: InstanceStatus): string {
+function ownerSilence(status: Verdict): string {
   switch (status.state) {
     case "live":
       return "its metadata has no token, written by an older pryx-core";
-    case "stale":
-      return status.reason;
     case "starting":
-      return `it has not published its port (${status.reason})`;
+      return `it has not published its port (${verdictReason(status)})`;
     case "stopped":
       return "it has published no files";
+    default:
+      return verdictReason(status) ?? status.state;
   }
 }
 
@@ -228,10 +243,10 @@ export async function lockFreed(
   lockPath: string,
   timeoutMs: number,
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicNow() + timeoutMs;
   for (let delay = 5;; delay = Math.min(delay * 2, 100)) {
     if (!isInstanceLocked(lockPath)) return true;
-    if (Date.now() >= deadline) return false;
+    if (monotonicNow() >= deadline) return false;
     await new Promise((r) => setTimeout(r, delay));
   }
 }

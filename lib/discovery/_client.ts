@@ -78,13 +78,14 @@ export async function hostFor(options: ClientOptions): Promise<DiscoverHost> {
 
 /**
  * The reporter of skipped runtimes: `options.onStale` when given; else
- * runtimes that speak another protocol are reported on stderr (a live but
- * unusable runtime is a setup problem someone must see; a stale file is
- * routine and stays quiet).
+ * runtimes that speak another protocol or live on another machine, and a
+ * URL override that is not live, are reported on stderr (a setup problem
+ * someone must see, with how to fix it); a stale file is routine and stays
+ * quiet.
  */
 export function reporterOf(options: ClientOptions): SkipReporter {
   return options.onStale ?? ((message, kind) => {
-    if (kind === "incompatible") console.error(`pryx-core: ${message}`);
+    if (kind !== "stale") console.error(`pryx-core: ${message}`);
   });
 }
 

@@ -42,7 +42,7 @@ import {
 } from "./_client.ts";
 import { type Backoff, backoffDelay } from "./backoff.ts";
 import { discoverOnce, reportingOnce, type SkipReporter } from "./discover.ts";
-import { directWebSocket } from "./direct.ts";
+import { directWebSocket } from "../shared/direct.ts";
 import { wsUrlWithToken } from "./lease.ts";
 import { type DiscoverPlan, planDiscovery } from "./plan.ts";
 import { waitForDiscovery } from "./wait.ts";

@@ -17,27 +17,36 @@ import {
   instanceOfFile,
   instancePaths,
   parseRuntimeInfo,
-  type RuntimeInfo,
   runtimeUrls,
 } from "../shared/instance_files.ts";
-import { checkHealth, type Health, protocolMismatch } from "./health.ts";
-import type { DiscoverHost } from "./host.ts";
+import { checkHealth } from "../shared/health.ts";
+import { PROTOCOL } from "../shared/protocol.ts";
 import {
   inspectInstance,
   instanceNames,
-  type InstanceStatus,
-} from "./inspect.ts";
+  type VerdictOf,
+} from "../shared/verdict.ts";
+import type { DiscoverHost } from "./host.ts";
+import type {
+  DiscoverOutcome,
+  FoundRuntime,
+  OverrideMiss,
+  SkipReporter,
+} from "./outcome.ts";
 import type { DiscoverPlan, OverridePlan, StatePlan } from "./plan.ts";
-import { reportStale } from "./report.ts";
+import {
+  overrideMessage,
+  protocolWords,
+  reportStale,
+  skipMessage,
+} from "./report.ts";
 
-/**
- * Why a candidate was skipped: `stale` (files of a process that is gone, or
- * that disagree) or `incompatible` (live, but speaks another protocol).
- */
-export type SkipKind = "stale" | "incompatible";
-
-/** Receives one line per skipped candidate, with its kind. */
-export type SkipReporter = (message: string, kind: SkipKind) => void;
+export type {
+  DiscoverOutcome,
+  FoundRuntime,
+  SkipKind,
+  SkipReporter,
+} from "./outcome.ts";
 
 /**
  * `report`, called at most once per distinct message: a wait or a client
@@ -50,41 +59,6 @@ export function reportingOnce(report: SkipReporter): SkipReporter {
     seen.add(message);
     report(message, kind);
   };
-}
-
-/** A live runtime, as found. */
-export interface FoundRuntime {
-  /** Where it was found. */
-  source: "env" | "file" | "probe";
-  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`. */
-  url: string;
-  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`. */
-  wsUrl: string;
-  /** The port of {@linkcode url}. */
-  port: number;
-  /** The bearer token of the bus, when token auth is on and the token is known. */
-  token?: string;
-  /** The instance metadata from `<instance>.json`, when known. */
-  info?: RuntimeInfo;
-  /** The `/health` answer, unless the check was skipped. */
-  health?: Health;
-}
-
-/** The outcome of a discovery. */
-export interface DiscoverOutcome {
-  /** The live runtime, when one was found. */
-  runtime?: FoundRuntime;
-  /** The named instance's lock is held but it is not ready (yet). */
-  starting?: boolean;
-  /**
-   * The named instance (or the override) is live but speaks another
-   * protocol: why it was skipped. It will not change by waiting.
-   */
-  incompatible?: string;
-  /** What was tried, for the "nothing live" message. */
-  tried: string[];
-  /** Why the URL override is not live, when it was tried and is not. */
-  overrideFailed?: string;
 }
 
 /**
@@ -103,7 +77,10 @@ export async function discoverOnce(
     : await discoverState(host, plan, onStale);
 }
 
-/** The override is final: live, or nothing (never another runtime). */
+/**
+ * The override is final: live, or nothing (never another runtime). One that
+ * is not live is reported (kind `override`), so whatever obeys it says so.
+ */
 async function discoverOverride(
   plan: OverridePlan,
   onStale: SkipReporter,
@@ -117,15 +94,22 @@ async function discoverOverride(
     ? undefined
     : { token: o.token, file: `the token in ${Env.token}` };
   const result = await checkHealth(o.url, plan.healthTimeoutMs, key);
-  if (!result.ok) return { tried, overrideFailed: result.why };
-  const mismatch = protocolMismatch(o.url, result.health);
-  if (mismatch !== undefined) {
-    const message = `Skipping ${Env.apiUrl}=${o.url}: ${mismatch}`;
-    onStale(message, "incompatible");
-    return { tried, overrideFailed: mismatch, incompatible: message };
+  let override: OverrideMiss | undefined;
+  if (!result.ok) {
+    override = {
+      kind: "down",
+      url: o.url,
+      failure: result.failure,
+      why: result.why,
+    };
+  } else if (result.health.protocol !== PROTOCOL) {
+    override = { kind: "incompatible", url: o.url, health: result.health };
+  } else {
+    runtime.health = result.health;
+    return { runtime, tried };
   }
-  runtime.health = result.health;
-  return { runtime, tried };
+  onStale(overrideMessage(override), "override");
+  return { tried, miss: { source: "override", override } };
 }
 
 /** The instance files of the state directory (and `any`), then the probes. */
@@ -137,37 +121,30 @@ async function discoverState(
   const tried: string[] = [];
   const named = await inspectInstance(host, plan, plan.instance);
   tried.push(instancePaths(plan.stateDir, plan.instance).port);
-  const incompatible = named.state === "live"
-    ? incompatibleMessage(named)
-    : undefined;
-  if (named.state === "live" && incompatible === undefined) {
-    return { runtime: toRuntime(named), tried };
+  if (named.state === "live") return { runtime: toRuntime(named), tried };
+  if (named.state === "incompatible") {
+    onStale(skipMessage(named), "incompatible");
   }
-  if (incompatible !== undefined) onStale(incompatible, "incompatible");
-  const stale = named.state === "stale" ? [named] : [];
-  // A held lock means a live owner: files that do not check out yet may be
-  // a server's that is starting or restarting right now.
-  const starting = named.state === "starting" ||
-      (named.state === "stale" && plan.check &&
-        isHeld(host, instancePaths(plan.stateDir, plan.instance).lock))
-    ? { starting: true }
-    : {};
+  if (named.state === "elsewhere") onStale(skipMessage(named), "elsewhere");
+  const stale: VerdictOf<"stale" | "hung">[] =
+    named.state === "stale" || named.state === "hung" ? [named] : [];
 
   if (plan.any) {
     tried.push(`the other instances of ${plan.stateDir}`);
     const others = (await instanceNames(host, plan.stateDir)).filter((n) =>
       n !== plan.instance
     );
-    const statuses = await Promise.all(
+    const verdicts = await Promise.all(
       others.map((name) => inspectInstance(host, plan, name)),
     );
-    for (const s of statuses) if (s.state === "stale") stale.push(s);
+    for (const v of verdicts) {
+      if (v.state === "stale" || v.state === "hung") stale.push(v);
+    }
     reportStale(stale, plan.stateDir, onStale);
-    for (const s of statuses) {
-      if (s.state !== "live") continue;
-      const mismatch = incompatibleMessage(s);
-      if (mismatch === undefined) return { runtime: toRuntime(s), tried };
-      onStale(mismatch, "incompatible");
+    for (const v of verdicts) {
+      if (v.state === "live") return { runtime: toRuntime(v), tried };
+      if (v.state === "incompatible") onStale(skipMessage(v), "incompatible");
+      if (v.state === "elsewhere") onStale(skipMessage(v), "elsewhere");
     }
   } else {
     reportStale(stale, plan.stateDir, onStale);
@@ -178,31 +155,11 @@ async function discoverState(
     const runtime = await probePorts(host, plan, onStale);
     if (runtime !== undefined) return { runtime, tried };
   }
-  return {
-    tried,
-    ...starting,
-    ...(incompatible === undefined ? {} : { incompatible }),
-  };
+  return { tried, miss: { source: "state", named } };
 }
 
-/**
- * The skip message of a live instance that speaks another protocol, or
- * `undefined` when it speaks ours (or was not checked).
- */
-function incompatibleMessage(
-  s: Extract<InstanceStatus, { state: "live" }>,
-): string | undefined {
-  if (s.health === undefined) return undefined;
-  const mismatch = protocolMismatch(s.url, s.health);
-  return mismatch === undefined
-    ? undefined
-    : `Skipping "${s.path}": ${mismatch}`;
-}
-
-/** Turns a live {@linkcode InstanceStatus} into a {@linkcode FoundRuntime}. */
-function toRuntime(
-  s: Extract<InstanceStatus, { state: "live" }>,
-): FoundRuntime {
+/** Turns a live verdict into a {@linkcode FoundRuntime}. */
+function toRuntime(s: VerdictOf<"live">): FoundRuntime {
   return {
     source: "file",
     url: s.url,
@@ -239,9 +196,11 @@ async function probePorts(
   for (const pending of checks) {
     const { port, url, r } = await pending;
     if (!r.ok) continue;
-    const mismatch = protocolMismatch(url, r.health);
-    if (mismatch !== undefined) {
-      onStale(`Skipping port ${port}: ${mismatch}`, "incompatible");
+    if (r.health.protocol !== PROTOCOL) {
+      onStale(
+        `Skipping port ${port}: ${protocolWords(url, r.health)}`,
+        "incompatible",
+      );
       continue;
     }
     const runtime: FoundRuntime = {
@@ -279,13 +238,4 @@ async function probePorts(
     return runtime;
   }
   return undefined;
-}
-
-/** Whether the host's flock says `lockPath` is held (`false` when unknown). */
-function isHeld(host: DiscoverHost, lockPath: string): boolean {
-  try {
-    return host.isLocked?.(lockPath) ?? false;
-  } catch {
-    return false;
-  }
 }

@@ -18,11 +18,12 @@ import {
   envReader,
   readDenoEnv,
 } from "../shared/config.ts";
-import { isMissingPermission, StateDirError } from "../shared/errors.ts";
-import { isInstanceLocked } from "../shared/lock.ts";
+import { denoVerdictHost, unreadable } from "../shared/deno_verdict_host.ts";
+import { machineOf, type MachineSource } from "../shared/machine.ts";
+import type { VerdictHost } from "../shared/verdict.ts";
 
 /** What the discovery engine needs from the runtime it runs on. */
-export interface DiscoverHost {
+export interface DiscoverHost extends VerdictHost {
   /**
    * Reads an environment variable; a blank one reads as unset
    * ({@linkcode envReader}).
@@ -31,17 +32,8 @@ export interface DiscoverHost {
    * flag.
    */
   env: EnvGetter;
-  /** Reads a text file; `undefined` when it does not exist. */
-  readText(path: string): Promise<string | undefined>;
-  /** The entry names of a directory; `undefined` when it does not exist. */
-  readDir(dir: string): Promise<string[] | undefined>;
   /** Whether `path` exists (any kind). */
   exists(path: string): Promise<boolean>;
-  /**
-   * Whether a live process holds the flock on `path`. Absent where the
-   * runtime has no flock (Node, Bun): `/health` alone decides there.
-   */
-  isLocked?: (path: string) => boolean;
   /** Calls `onChange` on every change in `dir` until closed. */
   watch?: (dir: string, onChange: () => void) => { close(): void };
 }
@@ -50,6 +42,7 @@ export interface DiscoverHost {
 interface NodeFs {
   readFile(path: string, encoding: "utf8"): Promise<string>;
   readdir(path: string): Promise<string[]>;
+  readlink(path: string): Promise<string>;
   stat(path: string): Promise<unknown>;
   watch(
     path: string,
@@ -59,6 +52,7 @@ interface NodeFs {
 
 interface NodeProcess {
   env: Record<string, string | undefined>;
+  platform?: string;
 }
 
 let cached: Promise<DiscoverHost> | undefined;
@@ -82,28 +76,7 @@ export function currentHost(): Promise<DiscoverHost> {
 export function denoHost(): DiscoverHost {
   return {
     env: envReader(readDenoEnv),
-    readText: (path) => {
-      try {
-        return Promise.resolve(Deno.readTextFileSync(path));
-      } catch (err) {
-        if (err instanceof Deno.errors.NotFound) {
-          return Promise.resolve(undefined);
-        }
-        throw unreadable(path, err);
-      }
-    },
-    readDir: (dir) => {
-      try {
-        return Promise.resolve(
-          Array.from(Deno.readDirSync(dir), (e) => e.name),
-        );
-      } catch (err) {
-        if (err instanceof Deno.errors.NotFound) {
-          return Promise.resolve(undefined);
-        }
-        throw unreadable(dir, err);
-      }
-    },
+    ...denoVerdictHost(),
     exists: (path) => {
       try {
         Deno.statSync(path);
@@ -112,7 +85,6 @@ export function denoHost(): DiscoverHost {
         return Promise.resolve(false);
       }
     },
-    isLocked: isInstanceLocked,
     watch: (dir, onChange) => {
       const watcher = Deno.watchFs(dir, { recursive: false });
       (async () => {
@@ -143,8 +115,10 @@ async function nodeHost(): Promise<DiscoverHost> {
   const missing = (err: unknown) =>
     (err as { code?: string }).code === "ENOENT" ||
     (err as { code?: string }).code === "ENOTDIR";
+  const machine = await nodeMachine(fs, proc);
   return {
     env: envFromRecord(proc?.env ?? {}),
+    machine: () => machine,
     readText: async (path) => {
       try {
         return await fs.readFile(path, "utf8");
@@ -185,11 +159,39 @@ async function nodeHost(): Promise<DiscoverHost> {
   };
 }
 
-function unreadable(path: string, err: unknown): Error {
-  if (isMissingPermission(err)) return err as Error;
-  return new StateDirError(
-    `Cannot read "${path}": ${
-      (err as Error).message.split("\n", 1)[0]
-    }; check the permissions of the state directory or set PRYX_HOME`,
-  );
+/**
+ * The machine of a Node or Bun process ({@linkcode machineOf}): the `/proc`
+ * files it reads are read here first, as Node has no sync API in the shim.
+ */
+async function nodeMachine(
+  fs: NodeFs,
+  proc: NodeProcess | undefined,
+): Promise<string | undefined> {
+  const os = proc?.platform === "win32" ? "windows" : proc?.platform ?? "";
+  const read = new Map<string, string>();
+  const links = new Map<string, string>();
+  if (os === "linux") {
+    const files = [
+      "/proc/sys/kernel/random/boot_id",
+      "/proc/sys/kernel/hostname",
+    ];
+    await Promise.all([
+      ...files.map((f) =>
+        fs.readFile(f, "utf8").then((t) => read.set(f, t), () => {})
+      ),
+      fs.readlink("/proc/self/ns/net").then(
+        (t) => links.set("/proc/self/ns/net", t),
+        () => {},
+      ),
+    ]);
+  }
+  const source: MachineSource = {
+    os,
+    readText: (path) => read.get(path),
+    readLink: (path) => links.get(path),
+    // Elsewhere the host name would need node:os: unknown, so no record
+    // counts as another machine's there.
+    hostname: () => undefined,
+  };
+  return machineOf(source);
 }

@@ -8,7 +8,7 @@
  */
 
 import { HEALTH_TIMEOUT_MS } from "../shared/config.ts";
-import { directFetch } from "./direct.ts";
+import { directFetch } from "../shared/direct.ts";
 
 /** How busy a runtime is. */
 export interface Occupancy {

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { directWebSocket } from "./direct.ts";
+import { directWebSocket } from "../shared/direct.ts";
 import type { ServerMessage } from "../shared/protocol.ts";
 
 /** A held lease. */

@@ -36,10 +36,14 @@ export interface DiscoverOptions {
   healthTimeoutMs?: number;
   /**
    * Called once per skipped candidate with one line naming it and why, and
-   * the kind: `stale`, or `incompatible` (live, but speaks another
-   * protocol).
+   * the kind: `stale`, `incompatible` (live, but speaks another protocol),
+   * `elsewhere` (live on another machine) or `override` (`PRYX_API_URL` is
+   * not live, said with how to clear it).
    */
-  onStale?: (message: string, kind: "stale" | "incompatible") => void;
+  onStale?: (
+    message: string,
+    kind: "stale" | "incompatible" | "elsewhere" | "override",
+  ) => void;
 }
 
 /** A runtime named by `PRYX_API_URL` / `PRYX_WS_URL`: final when set. */

@@ -1,17 +1,22 @@
 /**
- * What a discovery tells the user: one line per stale candidate, and the
- * one-line "nothing live" error that names what was tried, the stale
- * candidates skipped, and what to do (exit 1).
+ * The words of the discovery side, made in one place from typed values: a
+ * {@linkcode Verdict} in one clause, the line for a skipped candidate, the
+ * one-line "nothing live" error that names what was tried, what was skipped
+ * and what to do (exit 1), and the line a wait prints. No code decides
+ * anything on these words.
  *
  * @module
  */
 
 import { Env, formatMs, SERVICE } from "../shared/config.ts";
 import { NotFoundError } from "../shared/errors.ts";
-import type { DiscoverOutcome } from "./discover.ts";
-import type { InstanceStatus } from "./inspect.ts";
-import type { DiscoverPlan } from "./plan.ts";
+import type { Health } from "../shared/health.ts";
 import { instancePaths } from "../shared/instance_files.ts";
+import { machineName } from "../shared/machine.ts";
+import { PROTOCOL } from "../shared/protocol.ts";
+import type { Verdict, VerdictOf } from "../shared/verdict.ts";
+import type { DiscoverOutcome, OverrideMiss } from "./outcome.ts";
+import type { DiscoverPlan } from "./plan.ts";
 
 /**
  * How many stale candidates a discovery reports one line each; the rest are
@@ -19,25 +24,125 @@ import { instancePaths } from "../shared/instance_files.ts";
  */
 export const STALE_REPORT_LIMIT = 3;
 
-/** The line reported for a stale candidate. */
-export function staleMessage(
-  s: Extract<InstanceStatus, { state: "stale" }>,
+/**
+ * Why a runtime that answered `/health` cannot be used by this client: it
+ * speaks another protocol (or predates the field).
+ *
+ * @returns One clause naming both protocols and what to do.
+ */
+export function protocolWords(
+  url: string,
+  health: Health,
+  protocol: number = PROTOCOL,
 ): string {
-  return `Skipping stale "${s.path}": ${s.reason}`;
+  const theirs = health.protocol === undefined
+    ? "no protocol version (an older pryx-core)"
+    : `protocol ${health.protocol}`;
+  return `${url} speaks ${theirs}, this client speaks ${protocol}: upgrade the older side, or stop that runtime ("pryx-core stop") so a current one can start`;
 }
 
 /**
- * Reports stale candidates: the first {@linkcode STALE_REPORT_LIMIT} with a
- * line each ({@linkcode staleMessage}), then one line with the count of the
- * rest and how to remove them.
+ * The clause that says where a record of another machine lives, e.g.
+ * `it is live on machine box (pid 42), not this one`.
+ */
+export function elsewhereWords(v: VerdictOf<"elsewhere">): string {
+  return `it is live on machine ${
+    machineName(v.machine)
+  } (pid ${v.info.pid}), not this one: its loopback URL does not reach it from here`;
+}
+
+/**
+ * One clause on a verdict: why it is in its state, for `list`'s note, the
+ * stale line and `stop`. `undefined` for a live instance (nothing to say).
+ */
+export function verdictReason(v: Verdict): string | undefined {
+  const owner = "info" in v && v.info !== undefined
+    ? `its owner pid ${v.info.pid}`
+    : "its owner";
+  switch (v.state) {
+    case "live":
+      return undefined;
+    case "stopped":
+      return "no port file";
+    case "starting":
+      return v.port === undefined && v.info === undefined
+        ? "the lock is held, no port file yet"
+        : "no port file yet";
+    case "draining":
+      return `${v.url} is shutting down`;
+    case "incompatible":
+      return protocolWords(v.url, v.health);
+    case "elsewhere":
+      return elsewhereWords(v);
+    case "hung":
+    case "stale":
+      switch (v.cause.kind) {
+        case "lock-free":
+          return `the lock is free: ${owner} is gone`;
+        case "bad-json":
+          return "it is not valid instance metadata";
+        case "bad-port":
+          return "it does not hold a port number";
+        case "ports-disagree":
+          return `it says port ${v.cause.filePort} but ${
+            v.path.replace(/\.port$/, ".json")
+          } says ${v.cause.jsonPort}`;
+        case "health":
+          return v.cause.why;
+        case "other-run":
+          return `${v.url} is another run (pid ${v.cause.health.pid}), not ${owner}`;
+      }
+  }
+}
+
+/**
+ * The line reported for a candidate that is skipped: stale files, a live
+ * runtime of another protocol, or one of another machine.
+ */
+export function skipMessage(
+  v: VerdictOf<"stale" | "hung" | "incompatible" | "elsewhere">,
+): string {
+  return v.state === "stale" || v.state === "hung"
+    ? `Skipping stale "${v.path}": ${verdictReason(v)}`
+    : `Skipping "${v.path}": ${verdictReason(v)}`;
+}
+
+/**
+ * The line for a verdict that `run` cannot use and must not replace (its
+ * owner holds the instance: another start would exit 4).
+ */
+export function cannotUseMessage(v: Verdict): string {
+  return `Cannot use "${v.path}": ${verdictReason(v) ?? "it is live"}`;
+}
+
+/** The clause on a URL override that is not usable. */
+export function overrideWords(miss: OverrideMiss): string {
+  return miss.kind === "down" ? miss.why : protocolWords(miss.url, miss.health);
+}
+
+/**
+ * The line on a URL override that is not live, for whatever obeys it
+ * (`discover`, the client module's `getApiUrl()`, `waitForRuntime()`,
+ * `connect()`): names it and how to clear it.
+ */
+export function overrideMessage(miss: OverrideMiss): string {
+  return `${Env.apiUrl}=${miss.url} is not a live ${SERVICE} (${
+    overrideWords(miss)
+  }); it is final when set: start the runtime there or clear it with "unset ${Env.apiUrl} ${Env.wsUrl}"`;
+}
+
+/**
+ * Reports skipped candidates: the first {@linkcode STALE_REPORT_LIMIT}
+ * stale ones with a line each ({@linkcode skipMessage}), then one line with
+ * the count of the rest and how to remove them.
  */
 export function reportStale(
-  stale: readonly Extract<InstanceStatus, { state: "stale" }>[],
+  stale: readonly VerdictOf<"stale" | "hung">[],
   stateDir: string,
   onStale: (message: string, kind: "stale") => void,
   limit: number = STALE_REPORT_LIMIT,
 ): void {
-  for (const s of stale.slice(0, limit)) onStale(staleMessage(s), "stale");
+  for (const s of stale.slice(0, limit)) onStale(skipMessage(s), "stale");
   const more = stale.length - limit;
   if (more > 0) {
     onStale(
@@ -51,35 +156,50 @@ export function reportStale(
 
 /**
  * The "nothing live" error for an outcome: one line naming what was tried,
- * the stale candidates skipped (from {@linkcode staleMessage}), and what to
- * do.
+ * the candidates skipped, and what to do; the hint comes from the verdict
+ * on the named instance.
  *
  * @param waitedMs How long the caller waited, in ms, when it waited.
+ * @param stale The lines of the candidates skipped, to carry in the line.
  */
 export function notFound(
-  outcome: DiscoverOutcome,
+  outcome: Extract<DiscoverOutcome, { runtime?: undefined }>,
   waitedMs?: number,
   stale: readonly string[] = [],
 ): NotFoundError {
   const what = waitedMs === undefined
     ? "No live runtime found"
     : `No live runtime within ${formatMs(waitedMs)}`;
-  if (outcome.overrideFailed !== undefined) {
-    return new NotFoundError(
-      `${what}: ${
-        outcome.tried.join(", ")
-      } is not a live ${SERVICE} (${outcome.overrideFailed}); it is final when set: start the runtime there or unset ${Env.apiUrl} and ${Env.wsUrl}`,
-    );
+  const { miss } = outcome;
+  if (miss.source === "override") {
+    return new NotFoundError(`${what}: ${overrideMessage(miss.override)}`);
   }
-  const hint = outcome.incompatible !== undefined
-    ? "no runtime that speaks this client's protocol is live"
-    : outcome.starting
-    ? "its owner holds the lock but is not ready; retry with --wait, or stop it"
-    : `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
+  const hint = nextStep(miss.named);
   const skipped = stale.map((m) => `; ${lowerFirst(m)}`);
   return new NotFoundError(
     `${what}: tried ${outcome.tried.join(", ")}${skipped.join("")}; ${hint}`,
   );
+}
+
+/** What to do when the named instance is in state `v` and nothing is live. */
+function nextStep(v: Verdict): string {
+  switch (v.state) {
+    case "incompatible":
+      return "no runtime that speaks this client's protocol is live";
+    case "elsewhere":
+      return `instance "${v.instance}" is live on machine ${
+        machineName(v.machine)
+      }, not this one: start one here under another name ("pryx-core serve --instance NAME") or another state directory (PRYX_HOME)`;
+    case "starting":
+    case "hung":
+    case "draining":
+      return "its owner holds the lock but is not ready; retry with --wait, or stop it";
+    case "stale":
+      if (v.lockHeld === true) {
+        return "its owner holds the lock but is not ready; retry with --wait, or stop it";
+      }
+  }
+  return `start one with "pryx-core serve" or "pryx-core run -- CMD"`;
 }
 
 /**

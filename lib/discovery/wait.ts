@@ -7,6 +7,7 @@
  * @module
  */
 
+import { monotonicNow } from "../shared/clock.ts";
 import {
   discoverOnce,
   type DiscoverOutcome,
@@ -14,6 +15,7 @@ import {
   type SkipReporter,
 } from "./discover.ts";
 import type { DiscoverHost } from "./host.ts";
+import { ownerHolds } from "../shared/verdict.ts";
 import type { DiscoverPlan } from "./plan.ts";
 
 /** How often a wait re-checks when no file-system event arrives, in ms. */
@@ -35,7 +37,10 @@ export async function discoverSettled(
 ): Promise<DiscoverOutcome> {
   const reportOnce = reportingOnce(onStale);
   const outcome = await discoverOnce(host, plan, reportOnce);
-  if (outcome.runtime !== undefined || !outcome.starting) return outcome;
+  if (
+    outcome.runtime !== undefined || outcome.miss.source !== "state" ||
+    !ownerHolds(outcome.miss.named)
+  ) return outcome;
   return await waitForDiscovery(host, plan, graceMs, reportOnce);
 }
 
@@ -54,7 +59,7 @@ export async function waitForDiscovery(
   signal?: AbortSignal,
   pollMs: number = WAIT_POLL_MS,
 ): Promise<DiscoverOutcome> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicNow() + timeoutMs;
   const reportOnce = reportingOnce(onStale);
   const change = new ChangeSignal();
   const wake = () => change.notify();
@@ -67,7 +72,7 @@ export async function waitForDiscovery(
       await watch?.refresh();
       change.reset();
       const outcome = await discoverOnce(host, plan, reportOnce);
-      const left = deadline - Date.now();
+      const left = deadline - monotonicNow();
       if (outcome.runtime !== undefined || left <= 0 || signal?.aborted) {
         return outcome;
       }

@@ -11,7 +11,7 @@
  */
 
 import type { DiscoverHost } from "./host.ts";
-import { type InspectPlan, listInstances } from "./inspect.ts";
+import { type InspectPlan, listInstances } from "../shared/verdict.ts";
 import { ChangeSignal, StateDirWatch } from "./wait.ts";
 
 /** How often the watch re-checks without a directory event, in ms. */
@@ -121,11 +121,12 @@ async function snapshot(
         : s.info?.runId ?? null,
       pid: s.info?.pid ?? null,
     };
-    const phase = s.state === "live"
+    const phase = s.state === "live" || s.state === "incompatible" ||
+        s.state === "elsewhere"
       ? "live"
       : s.state === "starting"
       ? (s.port === undefined && s.info === undefined ? "draining" : "starting")
-      : s.reason.endsWith("is shutting down")
+      : s.state === "draining"
       ? "draining"
       : "stale";
     now.set(s.instance, { phase, ...base });

@@ -8,7 +8,19 @@
  * @module
  */
 
-import { envReader } from "../shared/config.ts";
+import {
+  DRAIN_TIMEOUT_MS,
+  envReader,
+  HEALTH_TIMEOUT_MS,
+} from "../shared/config.ts";
+import { deadlineIn } from "../shared/clock.ts";
+import { denoVerdictHost } from "../shared/deno_verdict_host.ts";
+import {
+  currentMachine,
+  isOtherMachine,
+  machineName,
+} from "../shared/machine.ts";
+import { inspectInstance, type Verdict } from "../shared/verdict.ts";
 import { stopCommandLine } from "../shared/shell.ts";
 import { isTempFileOf } from "../shared/atomic_write.ts";
 import { AlreadyRunningError } from "../shared/errors.ts";
@@ -20,7 +32,6 @@ import {
   type RuntimeInfo,
   Suffix,
 } from "../shared/instance_files.ts";
-import { importLazily } from "../shared/lazy_import.ts";
 import { acquireInstanceLock } from "../shared/lock.ts";
 import {
   ensureStateDir,
@@ -29,8 +40,12 @@ import {
   tightenStateDir,
 } from "../shared/state_dir.ts";
 
-/** How long a losing start waits for the owner's metadata, to name it, in ms. */
-const OWNER_WAIT_MS = 3000;
+/**
+ * How long a start waits for an owner that holds the lock but is not live
+ * (starting, or draining after an idle exit or a stop), in ms: a drain is
+ * bounded by {@linkcode DRAIN_TIMEOUT_MS}; a second more covers its exit.
+ */
+const OWNER_WAIT_MS = DRAIN_TIMEOUT_MS + 1000;
 
 /** An instance this process owns. */
 export interface Claim {
@@ -86,13 +101,16 @@ export async function claimInstance(
     json: instance + Suffix.json,
     lock: instance + Suffix.lock,
   };
-  const first = await acquireInstanceLock(paths.lock, {
-    exists: present.has(names.lock),
-  });
-  if (first === undefined) {
-    throw await alreadyRunning(instance, stateDir, paths);
+  let lock = await takeInstance(stateDir, instance, present.has(names.lock));
+  // Another machine's record (an NFS home whose locks are not shared): not
+  // stale, never removed from here.
+  const record = present.has(names.json)
+    ? parseRuntimeInfo(readText(paths.json) ?? "")
+    : undefined;
+  if (isOtherMachine(record?.machine, currentMachine())) {
+    lock.close();
+    throw otherMachine(instance, record!);
   }
-  let lock = first;
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
   try {
@@ -147,47 +165,78 @@ export async function claimInstance(
 }
 
 /**
- * The error for a start that lost the instance lock. The owner may still be
- * starting (it holds the lock before it writes its metadata): wait briefly
- * for its metadata so the message can name its pid and URL.
+ * Takes the instance lock. While an owner holds it but is not live (it is
+ * starting, or draining: an idle exit, a stop), the start waits for it, up
+ * to {@linkcode OWNER_WAIT_MS}: a draining owner is then gone and the
+ * instance taken; a starting one is live and named (SPEC 3).
+ *
+ * @throws {AlreadyRunningError} When a live (or hung) owner holds it.
  */
-async function alreadyRunning(
+async function takeInstance(
+  stateDir: string,
+  instance: string,
+  exists: boolean,
+): Promise<Deno.FsFile> {
+  const deadline = deadlineIn(OWNER_WAIT_MS);
+  const host = denoVerdictHost();
+  const plan = { stateDir, check: true, healthTimeoutMs: HEALTH_TIMEOUT_MS };
+  for (;;) {
+    const lock = await acquireInstanceLock(
+      instancePaths(stateDir, instance).lock,
+      {
+        exists,
+      },
+    );
+    if (lock !== undefined) return lock;
+    const verdict = await inspectInstance(host, plan, instance);
+    const settling = verdict.state === "starting" ||
+      verdict.state === "draining" || verdict.state === "stopped" ||
+      (verdict.state === "stale" && verdict.cause.kind === "lock-free");
+    if (!settling || deadline.passed()) {
+      throw alreadyRunning(instance, stateDir, verdict);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The error for a start whose instance a record of another machine holds. */
+function otherMachine(
+  instance: string,
+  owner: RuntimeInfo,
+): AlreadyRunningError {
+  return new AlreadyRunningError(
+    `Instance "${instance}" is live on machine ${
+      machineName(owner.machine ?? "")
+    } (pid ${owner.pid}), which shares this state directory; start one here with another --instance, or a state directory of this machine's (PRYX_HOME)`,
+  );
+}
+
+/** The error for a start that lost the instance lock to `verdict`'s owner. */
+function alreadyRunning(
   instance: string,
   stateDir: string,
-  paths: InstancePaths,
-): Promise<AlreadyRunningError> {
-  const deadline = Date.now() + OWNER_WAIT_MS;
-  let owner = parseRuntimeInfo(readText(paths.json) ?? "");
-  while (owner === undefined && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    owner = parseRuntimeInfo(readText(paths.json) ?? "");
+  verdict: Verdict,
+): AlreadyRunningError {
+  if (verdict.state === "elsewhere") {
+    return otherMachine(instance, verdict.info);
   }
   // The advice must work as given in the user's shell, whose environment
   // this process inherited.
   const env = envReader((name) => Deno.env.get(name));
   const stop = stopCommandLine(instance, stateDir, env);
   const force = stopCommandLine(instance, stateDir, env, { force: true });
+  const owner = "info" in verdict ? verdict.info : undefined;
   if (owner === undefined) {
     return new AlreadyRunningError(
       `Instance "${instance}" is already held by a process that has not published its files; if it does not answer, end it with "${force}", or choose another --instance`,
     );
   }
-  // The advice depends on whether the owner answers: a hung or stopped
-  // owner needs --force. Loaded here, on the losing path only: a start that
-  // wins never pays for the health check's modules.
-  const { checkHealth } = await importLazily<
-    typeof import("../discovery/health.ts")
-  >("../discovery/health.ts", import.meta.url);
-  const health = await checkHealth(
-    owner.url,
-    undefined,
-    owner.token === undefined
-      ? undefined
-      : { token: owner.token, file: paths.json },
-  );
-  if (!health.ok && health.failure !== "draining") {
+  if (verdict.state === "hung" || verdict.state === "stale") {
+    const why = verdict.cause.kind === "health"
+      ? verdict.cause.why
+      : "its files do not describe the process that answers";
     return new AlreadyRunningError(
-      `Instance "${instance}" is held by pid ${owner.pid}, which holds the lock but does not answer (${health.why}); end it with "${force}", or choose another --instance`,
+      `Instance "${instance}" is held by pid ${owner.pid}, which holds the lock but does not answer (${why}); end it with "${force}", or choose another --instance`,
     );
   }
   return new AlreadyRunningError(

@@ -30,6 +30,7 @@
  * @module
  */
 
+import { monotonicNow } from "../shared/clock.ts";
 import { REPUBLISH_CHECK_MS } from "../shared/config.ts";
 import { writeFileAtomic } from "../shared/atomic_write.ts";
 import type { Claim } from "./claim.ts";
@@ -148,7 +149,7 @@ export function keepPublished(
       dirWatch.close();
       replaced = true;
     }
-    const now = Date.now();
+    const now = monotonicNow();
     if (debounce === undefined) burstStart = now;
     else if (now - burstStart >= MAX_SETTLE_WAIT_MS) return;
     clearTimeout(debounce);

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { currentMachine } from "../shared/machine.ts";
 import { DRAIN_TIMEOUT_MS, VERSION } from "../shared/config.ts";
 import { type StagedFile, stageFile } from "../shared/atomic_write.ts";
 import {
@@ -215,7 +216,13 @@ function describeRun(options: ServeOptions, port: number): OwnInfo {
     protocol: PROTOCOL,
     token: options.token ?? generateToken(),
     auth: options.auth,
+    ...machineField(currentMachine()),
   };
+}
+
+/** The `machine` field, where this machine is known. */
+function machineField(machine: string | undefined): { machine?: string } {
+  return machine === undefined ? {} : { machine };
 }
 
 /** This run's metadata: its token is always there. */

@@ -48,6 +48,12 @@ export interface RuntimeInfo {
    * a token only under token auth.
    */
   auth?: "none" | "token";
+  /**
+   * Which machine (and network namespace) the runtime runs on, opaque
+   * (`shared/machine.ts`): a reader of another machine never uses its
+   * loopback URL. Absent in files of older versions and where unknown.
+   */
+  machine?: string;
 }
 
 /**
@@ -176,7 +182,8 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     typeof v.version === "string" && typeof v.instance === "string" &&
     typeof v.runId === "string" && Number.isInteger(v.protocol) &&
     (v.token === undefined || typeof v.token === "string") &&
-    (v.auth === undefined || v.auth === "none" || v.auth === "token");
+    (v.auth === undefined || v.auth === "none" || v.auth === "token") &&
+    (v.machine === undefined || typeof v.machine === "string");
   return ok ? v as unknown as RuntimeInfo : undefined;
 }
 

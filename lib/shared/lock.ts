@@ -8,6 +8,7 @@
  * @module
  */
 
+import { monotonicNow } from "./clock.ts";
 import { isMissingPermission, StateDirError } from "./errors.ts";
 
 /** How long `serve` retries when the lock is taken (a reader may hold it for a moment). */
@@ -48,10 +49,10 @@ export async function acquireInstanceLock(
       }; check that the state directory is writable or set PRYX_HOME`,
     );
   }
-  const deadline = Date.now() + retryMs;
+  const deadline = monotonicNow() + retryMs;
   for (let delay = 2;; delay = Math.min(delay * 2, 25)) {
     if (file.tryLockSync(true)) return file;
-    if (Date.now() >= deadline) break;
+    if (monotonicNow() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
   file.close();

@@ -14,7 +14,7 @@ import {
 } from "../../lib/cli/suggest.ts";
 import { FLAGS as DISCOVER_FLAGS } from "../../lib/cli/discover.ts";
 import { FLAGS as LIST_FLAGS } from "../../lib/cli/list.ts";
-import { SUBCOMMANDS } from "../../lib/cli/main.ts";
+import { SUBCOMMANDS } from "../../lib/cli/subcommands.ts";
 
 const DISCOVER = [...Object.keys(DISCOVER_FLAGS), "help"];
 const LIST = [...Object.keys(LIST_FLAGS), "help"];

@@ -10,7 +10,7 @@ import { denoHost, type DiscoverHost } from "../../lib/discovery/host.ts";
 import { formatRuntime } from "../../lib/cli/discover.ts";
 import { shellQuote, stopCommandLine } from "../../lib/shared/shell.ts";
 import { discoverOnce } from "../../lib/discovery/discover.ts";
-import { inspectInstance, listInstances } from "../../lib/discovery/inspect.ts";
+import { inspectInstance, listInstances } from "../../lib/shared/verdict.ts";
 import {
   type DiscoverPlan,
   type Override,

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { cliCommand, runCli, runProgram, withHome } from "../_harness/cli.ts";
-import { SUBCOMMANDS } from "../../lib/cli/main.ts";
+import { SUBCOMMANDS } from "../../lib/cli/subcommands.ts";
 import { FLAGS as DISCOVER_FLAGS } from "../../lib/cli/discover.ts";
 import { findCommand } from "../../lib/cli/command_path.ts";
 

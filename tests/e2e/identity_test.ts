@@ -344,7 +344,8 @@ Deno.test("an impostor that also holds the lock fails the proof: discover, list 
     const rows = JSON.parse(
       (await runCli(["list", "--json"], { env })).stdout,
     ) as Record<string, unknown>[];
-    assert.deepStrictEqual(rows[0].status, "stale");
+    // It holds the lock and answers, but not as the owner: hung, not stale.
+    assert.deepStrictEqual(rows[0].status, "hung");
     assert.match(String(rows[0].reason), wrongProof);
     const stale: string[] = [];
     assert.deepStrictEqual(

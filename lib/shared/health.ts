@@ -10,17 +10,16 @@
  * @module
  */
 
-import { HEALTH_TIMEOUT_MS, SERVICE } from "../shared/config.ts";
+import { HEALTH_TIMEOUT_MS, SERVICE } from "./config.ts";
 import {
   canProve,
   CHALLENGE_PARAM,
   generateChallenge,
   proofKey,
   verifyProof,
-} from "../shared/proof.ts";
-import { PryxError } from "../shared/errors.ts";
+} from "./proof.ts";
+import { PryxError } from "./errors.ts";
 import { directFetch } from "./direct.ts";
-import { PROTOCOL } from "../shared/protocol.ts";
 
 /** What `/health` answers. */
 export interface Health {
@@ -137,26 +136,4 @@ export async function checkHealth(
     return { ok: false, failure: "draining", why: `${url} is shutting down` };
   }
   return { ok: true, health: h as Health };
-}
-
-/**
- * Why a runtime that answered `health` cannot be used by this client: it
- * speaks another protocol (the HTTP/WebSocket contract changed
- * incompatibly between their versions, or it predates the field), so an
- * old runtime left running after an upgrade is never silently used.
- *
- * @param protocol This client's protocol (default {@linkcode PROTOCOL}).
- * @returns One clause naming both protocols and what to do, or `undefined`
- * when the runtime speaks ours.
- */
-export function protocolMismatch(
-  url: string,
-  health: Health,
-  protocol: number = PROTOCOL,
-): string | undefined {
-  if (health.protocol === protocol) return undefined;
-  const theirs = health.protocol === undefined
-    ? "no protocol version (an older pryx-core)"
-    : `protocol ${health.protocol}`;
-  return `${url} speaks ${theirs}, this client speaks ${protocol}: upgrade the older side, or stop that runtime ("pryx-core stop") so a current one can start`;
 }

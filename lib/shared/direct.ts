@@ -31,7 +31,7 @@
  * @module
  */
 
-import { UsageError } from "../shared/errors.ts";
+import { UsageError } from "./errors.ts";
 
 /**
  * Whether `hostname` (as `URL.hostname` spells it) is this machine's
