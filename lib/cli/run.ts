@@ -34,7 +34,13 @@ import {
   type SkipKind,
 } from "../discovery/discover.ts";
 import type { StatePlan } from "../discovery/plan.ts";
-import { cannotUseMessage, notFound } from "../discovery/report.ts";
+import {
+  cannotUseMessage,
+  elsewhereWords,
+  notFound,
+} from "../discovery/report.ts";
+import { currentMachine, machineName } from "../shared/machine.ts";
+import type { VerdictOf } from "../shared/verdict.ts";
 import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { denoHost } from "../discovery/host.ts";
@@ -247,11 +253,12 @@ export async function runCommand(args: string[]): Promise<number> {
  * @throws {PryxError} When no runtime could be leased in time.
  */
 async function leaseRuntime(
-  plan: StatePlan,
+  initial: StatePlan,
   timeoutMs: number,
 ): Promise<{ runtime: FoundRuntime; lease: Lease }> {
   const host = denoHost();
   const deadline = monotonicNow() + timeoutMs;
+  let plan = initial;
   for (let attempt = 1;; attempt++) {
     const skipped: [string, SkipKind][] = [];
     const found = await discoverOnce(
@@ -265,6 +272,13 @@ async function leaseRuntime(
     for (const [m, kind] of skipped) {
       // The named instance's own skip line becomes the error below.
       if (named?.state !== kind) report(m);
+    }
+    if (named?.state === "elsewhere") {
+      // Its owner is another machine's: this machine gets its own instance.
+      const local = localInstance(plan.instance, named.machine);
+      report(elsewhereMessage(named, local));
+      plan = { ...plan, instance: local };
+      continue;
     }
     if (named?.state === "incompatible") {
       // Its owner holds the instance: starting another would exit 4.
@@ -289,6 +303,22 @@ async function leaseRuntime(
       }
     }
   }
+}
+
+/**
+ * The instance `run` uses on this machine when `instance` is live on
+ * another machine that shares the state directory: the name with this
+ * machine's host name, e.g. `runtime-laptop` (a valid instance name, at
+ * most 64 characters).
+ */
+export function localInstance(
+  instance: string,
+  theirs: string,
+  ours: string = currentMachine() ?? "local",
+): string {
+  const tag = machineName(ours === theirs ? "local" : ours).toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+/, "") || "local";
+  return `${instance}-${tag}`.slice(0, 64);
 }
 
 /**
@@ -594,4 +624,11 @@ function notFoundCmd(cmd: string): number {
 
 function report(message: string): void {
   console.error(`pryx-core: ${message}`);
+}
+
+/** The line `run` says when it uses a local instance instead of `v`'s. */
+function elsewhereMessage(v: VerdictOf<"elsewhere">, local: string): string {
+  return `Instance "${v.instance}" is not usable here: ${
+    elsewhereWords(v)
+  }; using instance "${local}" of this machine ("pryx-core discover --instance ${local}" finds it)`;
 }

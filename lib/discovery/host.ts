@@ -19,7 +19,9 @@ import {
   readDenoEnv,
 } from "../shared/config.ts";
 import { denoVerdictHost, unreadable } from "../shared/deno_verdict_host.ts";
-import { machineOf, type MachineSource } from "../shared/machine.ts";
+import { machineOf } from "../shared/machine.ts";
+import { StateDirError } from "../shared/errors.ts";
+import { distrustOf, refuseUntrusted } from "../shared/trust.ts";
 import type { VerdictHost } from "../shared/verdict.ts";
 
 /** What the discovery engine needs from the runtime it runs on. */
@@ -42,7 +44,7 @@ export interface DiscoverHost extends VerdictHost {
 interface NodeFs {
   readFile(path: string, encoding: "utf8"): Promise<string>;
   readdir(path: string): Promise<string[]>;
-  readlink(path: string): Promise<string>;
+  lstat(path: string): Promise<{ uid: number; mode: number }>;
   stat(path: string): Promise<unknown>;
   watch(
     path: string,
@@ -53,6 +55,7 @@ interface NodeFs {
 interface NodeProcess {
   env: Record<string, string | undefined>;
   platform?: string;
+  getuid?: () => number;
 }
 
 let cached: Promise<DiscoverHost> | undefined;
@@ -115,23 +118,35 @@ async function nodeHost(): Promise<DiscoverHost> {
   const missing = (err: unknown) =>
     (err as { code?: string }).code === "ENOENT" ||
     (err as { code?: string }).code === "ENOTDIR";
-  const machine = await nodeMachine(fs, proc);
+  const machine = await nodeMachine();
+  const os = proc?.platform === "win32" ? "windows" : proc?.platform ?? "";
+  const me = proc?.getuid?.();
+  /** The rule of `shared/trust.ts`, on `lstat`. */
+  const trust = async (path: string) => {
+    const stat = await fs.lstat(path);
+    refuseUntrusted(distrustOf(path, stat, me, os));
+  };
   return {
     env: envFromRecord(proc?.env ?? {}),
     machine: () => machine,
     readText: async (path) => {
       try {
+        await trust(path.replace(/[\\/][^\\/]*$/, "") || "/");
+        await trust(path);
         return await fs.readFile(path, "utf8");
       } catch (err) {
         if (missing(err)) return undefined;
+        if (err instanceof StateDirError) throw err;
         throw unreadable(path, err);
       }
     },
     readDir: async (dir) => {
       try {
+        await trust(dir);
         return await fs.readdir(dir);
       } catch (err) {
         if (missing(err)) return undefined;
+        if (err instanceof StateDirError) throw err;
         throw unreadable(dir, err);
       }
     },
@@ -160,38 +175,11 @@ async function nodeHost(): Promise<DiscoverHost> {
 }
 
 /**
- * The machine of a Node or Bun process ({@linkcode machineOf}): the `/proc`
- * files it reads are read here first, as Node has no sync API in the shim.
+ * The machine of a Node or Bun process ({@linkcode machineOf}): its host
+ * name from `node:os`, loaded only here (off Deno's start-up path).
  */
-async function nodeMachine(
-  fs: NodeFs,
-  proc: NodeProcess | undefined,
-): Promise<string | undefined> {
-  const os = proc?.platform === "win32" ? "windows" : proc?.platform ?? "";
-  const read = new Map<string, string>();
-  const links = new Map<string, string>();
-  if (os === "linux") {
-    const files = [
-      "/proc/sys/kernel/random/boot_id",
-      "/proc/sys/kernel/hostname",
-    ];
-    await Promise.all([
-      ...files.map((f) =>
-        fs.readFile(f, "utf8").then((t) => read.set(f, t), () => {})
-      ),
-      fs.readlink("/proc/self/ns/net").then(
-        (t) => links.set("/proc/self/ns/net", t),
-        () => {},
-      ),
-    ]);
-  }
-  const source: MachineSource = {
-    os,
-    readText: (path) => read.get(path),
-    readLink: (path) => links.get(path),
-    // Elsewhere the host name would need node:os: unknown, so no record
-    // counts as another machine's there.
-    hostname: () => undefined,
-  };
-  return machineOf(source);
+async function nodeMachine(): Promise<string | undefined> {
+  const specifier = "node:os";
+  const os = await import(specifier) as { hostname(): string };
+  return machineOf({ hostname: () => os.hostname() });
 }

@@ -95,7 +95,9 @@ export function formatMs(ms: number): string {
  * The permissions the runtime runs with under `deno run`: the flags of the
  * `start` and `pryx` tasks of `deno.json` and of `deno compile` (a test keeps
  * them equal). Not `-A`: no FFI, no subprocess-free escape hatches beyond
- * `--allow-run`, which `run` and `stop` need.
+ * `--allow-run`, which `run` and `stop` need. `--allow-sys=hostname,uid`:
+ * the record's `machine` and the owner check of the state directory (Deno
+ * refuses `/proc` to anything short of `--allow-all`).
  */
 export const RUNTIME_PERMISSIONS: readonly string[] = [
   "--allow-net",
@@ -103,6 +105,7 @@ export const RUNTIME_PERMISSIONS: readonly string[] = [
   "--allow-write",
   "--allow-env",
   "--allow-run",
+  "--allow-sys=hostname,uid",
 ];
 
 /**

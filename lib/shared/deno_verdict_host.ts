@@ -10,30 +10,44 @@
 import { isMissingPermission, StateDirError } from "./errors.ts";
 import { isInstanceLocked } from "./lock.ts";
 import { currentMachine } from "./machine.ts";
+import { checkTrusted } from "./trust.ts";
 import type { VerdictHost } from "./verdict.ts";
 
 /**
  * The Deno host: `readText` and `readDir` answer `undefined` for a path
  * that does not exist and throw a one-line {@linkcode StateDirError} (exit
- * 5) for one that cannot be read; a missing Deno permission is rethrown as
- * it is, for the permission hint.
+ * 5) for one that cannot be read, or that may not be trusted (its
+ * directory or itself another user's, or writable by others:
+ * {@linkcode checkTrusted}); a missing Deno permission is rethrown as it
+ * is, for the permission hint.
  */
 export function denoVerdictHost(): Required<
   Pick<VerdictHost, "readText" | "readDir" | "isLocked" | "machine">
 > {
+  const trustedDirs = new Set<string>();
+  /** The directory of a file must be trusted before the file is. */
+  const trustDir = (dir: string) => {
+    if (trustedDirs.has(dir)) return;
+    checkTrusted(dir);
+    trustedDirs.add(dir);
+  };
   return {
     readText: (path) => {
       try {
+        trustDir(parentOf(path));
+        checkTrusted(path);
         return Promise.resolve(Deno.readTextFileSync(path));
       } catch (err) {
         if (err instanceof Deno.errors.NotFound) {
           return Promise.resolve(undefined);
         }
+        if (err instanceof StateDirError) throw err;
         throw unreadable(path, err);
       }
     },
     readDir: (dir) => {
       try {
+        trustDir(dir);
         return Promise.resolve(
           Array.from(Deno.readDirSync(dir), (e) => e.name),
         );
@@ -41,6 +55,7 @@ export function denoVerdictHost(): Required<
         if (err instanceof Deno.errors.NotFound) {
           return Promise.resolve(undefined);
         }
+        if (err instanceof StateDirError) throw err;
         throw unreadable(dir, err);
       }
     },
@@ -60,4 +75,10 @@ export function unreadable(path: string, err: unknown): Error {
       (err as Error).message.split("\n", 1)[0]
     }; check the permissions of the state directory or set PRYX_HOME`,
   );
+}
+
+/** The directory part of `path` (`/` for a file at the root). */
+function parentOf(path: string): string {
+  const cut = path.replace(/[\\/]+$/, "").search(/[\\/][^\\/]*$/);
+  return cut <= 0 ? path.slice(0, 1) || "." : path.slice(0, cut);
 }

@@ -8,6 +8,7 @@
 import { tempFileTarget } from "./atomic_write.ts";
 import { isMissingPermission, StateDirError } from "./errors.ts";
 import { instanceOfFile } from "./instance_files.ts";
+import { checkTrusted } from "./trust.ts";
 
 /**
  * Makes sure `dir` exists and is a directory, creating it (and parents) with
@@ -16,14 +17,16 @@ import { instanceOfFile } from "./instance_files.ts";
  * @returns The names of the entries already in it: one directory read, so
  * the start-up path need not probe each instance file with a failing stat.
  * @throws {StateDirError} When it cannot be created, read or is not a
- * directory.
+ * directory, or may not be trusted (another user's, or writable by others:
+ * {@linkcode checkTrusted}).
  */
 export function ensureStateDir(dir: string): Set<string> {
   try {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    checkTrusted(dir);
     return new Set(Array.from(Deno.readDirSync(dir), (entry) => entry.name));
   } catch (err) {
-    if (isMissingPermission(err)) throw err;
+    if (isMissingPermission(err) || err instanceof StateDirError) throw err;
     const why = err instanceof Deno.errors.AlreadyExists
       ? "it exists and is not a directory"
       : (err as Error).message.split("\n", 1)[0];
