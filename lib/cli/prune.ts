@@ -15,7 +15,8 @@ import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
 import { currentHost, denoHost } from "../discovery/host.ts";
 import { tempFileTarget } from "../shared/atomic_write.ts";
-import { Env, resolveStateDir } from "../shared/config.ts";
+import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
+import { inspectInstance } from "../shared/verdict.ts";
 import { ExitCode } from "../shared/errors.ts";
 import { instanceOfFile, instancePaths } from "../shared/instance_files.ts";
 import { acquireInstanceLock, isInstanceLocked } from "../shared/lock.ts";
@@ -109,16 +110,29 @@ export async function pruneStateDir(
   const byInstance = new Map<string, string[]>();
   // A missing directory holds nothing; one that cannot be read (a file in
   // its place) is the state directory error every subcommand gives.
-  const entries = await denoHost().readDir(stateDir) ?? [];
+  const host = denoHost();
+  const entries = await host.readDir(stateDir) ?? [];
   for (const name of entries.sort()) {
     const instance = instanceOfFile(tempFileTarget(name) ?? name);
     if (instance === undefined) continue;
     byInstance.set(instance, [...byInstance.get(instance) ?? [], name]);
   }
+  /**
+   * Whether the instance's record is another machine's: its lock may not be
+   * shared (NFS), and it is never removed from here (SPEC 2).
+   */
+  const elsewhere = async (instance: string) =>
+    (await inspectInstance(host, {
+      stateDir,
+      check: false,
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
+    }, instance)).state === "elsewhere";
   const pruned: Pruned[] = [];
   for (const instance of [...byInstance.keys()].sort()) {
     const files = byInstance.get(instance)!;
     const { lock: lockPath } = instancePaths(stateDir, instance);
+    // Not even a lock file is made for another machine's record.
+    if (await elsewhere(instance)) continue;
     if (dryRun) {
       if (!isInstanceLocked(lockPath)) pruned.push({ instance, files });
       continue;

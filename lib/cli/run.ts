@@ -39,7 +39,7 @@ import {
   elsewhereWords,
   notFound,
 } from "../discovery/report.ts";
-import { currentMachine, machineName } from "../shared/machine.ts";
+import { currentMachine } from "../shared/machine.ts";
 import type { VerdictOf } from "../shared/verdict.ts";
 import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
@@ -275,7 +275,7 @@ async function leaseRuntime(
     }
     if (named?.state === "elsewhere") {
       // Its owner is another machine's: this machine gets its own instance.
-      const local = localInstance(plan.instance, named.machine);
+      const local = localInstance(plan.instance);
       report(elsewhereMessage(named, local));
       plan = { ...plan, instance: local };
       continue;
@@ -313,11 +313,10 @@ async function leaseRuntime(
  */
 export function localInstance(
   instance: string,
-  theirs: string,
   ours: string = currentMachine() ?? "local",
 ): string {
-  const tag = machineName(ours === theirs ? "local" : ours).toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+/, "") || "local";
+  const tag = ours.toLowerCase().replace(/[^a-z0-9.-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "") || "local";
   return `${instance}-${tag}`.slice(0, 64);
 }
 

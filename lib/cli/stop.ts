@@ -36,8 +36,11 @@ import {
   STOP_TIMEOUT_MS,
 } from "../shared/config.ts";
 import { inspectInstance, type Verdict } from "../shared/verdict.ts";
-import { elsewhereWords, verdictReason } from "../discovery/report.ts";
-import { machineName } from "../shared/machine.ts";
+import {
+  elsewhereWords,
+  skipClause,
+  verdictReason,
+} from "../discovery/report.ts";
 import { STARTING_GRACE_MS } from "../discovery/wait.ts";
 import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
 import { directFetch } from "../shared/direct.ts";
@@ -120,7 +123,7 @@ export async function stopCommand(args: string[]): Promise<number> {
     throw new NotFoundError(
       `Cannot stop instance "${instance}" from here: ${
         elsewhereWords(status)
-      }; run "pryx-core stop" on machine ${machineName(status.machine)}`,
+      }; run "pryx-core stop" on machine ${status.machine}`,
     );
   }
   let silence: string;
@@ -142,7 +145,7 @@ export async function stopCommand(args: string[]): Promise<number> {
     } else silence = asked;
   } else if (!isInstanceLocked(lockPath)) {
     const why = status.state === "stale"
-      ? `; skipping stale "${status.path}": ${verdictReason(status)}`
+      ? `; skipping ${skipClause(status)}`
       : "";
     throw new NotFoundError(
       `Nothing to stop: instance "${instance}" is not live in ${stateDir}${why}; "pryx-core list" shows every instance`,

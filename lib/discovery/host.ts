@@ -20,6 +20,7 @@ import {
 } from "../shared/config.ts";
 import { denoVerdictHost, unreadable } from "../shared/deno_verdict_host.ts";
 import { machineOf } from "../shared/machine.ts";
+import { parentDir } from "../shared/parent_dir.ts";
 import { StateDirError } from "../shared/errors.ts";
 import { distrustOf, refuseUntrusted } from "../shared/trust.ts";
 import type { VerdictHost } from "../shared/verdict.ts";
@@ -131,7 +132,7 @@ async function nodeHost(): Promise<DiscoverHost> {
     machine: () => machine,
     readText: async (path) => {
       try {
-        await trust(path.replace(/[\\/][^\\/]*$/, "") || "/");
+        await trust(parentDir(path) ?? ".");
         await trust(path);
         return await fs.readFile(path, "utf8");
       } catch (err) {
@@ -181,5 +182,5 @@ async function nodeHost(): Promise<DiscoverHost> {
 async function nodeMachine(): Promise<string | undefined> {
   const specifier = "node:os";
   const os = await import(specifier) as { hostname(): string };
-  return machineOf({ hostname: () => os.hostname() });
+  return machineOf(os.hostname());
 }

@@ -12,7 +12,6 @@ import { Env, formatMs, SERVICE } from "../shared/config.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { Health } from "../shared/health.ts";
 import { instancePaths } from "../shared/instance_files.ts";
-import { machineName } from "../shared/machine.ts";
 import { PROTOCOL } from "../shared/protocol.ts";
 import type { Verdict, VerdictOf } from "../shared/verdict.ts";
 import type { DiscoverOutcome, OverrideMiss } from "./outcome.ts";
@@ -46,9 +45,7 @@ export function protocolWords(
  * `it is live on machine box (pid 42), not this one`.
  */
 export function elsewhereWords(v: VerdictOf<"elsewhere">): string {
-  return `it is live on machine ${
-    machineName(v.machine)
-  } (pid ${v.info.pid}), not this one: its loopback URL does not reach it from here`;
+  return `it is live on machine ${v.machine} (pid ${v.info.pid}), not this one: its loopback URL does not reach it from here`;
 }
 
 /**
@@ -95,16 +92,25 @@ export function verdictReason(v: Verdict): string | undefined {
   }
 }
 
+/** A verdict that a discovery skips. */
+type Skipped = VerdictOf<"stale" | "hung" | "incompatible" | "elsewhere">;
+
+/**
+ * What is skipped and why, to follow "skipping": `stale "PATH": why` or
+ * `"PATH": why`.
+ */
+export function skipClause(v: Skipped): string {
+  return v.state === "stale" || v.state === "hung"
+    ? `stale "${v.path}": ${verdictReason(v)}`
+    : `"${v.path}": ${verdictReason(v)}`;
+}
+
 /**
  * The line reported for a candidate that is skipped: stale files, a live
  * runtime of another protocol, or one of another machine.
  */
-export function skipMessage(
-  v: VerdictOf<"stale" | "hung" | "incompatible" | "elsewhere">,
-): string {
-  return v.state === "stale" || v.state === "hung"
-    ? `Skipping stale "${v.path}": ${verdictReason(v)}`
-    : `Skipping "${v.path}": ${verdictReason(v)}`;
+export function skipMessage(v: Skipped): string {
+  return `Skipping ${skipClause(v)}`;
 }
 
 /**
@@ -187,9 +193,7 @@ function nextStep(v: Verdict): string {
     case "incompatible":
       return "no runtime that speaks this client's protocol is live";
     case "elsewhere":
-      return `instance "${v.instance}" is live on machine ${
-        machineName(v.machine)
-      }, not this one: start one here under another name ("pryx-core serve --instance NAME") or another state directory (PRYX_HOME)`;
+      return `instance "${v.instance}" is live on machine ${v.machine}, not this one: start one here under another name ("pryx-core serve --instance NAME") or another state directory (PRYX_HOME)`;
     case "starting":
     case "hung":
     case "draining":

@@ -16,6 +16,7 @@ import {
 } from "./discover.ts";
 import type { DiscoverHost } from "./host.ts";
 import { ownerHolds } from "../shared/verdict.ts";
+import { parentDir } from "../shared/parent_dir.ts";
 import type { DiscoverPlan } from "./plan.ts";
 
 /** How often a wait re-checks when no file-system event arrives, in ms. */
@@ -138,10 +139,9 @@ async function nearestExisting(
   let current = dir;
   for (;;) {
     if (await host.exists(current)) return current;
-    const cut = current.replace(/[\\/]+$/, "").search(/[\\/][^\\/]*$/);
-    if (cut < 0) return ".";
-    if (cut === 0) return current[0];
-    current = current.slice(0, cut);
+    const up = parentDir(current);
+    if (up === undefined) return ".";
+    current = up;
   }
 }
 

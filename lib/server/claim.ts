@@ -16,11 +16,10 @@ import {
 import { deadlineIn } from "../shared/clock.ts";
 import { denoVerdictHost } from "../shared/deno_verdict_host.ts";
 import {
-  currentMachine,
-  isOtherMachine,
-  machineName,
-} from "../shared/machine.ts";
-import { inspectInstance, type Verdict } from "../shared/verdict.ts";
+  inspectInstance,
+  type Verdict,
+  type VerdictOf,
+} from "../shared/verdict.ts";
 import { stopCommandLine } from "../shared/shell.ts";
 import { isTempFileOf } from "../shared/atomic_write.ts";
 import { AlreadyRunningError } from "../shared/errors.ts";
@@ -103,13 +102,17 @@ export async function claimInstance(
   };
   let lock = await takeInstance(stateDir, instance, present.has(names.lock));
   // Another machine's record (an NFS home whose locks are not shared): not
-  // stale, never removed from here.
-  const record = present.has(names.json)
-    ? parseRuntimeInfo(readText(paths.json) ?? "")
-    : undefined;
-  if (isOtherMachine(record?.machine, currentMachine())) {
-    lock.close();
-    throw otherMachine(instance, record!);
+  // stale, never removed from here. The files alone decide that.
+  if (present.has(names.json)) {
+    const onDisk = await inspectInstance(
+      denoVerdictHost(),
+      { ...inspectPlan(stateDir), check: false },
+      instance,
+    );
+    if (onDisk.state === "elsewhere") {
+      lock.close();
+      throw otherMachine(instance, onDisk);
+    }
   }
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
@@ -179,16 +182,15 @@ async function takeInstance(
 ): Promise<Deno.FsFile> {
   const deadline = deadlineIn(OWNER_WAIT_MS);
   const host = denoVerdictHost();
-  const plan = { stateDir, check: true, healthTimeoutMs: HEALTH_TIMEOUT_MS };
+  const lockPath = instancePaths(stateDir, instance).lock;
   for (;;) {
-    const lock = await acquireInstanceLock(
-      instancePaths(stateDir, instance).lock,
-      {
-        exists,
-      },
-    );
+    const lock = await acquireInstanceLock(lockPath, { exists });
     if (lock !== undefined) return lock;
-    const verdict = await inspectInstance(host, plan, instance);
+    const verdict = await inspectInstance(
+      host,
+      inspectPlan(stateDir),
+      instance,
+    );
     const settling = verdict.state === "starting" ||
       verdict.state === "draining" || verdict.state === "stopped" ||
       (verdict.state === "stale" && verdict.cause.kind === "lock-free");
@@ -199,15 +201,18 @@ async function takeInstance(
   }
 }
 
+/** How the claim asks the verdict about the instance's owner. */
+function inspectPlan(stateDir: string) {
+  return { stateDir, check: true, healthTimeoutMs: HEALTH_TIMEOUT_MS };
+}
+
 /** The error for a start whose instance a record of another machine holds. */
 function otherMachine(
   instance: string,
-  owner: RuntimeInfo,
+  owner: VerdictOf<"elsewhere">,
 ): AlreadyRunningError {
   return new AlreadyRunningError(
-    `Instance "${instance}" is live on machine ${
-      machineName(owner.machine ?? "")
-    } (pid ${owner.pid}), which shares this state directory; start one here with another --instance, or a state directory of this machine's (PRYX_HOME)`,
+    `Instance "${instance}" is live on machine ${owner.machine} (pid ${owner.info.pid}), which shares this state directory; start one here with another --instance, or a state directory of this machine's (PRYX_HOME)`,
   );
 }
 
@@ -218,7 +223,7 @@ function alreadyRunning(
   verdict: Verdict,
 ): AlreadyRunningError {
   if (verdict.state === "elsewhere") {
-    return otherMachine(instance, verdict.info);
+    return otherMachine(instance, verdict);
   }
   // The advice must work as given in the user's shell, whose environment
   // this process inherited.

@@ -10,6 +10,7 @@
 import { isMissingPermission, StateDirError } from "./errors.ts";
 import { isInstanceLocked } from "./lock.ts";
 import { currentMachine } from "./machine.ts";
+import { parentDir } from "./parent_dir.ts";
 import { checkTrusted } from "./trust.ts";
 import type { VerdictHost } from "./verdict.ts";
 
@@ -34,7 +35,7 @@ export function denoVerdictHost(): Required<
   return {
     readText: (path) => {
       try {
-        trustDir(parentOf(path));
+        trustDir(parentDir(path) ?? ".");
         checkTrusted(path);
         return Promise.resolve(Deno.readTextFileSync(path));
       } catch (err) {
@@ -75,10 +76,4 @@ export function unreadable(path: string, err: unknown): Error {
       (err as Error).message.split("\n", 1)[0]
     }; check the permissions of the state directory or set PRYX_HOME`,
   );
-}
-
-/** The directory part of `path` (`/` for a file at the root). */
-function parentOf(path: string): string {
-  const cut = path.replace(/[\\/]+$/, "").search(/[\\/][^\\/]*$/);
-  return cut <= 0 ? path.slice(0, 1) || "." : path.slice(0, cut);
 }

@@ -18,26 +18,16 @@
  * @module
  */
 
-/** What reading the machine needs from the OS. */
-export interface MachineSource {
-  /** The host name; `undefined` when it may not be read. */
-  hostname(): string | undefined;
-}
-
 /**
- * The machine of this process, from `source`.
+ * The machine named by a host name, as both the Deno and the Node side
+ * compute it.
  *
- * @returns The host name, or `undefined` when it cannot be read.
+ * @returns The trimmed host name, or `undefined` when it is unknown or
+ * empty.
  */
-export function machineOf(source: MachineSource): string | undefined {
-  const name = source.hostname()?.trim();
+export function machineOf(hostname: string | undefined): string | undefined {
+  const name = hostname?.trim();
   return name === undefined || name === "" ? undefined : name;
-}
-
-/** The part of a `machine` a person recognises: its host name. */
-export function machineName(machine: string): string {
-  const colon = machine.indexOf(":");
-  return colon < 0 ? machine : machine.slice(0, colon);
 }
 
 /**
@@ -51,20 +41,17 @@ export function isOtherMachine(
   return theirs !== undefined && ours !== undefined && theirs !== ours;
 }
 
-/** The {@linkcode MachineSource} of the running Deno process. */
-export function denoMachineSource(): MachineSource {
-  return {
-    hostname: () =>
-      Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state ===
-          "granted"
-        ? Deno.hostname()
-        : undefined,
-  };
-}
-
 let cached: { value: string | undefined } | undefined;
 
 /** This Deno process's machine, read once ({@linkcode machineOf}). */
 export function currentMachine(): string | undefined {
-  return (cached ??= { value: machineOf(denoMachineSource()) }).value;
+  return (cached ??= { value: machineOf(denoHostname()) }).value;
+}
+
+/** The host name, where `--allow-sys=hostname` lets Deno read it. */
+function denoHostname(): string | undefined {
+  return Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state ===
+      "granted"
+    ? Deno.hostname()
+    : undefined;
 }

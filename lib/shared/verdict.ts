@@ -202,25 +202,24 @@ export async function inspectInstance(
       ? { instance, state: "starting", path: paths.lock }
       : { instance, state: "stopped", path: paths.lock };
   }
+  /** A file that is not what pryx-core writes. */
+  const malformed = (
+    path: string,
+    kind: "bad-json" | "bad-port",
+  ): Verdict => ({
+    instance,
+    state: "stale",
+    path,
+    cause: { kind },
+    lockHeld: plan.check ? locked() : undefined,
+  });
   const info = jsonText === undefined ? undefined : parseRuntimeInfo(jsonText);
   if (jsonText !== undefined && info === undefined) {
-    return {
-      instance,
-      state: "stale",
-      path: paths.json,
-      cause: { kind: "bad-json" },
-      lockHeld: plan.check ? locked() : undefined,
-    };
+    return malformed(paths.json, "bad-json");
   }
   const filePort = portText === undefined ? undefined : parsePortFile(portText);
   if (portText !== undefined && filePort === undefined) {
-    return {
-      instance,
-      state: "stale",
-      path: paths.port,
-      cause: { kind: "bad-port" },
-      lockHeld: plan.check ? locked() : undefined,
-    };
+    return malformed(paths.port, "bad-port");
   }
   // One of the two exists and parsed: the port file, else the metadata.
   const port = filePort ?? info!.port;

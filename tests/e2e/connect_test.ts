@@ -13,7 +13,13 @@ import {
   type ConnectionState,
   type RuntimeConnection,
 } from "../../lib/client.ts";
-import { startServer, tempHome, waitUntil, withHome } from "../_harness/cli.ts";
+import {
+  runProgram,
+  startServer,
+  tempHome,
+  waitUntil,
+  withHome,
+} from "../_harness/cli.ts";
 import { isRunning } from "../_harness/fs.ts";
 import { clientBundle } from "../_harness/client.ts";
 import { nodeMajor, wsPackage } from "../_harness/node.ts";
@@ -388,4 +394,43 @@ Deno.test({
       );
       assert.deepStrictEqual((await node.exited()).code, 0);
     }),
+});
+
+Deno.test("connect() obeying a PRYX_API_URL that is not live says so on stderr, once, with how to clear it; onStale gets it instead when given", async () => {
+  // A port nothing listens on: taken from the OS, then let go.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  const client = new URL("../../lib/client.ts", import.meta.url).href;
+  const program = (withListener: boolean) => `
+    const { connect } = await import(${JSON.stringify(client)});
+    const seen = [];
+    const handle = connect(${
+    withListener ? "{ onStale: (m, kind) => seen.push(kind + ': ' + m) }" : "{}"
+  });
+    await new Promise((r) => setTimeout(r, 1500));
+    await handle.close();
+    console.log(JSON.stringify({ state: handle.state, seen }));
+  `;
+  const env = { PRYX_API_URL: `http://127.0.0.1:${port}` };
+  const quiet = await runProgram(Deno.execPath(), ["eval", program(false)], {
+    env,
+  });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const lines = quiet.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, quiet.stderr);
+  assert.match(
+    lines[0],
+    new RegExp(
+      `^pryx-core: PRYX_API_URL=http://127\\.0\\.0\\.1:${port} is not a live pryx-core .*unset PRYX_API_URL PRYX_WS_URL`,
+    ),
+  );
+  const heard = await runProgram(Deno.execPath(), ["eval", program(true)], {
+    env,
+  });
+  assert.equal(heard.code, 0, heard.stderr);
+  assert.equal(heard.stderr, "");
+  const { seen } = JSON.parse(heard.stdout);
+  assert.equal(seen.length, 1, heard.stdout);
+  assert.match(seen[0], /^override: PRYX_API_URL=/);
 });

@@ -10,7 +10,12 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli, startServer, tempHome } from "../_harness/cli.ts";
+import { runCli, startServer, withHome } from "../_harness/cli.ts";
+import {
+  formatPortFile,
+  formatRuntimeInfo,
+} from "../../lib/shared/instance_files.ts";
+import { PROTOCOL } from "../../lib/shared/protocol.ts";
 import { unshareUnavailable } from "../_harness/pid_namespace.ts";
 import { isRunning } from "../_harness/fs.ts";
 
@@ -36,9 +41,8 @@ Deno.test({
   name:
     "a runtime of another machine sharing the state directory: discover, list, stop, prune, serve and run each do the right thing, and it is left alone",
   ignore: why !== undefined,
-  fn: async () => {
-    const home = await tempHome();
-    try {
+  fn: () =>
+    withHome(async (home) => {
       await using other = await startServer(home, [], {
         prefix: OTHER_MACHINE,
       });
@@ -94,8 +98,47 @@ Deno.test({
         Number(Deno.readTextFileSync(`${home}/runtime.port`)),
         other.port,
       );
-    } finally {
-      await Deno.remove(home, { recursive: true });
-    }
-  },
+    }),
 });
+
+Deno.test("a record of another machine whose lock is free here (an NFS home) is neither stale nor pruned; one of this machine is", () =>
+  withHome(async (home) => {
+    const record = (machine: string, instance: string) => ({
+      pid: 4242,
+      port: 9,
+      hostname: "127.0.0.1",
+      url: "http://127.0.0.1:9",
+      wsUrl: "ws://127.0.0.1:9/ws",
+      startedAt: new Date().toISOString(),
+      version: "0.1.0",
+      instance,
+      runId: "d".repeat(32),
+      protocol: PROTOCOL,
+      token: "t".repeat(48),
+      auth: "none" as const,
+      machine,
+    });
+    const here = Deno.hostname();
+    for (const [instance, machine] of [["theirs", OTHER], ["mine", here]]) {
+      Deno.writeTextFileSync(
+        `${home}/${instance}.json`,
+        formatRuntimeInfo(record(machine, instance)),
+      );
+      Deno.writeTextFileSync(`${home}/${instance}.port`, formatPortFile(9));
+    }
+    const env = { PRYX_HOME: home };
+    const d = await runCli(["discover", "--instance", "theirs"], { env });
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, new RegExp(`live on machine ${OTHER}`));
+    const dry = await runCli(["prune", "--dry-run", "--json"], { env });
+    assert.deepStrictEqual(
+      JSON.parse(dry.stdout).map((p: { instance: string }) => p.instance),
+      ["mine"],
+    );
+    const prune = await runCli(["prune"], { env });
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.deepStrictEqual(
+      [...Deno.readDirSync(home)].map((e) => e.name).sort(),
+      ["theirs.json", "theirs.port"],
+    );
+  }));

@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli, tempHome } from "../_harness/cli.ts";
+import { runCli, withHome } from "../_harness/cli.ts";
 import { denoClientDiscover } from "../_harness/client.ts";
 import {
   formatPortFile,
@@ -80,9 +80,8 @@ Deno.test({
   name:
     "a state directory that another user created first is refused by every subcommand and the client, exit 5",
   ignore: !ROOT,
-  fn: async () => {
-    const home = await tempHome();
-    try {
+  fn: () =>
+    withHome(async (home) => {
       const state = `${home}/pryx`;
       Deno.mkdirSync(state, { mode: 0o700 });
       plant(state);
@@ -101,18 +100,14 @@ Deno.test({
         [...Deno.readDirSync(state)].map((e) => e.name).sort(),
         ["runtime.json", "runtime.port"],
       );
-    } finally {
-      await Deno.remove(home, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "a record that another user planted in my directory is refused, exit 5",
   ignore: !ROOT,
-  fn: async () => {
-    const home = await tempHome();
-    try {
+  fn: () =>
+    withHome(async (home) => {
       const state = `${home}/pryx`;
       Deno.mkdirSync(state, { mode: 0o700 });
       plant(state);
@@ -125,19 +120,15 @@ Deno.test({
           `Refusing "${state}/runtime.json": it belongs to uid ${OTHER_UID}`,
         ),
       );
-    } finally {
-      await Deno.remove(home, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "a state directory that others may write (0777, or /tmp's 1777) is refused by every subcommand and the client, exit 5",
   ignore: Deno.build.os === "windows",
-  fn: async () => {
-    const home = await tempHome();
-    try {
+  fn: () =>
+    withHome(async (home) => {
       for (const mode of [0o777, 0o1777]) {
         const state = `${home}/open-${mode.toString(8)}`;
         Deno.mkdirSync(state);
@@ -153,8 +144,5 @@ Deno.test({
           ),
         );
       }
-    } finally {
-      await Deno.remove(home, { recursive: true });
-    }
-  },
+    }),
 });
