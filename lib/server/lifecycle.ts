@@ -117,6 +117,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         ]);
       const keeper = keepPublished(claim, publishedFiles(claim, info), log, {
         instance: info.instance,
+        onTaken: () =>
+          stop.stop({
+            kind: "taken",
+            instance: info.instance,
+            stateDir: claim.stateDir,
+          }),
       });
       try {
         log.log("info", `Starting server on ${info.url}`, {
@@ -346,11 +352,16 @@ async function drain(
 ): Promise<void> {
   app.startDraining();
   keeper.stop();
-  log.log("info", describeStopReason(reason), {
-    reason: reason.kind,
-    ...(reason.kind === "signal" ? { signal: reason.signal } : {}),
-    ...(reason.kind === "idle" ? { idleMs: reason.idleMs } : {}),
-  });
+  // An orphan stepping down is news to whoever looks for the runtime.
+  log.log(
+    reason.kind === "taken" ? "warn" : "info",
+    describeStopReason(reason),
+    {
+      reason: reason.kind,
+      ...(reason.kind === "signal" ? { signal: reason.signal } : {}),
+      ...(reason.kind === "idle" ? { idleMs: reason.idleMs } : {}),
+    },
+  );
   try {
     claim.removeOwnFiles(info);
   } catch (err) {

@@ -17,7 +17,12 @@ export type StopReason =
   /** No lease and no client for `idleMs` (`--exit-when-idle`). */
   | { kind: "idle"; idleMs: number }
   /** `POST /control/shutdown` with the token (`pryx-core stop`). */
-  | { kind: "control" };
+  | { kind: "control" }
+  /**
+   * Another process owns the instance now: it took the lock after this
+   * one's state directory was removed (SPEC 2: the orphan steps down).
+   */
+  | { kind: "taken"; instance: string; stateDir: string };
 
 /** The signals that stop the server with a drain. */
 export const STOP_SIGNALS: readonly Deno.Signal[] = [
@@ -83,5 +88,7 @@ export function describeStopReason(reason: StopReason): string {
       } (--exit-when-idle), shutting down`;
     case "control":
       return "Shutdown requested over HTTP (POST /control/shutdown), shutting down";
+    case "taken":
+      return `Another process took instance "${reason.instance}" in ${reason.stateDir} after its files were removed; shutting down`;
   }
 }

@@ -14,6 +14,7 @@ import {
   type Keeper,
   keepPublished,
   type PublishedFiles,
+  samePath,
 } from "../../lib/server/keep_published.ts";
 import type { Logger } from "../../lib/server/log.ts";
 import { exists } from "../_harness/fs.ts";
@@ -32,7 +33,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * keeper and removes everything.
  */
 async function published(
-  options: { intervalMs?: number; settleMs?: number; watch?: boolean } = {},
+  options: {
+    intervalMs?: number;
+    settleMs?: number;
+    maxSettleMs?: number;
+    watch?: boolean;
+    onTaken?: () => void;
+  } = {},
 ): Promise<
   AsyncDisposable & {
     dir: string;
@@ -103,7 +110,7 @@ for (const watch of [true, false]) {
 }
 
 Deno.test("the keeper waits while the directory keeps changing, then writes", async () => {
-  await using p = await published({ settleMs: 400 });
+  await using p = await published({ settleMs: 400, maxSettleMs: 5000 });
   Deno.removeSync(p.files.port.path);
   // A removal in progress: the directory changes every 50 ms for 600 ms.
   for (let i = 0; i < 12; i++) {
@@ -112,6 +119,48 @@ Deno.test("the keeper waits while the directory keeps changing, then writes", as
     assert(!exists(p.files.port.path), `written back while busy (${i})`);
   }
   assert(await appears(p.files.port.path), "written once it settled");
+});
+
+Deno.test("a directory that never stops changing does not keep the files away for longer than the longest wait", async () => {
+  await using p = await published({ settleMs: 400, maxSettleMs: 100 });
+  Deno.removeSync(p.files.port.path);
+  let back = false;
+  for (let i = 0; i < 40 && !back; i++) {
+    Deno.writeTextFileSync(`${p.dir}/busy-${i}`, "");
+    await sleep(25);
+    back = exists(p.files.port.path);
+  }
+  assert(back, "written back while the directory was still busy");
+});
+
+Deno.test("a removed directory is answered without waiting for quiet", async () => {
+  // A quiet period far longer than the wait allows: only the directory's
+  // own removal can bring the files back in time.
+  await using p = await published({ settleMs: 60_000, maxSettleMs: 60_000 });
+  Deno.removeSync(p.dir, { recursive: true });
+  const deadline = Date.now() + 3000;
+  while (!exists(p.files.port.path) && Date.now() < deadline) await sleep(5);
+  assert(exists(p.files.port.path), "the port file is back");
+});
+
+Deno.test("when another process holds the lock of the recreated directory, the keeper stops and says so once", async () => {
+  let taken = 0;
+  await using p = await published({ onTaken: () => taken++ });
+  Deno.removeSync(p.dir, { recursive: true });
+  Deno.mkdirSync(p.dir, { mode: 0o700 });
+  using theirs = Deno.openSync(p.claim.paths.lock, {
+    read: true,
+    write: true,
+    create: true,
+  });
+  assert(theirs.tryLockSync(true));
+  await p.keeper.check();
+  await sleep(100);
+  assert.deepStrictEqual(taken, 1);
+  assert(!exists(p.files.port.path), "nothing published beside the owner");
+  Deno.removeSync(p.claim.paths.lock);
+  await sleep(100);
+  assert(!exists(p.claim.paths.lock), "a stopped keeper takes nothing back");
 });
 
 Deno.test("a stopped keeper puts nothing back", async () => {
@@ -135,4 +184,12 @@ Deno.test("a republish that fails is logged once, retried, and done once it can 
   Deno.removeSync(p.dir);
   assert(await appears(p.files.port.path), "published once the way is clear");
   assert.deepStrictEqual(warnings().length, 1);
+});
+
+Deno.test("samePath: a watch's spelling of the state directory matches the one it was built as", () => {
+  assert(samePath("C:\\Users\\me\\.pryx", "C:\\Users\\me/.pryx"));
+  assert(samePath("/home/me/.pryx/", "/home/me/.pryx"));
+  assert(samePath("/home/me//.pryx", "/home/me/.pryx"));
+  assert(!samePath("/home/me/.pryx-old", "/home/me/.pryx"));
+  assert(!samePath("/home/other/.pryx", "/home/me/.pryx"));
 });
