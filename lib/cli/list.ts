@@ -20,7 +20,7 @@ import {
 import { listInstances, type Verdict } from "../shared/verdict.ts";
 import { verdictReason } from "../discovery/report.ts";
 import { currentHost } from "../discovery/host.ts";
-import { fetchOccupancy } from "../discovery/info.ts";
+import { fetchOccupancy } from "../shared/occupancy.ts";
 import { ExitCode } from "../shared/errors.ts";
 
 /** Help text of `pryx-core list`. */

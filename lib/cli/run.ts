@@ -26,6 +26,7 @@ import {
   resolveStateDir,
   RUNTIME_PERMISSIONS,
   STOP_TIMEOUT_MS,
+  VERSION,
 } from "../shared/config.ts";
 import { type Lease, takeLease } from "../discovery/lease.ts";
 import {
@@ -40,6 +41,16 @@ import {
   notFound,
 } from "../discovery/report.ts";
 import { currentMachine } from "../shared/machine.ts";
+import { stopCommandLine } from "../shared/shell.ts";
+import { fetchOccupancy } from "../shared/occupancy.ts";
+import {
+  askShutdown,
+  replacingMessage,
+  skewWords,
+  successionOf,
+} from "../shared/succession.ts";
+import type { RuntimeInfo } from "../shared/instance_files.ts";
+import type { Health } from "../shared/health.ts";
 import type { VerdictOf } from "../shared/verdict.ts";
 import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
@@ -259,6 +270,8 @@ async function leaseRuntime(
   const host = denoHost();
   const deadline = monotonicNow() + timeoutMs;
   let plan = initial;
+  // Runs asked to shut down so that this version takes over, by runId.
+  const replaced = new Set<string>();
   for (let attempt = 1;; attempt++) {
     const skipped: [string, SkipKind][] = [];
     const found = await discoverOnce(
@@ -280,9 +293,39 @@ async function leaseRuntime(
       plan = { ...plan, instance: local };
       continue;
     }
-    if (named?.state === "incompatible") {
-      // Its owner holds the instance: starting another would exit 4.
-      throw new PryxError(cannotUseMessage(named), ExitCode.NotFound);
+    // A live owner of another version or protocol: replaced when idle
+    // (then the next round starts ours), else used or refused (SPEC 3).
+    const owner = found.runtime ??
+      (named?.state === "incompatible" ? named : undefined);
+    const ownerRun = owner?.health?.runId ?? owner?.info?.runId;
+    if (ownerRun !== undefined && replaced.has(ownerRun)) {
+      // Asked already: it is on its way out.
+      if (monotonicNow() >= deadline) {
+        throw new PryxError(
+          `The runtime at ${
+            owner!.url
+          } was asked to shut down and did not within ${
+            timeoutMs / 1000
+          } s; end it with "${
+            stopCommandLine(plan.instance, plan.stateDir, host.env, {
+              force: true,
+            })
+          }"`,
+          ExitCode.NotFound,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
+    if (owner !== undefined) {
+      const next = await succeed(owner, named?.state === "incompatible");
+      if (next === "replaced") {
+        if (ownerRun !== undefined) replaced.add(ownerRun);
+        continue;
+      }
+      if (next === "refused") {
+        throw new PryxError(cannotUseMessage(named!), ExitCode.NotFound);
+      }
     }
     const runtime = found.runtime ??
       await startRuntime(plan, Math.max(deadline - monotonicNow(), 1));
@@ -303,6 +346,50 @@ async function leaseRuntime(
       }
     }
   }
+}
+
+/**
+ * What `run` does about a live owner of another version or protocol
+ * ({@linkcode successionOf}): an idle one is asked to shut down (one line),
+ * so the next round starts this version; one in use is used with one line
+ * that names both versions, or, speaking another protocol, refused.
+ */
+async function succeed(
+  owner: { url: string; info?: RuntimeInfo; health?: Health },
+  otherProtocol: boolean,
+): Promise<"replaced" | "used" | "refused"> {
+  const version = owner.health?.version ?? owner.info?.version;
+  if (!otherProtocol && (version === undefined || version === VERSION)) {
+    return "used";
+  }
+  const next = successionOf(
+    { version, otherProtocol, exitWhenIdleMs: owner.info?.exitWhenIdleMs },
+    await fetchOccupancy(owner.url, owner.info?.token),
+    VERSION,
+  );
+  if (
+    next.kind === "replace" && owner.info !== undefined &&
+    await askShutdown(owner.info, HEALTH_TIMEOUT_MS)
+  ) {
+    report(
+      replacingMessage(
+        owner.info.instance,
+        owner.info.pid,
+        next,
+        otherProtocol ? owner.health?.protocol : undefined,
+      ),
+    );
+    return "replaced";
+  }
+  if (otherProtocol) return "refused";
+  if (next.kind === "keep" && next.versions !== undefined) {
+    report(
+      `Using runtime "${owner.info?.instance}" at ${owner.url} (${
+        skewWords(next.versions)
+      })`,
+    );
+  }
+  return "used";
 }
 
 /**

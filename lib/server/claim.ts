@@ -12,7 +12,17 @@ import {
   DRAIN_TIMEOUT_MS,
   envReader,
   HEALTH_TIMEOUT_MS,
+  VERSION,
 } from "../shared/config.ts";
+import { fetchOccupancy } from "../shared/occupancy.ts";
+import {
+  askShutdown,
+  liveOwner,
+  replacingMessage,
+  type Skew,
+  skewWords,
+  successionOf,
+} from "../shared/succession.ts";
 import { deadlineIn } from "../shared/clock.ts";
 import { denoVerdictHost } from "../shared/deno_verdict_host.ts";
 import {
@@ -100,10 +110,19 @@ export async function claimInstance(
     json: instance + Suffix.json,
     lock: instance + Suffix.lock,
   };
-  let lock = await takeInstance(stateDir, instance, present.has(names.lock));
+  let lock = await takeInstance(
+    stateDir,
+    instance,
+    present.has(names.lock),
+    onNotice,
+  );
+  // What the directory holds now: an owner waited for removed its files.
+  const left = new Set(
+    Array.from(Deno.readDirSync(stateDir), (entry) => entry.name),
+  );
   // Another machine's record (an NFS home whose locks are not shared): not
   // stale, never removed from here. The files alone decide that.
-  if (present.has(names.json)) {
+  if (left.has(names.json)) {
     const onDisk = await inspectInstance(
       denoVerdictHost(),
       { ...inspectPlan(stateDir), check: false },
@@ -117,9 +136,9 @@ export async function claimInstance(
   // A dead owner's files: gone before anyone can mistake them for ours. From
   // here on, a metadata file describes whoever holds the lock.
   try {
-    if (present.has(names.port)) removeInstanceFile(paths.port);
-    if (present.has(names.json)) removeInstanceFile(paths.json);
-    for (const name of present) {
+    if (left.has(names.port)) removeInstanceFile(paths.port);
+    if (left.has(names.json)) removeInstanceFile(paths.json);
+    for (const name of left) {
       if (isTempFileOf(name, names.port) || isTempFileOf(name, names.json)) {
         removeInstanceFile(`${stateDir}/${name}`);
       }
@@ -129,7 +148,7 @@ export async function claimInstance(
     throw err;
   }
   // Once the instance is ours: a start that fails says one line, not two.
-  const notice = tightenStateDir(stateDir, present);
+  const notice = tightenStateDir(stateDir, left);
   if (notice !== undefined) onNotice(notice);
   return {
     stateDir,
@@ -171,7 +190,10 @@ export async function claimInstance(
  * Takes the instance lock. While an owner holds it but is not live (it is
  * starting, or draining: an idle exit, a stop), the start waits for it, up
  * to {@linkcode OWNER_WAIT_MS}: a draining owner is then gone and the
- * instance taken; a starting one is live and named (SPEC 3).
+ * instance taken; a starting one is live and named (SPEC 3). A live owner
+ * is asked what it does ({@linkcode successionOf}): one about to exit idle
+ * is waited for too; an idle one of an older version or another protocol
+ * is asked to shut down (said through `onNotice`) and then replaced.
  *
  * @throws {AlreadyRunningError} When a live (or hung) owner holds it.
  */
@@ -179,10 +201,13 @@ async function takeInstance(
   stateDir: string,
   instance: string,
   exists: boolean,
+  onNotice: (notice: ModeNotice) => void,
 ): Promise<Deno.FsFile> {
-  const deadline = deadlineIn(OWNER_WAIT_MS);
+  let deadline = deadlineIn(OWNER_WAIT_MS);
   const host = denoVerdictHost();
   const lockPath = instancePaths(stateDir, instance).lock;
+  // The run asked to shut down (once) or waited for (once), by runId.
+  const handled = new Set<string>();
   for (;;) {
     const lock = await acquireInstanceLock(lockPath, { exists });
     if (lock !== undefined) return lock;
@@ -194,7 +219,46 @@ async function takeInstance(
     const settling = verdict.state === "starting" ||
       verdict.state === "draining" || verdict.state === "stopped" ||
       (verdict.state === "stale" && verdict.cause.kind === "lock-free");
-    if (!settling || deadline.passed()) {
+    if (!settling) {
+      const owner = verdict.state === "live" ||
+          verdict.state === "incompatible"
+        ? verdict
+        : undefined;
+      const runId = owner?.info?.runId;
+      if (owner?.info === undefined || runId === undefined) {
+        throw alreadyRunning(instance, stateDir, verdict);
+      }
+      const next = handled.has(runId) ? undefined : successionOf(
+        liveOwner(owner),
+        await fetchOccupancy(owner.url, owner.info.token),
+        VERSION,
+      );
+      if (next?.kind === "keep") {
+        throw alreadyRunning(instance, stateDir, verdict, next.versions);
+      }
+      if (next?.kind === "wait") {
+        handled.add(runId);
+        deadline = deadlineIn(next.withinMs + OWNER_WAIT_MS);
+      } else if (next?.kind === "replace") {
+        handled.add(runId);
+        if (!await askShutdown(owner.info, HEALTH_TIMEOUT_MS)) {
+          throw alreadyRunning(instance, stateDir, verdict);
+        }
+        onNotice({
+          level: "info",
+          message: replacingMessage(
+            instance,
+            owner.info.pid,
+            next,
+            owner.state === "incompatible" ? owner.health.protocol : undefined,
+          ),
+        });
+        deadline = deadlineIn(OWNER_WAIT_MS);
+      } else if (deadline.passed()) {
+        // Waited for one that said it would go, and it did not.
+        throw alreadyRunning(instance, stateDir, verdict);
+      }
+    } else if (deadline.passed()) {
       throw alreadyRunning(instance, stateDir, verdict);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -221,6 +285,7 @@ function alreadyRunning(
   instance: string,
   stateDir: string,
   verdict: Verdict,
+  versions?: Skew,
 ): AlreadyRunningError {
   if (verdict.state === "elsewhere") {
     return otherMachine(instance, verdict);
@@ -244,8 +309,9 @@ function alreadyRunning(
       `Instance "${instance}" is held by pid ${owner.pid}, which holds the lock but does not answer (${why}); end it with "${force}", or choose another --instance`,
     );
   }
+  const skew = versions === undefined ? "" : ` (${skewWords(versions)})`;
   return new AlreadyRunningError(
-    `Instance "${instance}" is already running by pid ${owner.pid} at ${owner.url}; stop it with "${stop}" or choose another --instance`,
+    `Instance "${instance}" is already running by pid ${owner.pid} at ${owner.url}${skew}; stop it with "${stop}" or choose another --instance`,
   );
 }
 

@@ -8,6 +8,7 @@
  */
 
 import { formatBytes, MAX_MESSAGE_BYTES } from "../shared/config.ts";
+import type { Occupancy } from "../shared/occupancy.ts";
 import {
   parseClientMessage,
   type RunIdentity,
@@ -42,14 +43,6 @@ export const CloseCode = {
   policy: 1008,
   tooBig: 1009,
 } as const;
-
-/** How many clients and leases a hub has, as its observers see them. */
-export interface Occupancy {
-  /** Connected WebSocket clients. */
-  clients: number;
-  /** Leases held, over all clients. */
-  leases: number;
-}
 
 /** Tracks WebSocket clients and routes events between them. */
 export class WsHub {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Occupancy } from "./hub.ts";
+import type { Occupancy } from "../shared/occupancy.ts";
 
 /** The clock the watch arms its timer on. */
 export interface Timers {

@@ -43,11 +43,12 @@ import type { Logger } from "./log.ts";
 
 /**
  * How long the state directory must be quiet after a file of it went before
- * a check, in ms: an `rm -rf` unlinks a handful of files and removes the
- * directory well within it (tens of microseconds), and it leaves the 50 ms
- * of SPEC 2 for the write.
+ * a check, and how long its mtime must then hold before a write, in ms: an
+ * `rm -rf` unlinks a handful of files and removes the directory well within
+ * it (tens of microseconds), and twice it leaves the 50 ms of SPEC 2 for
+ * the write.
  */
-const SETTLE_MS = 15;
+const SETTLE_MS = 10;
 
 /**
  * The longest a check waits for quiet after the first event of a burst, in
@@ -91,7 +92,7 @@ type FileId = { dev: number; ino: number | null } | undefined;
  * @param options.intervalMs How often the fallback check runs, in ms
  * (default {@linkcode REPUBLISH_CHECK_MS}).
  * @param options.settleMs How long the directory must be quiet after a file
- * of it went before the check, in ms (default 15).
+ * of it went before the check, in ms (default 10).
  * @param options.maxSettleMs The longest a check waits for quiet after the
  * first event of a burst, in ms (default 35).
  * @param options.watch Whether to watch the directory (default `true`;
@@ -178,7 +179,50 @@ export function keepPublished(
     }
   };
 
+  // A check that finds something missing from a directory that is still
+  // there writes only once the directory's mtime has held for `settleMs`
+  // (at most `maxSettleMs` after it first saw it so): an `rm -rf` that is
+  // unlinking is left to finish even where no watch says so (a recreated
+  // directory, the fallback timer). A directory that is gone is recreated
+  // at once: its removal is over.
+  let sighting: { mtime: number; at: number; since: number } | undefined;
+  const quiet = (): boolean => {
+    let mtime: number;
+    try {
+      mtime = Deno.statSync(dir).mtime?.getTime() ?? 0;
+    } catch {
+      sighting = undefined;
+      return true;
+    }
+    const now = monotonicNow();
+    const same = sighting?.mtime === mtime;
+    if (
+      sighting !== undefined &&
+      (same && now - sighting.at >= settleMs ||
+        now - sighting.since >= maxSettleMs)
+    ) {
+      sighting = undefined;
+      return true;
+    }
+    sighting = {
+      mtime,
+      at: same ? sighting!.at : now,
+      since: sighting?.since ?? now,
+    };
+    return false;
+  };
+
   const once = async () => {
+    const missing = !claim.lockInPlace() ||
+      ordered.some((file) => fileId(file.path) === undefined);
+    if (!missing) {
+      sighting = undefined;
+      return;
+    }
+    if (!quiet()) {
+      schedule(settleMs);
+      return;
+    }
     if (!claim.lockInPlace()) {
       if (!await claim.relock()) {
         stop();

@@ -223,6 +223,9 @@ function describeRun(options: ServeOptions, port: number): OwnInfo {
     token: options.token ?? generateToken(),
     auth: options.auth,
     ...machineField(currentMachine()),
+    ...(options.exitWhenIdleMs === undefined
+      ? {}
+      : { exitWhenIdleMs: options.exitWhenIdleMs }),
   };
 }
 

@@ -54,6 +54,12 @@ export interface RuntimeInfo {
    * loopback URL. Absent in files of older versions and where unknown.
    */
   machine?: string;
+  /**
+   * The idle time after which the runtime exits on its own, in ms
+   * (`--exit-when-idle`); absent when it stays. A start that finds it idle
+   * waits for it rather than calling it running (`shared/succession.ts`).
+   */
+  exitWhenIdleMs?: number;
 }
 
 /**
@@ -183,7 +189,9 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     typeof v.runId === "string" && Number.isInteger(v.protocol) &&
     (v.token === undefined || typeof v.token === "string") &&
     (v.auth === undefined || v.auth === "none" || v.auth === "token") &&
-    (v.machine === undefined || typeof v.machine === "string");
+    (v.machine === undefined || typeof v.machine === "string") &&
+    (v.exitWhenIdleMs === undefined ||
+      Number.isFinite(v.exitWhenIdleMs) && (v.exitWhenIdleMs as number) > 0);
   return ok ? v as unknown as RuntimeInfo : undefined;
 }
 

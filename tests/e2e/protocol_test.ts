@@ -9,38 +9,13 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { connect, discover } from "../../lib/client.ts";
 import { runCli, withHome } from "../_harness/cli.ts";
-import { killIfRunning } from "../_harness/process.ts";
-
-const FAKE = fileURLToPath(
-  new URL("../_harness/fake_runtime.ts", import.meta.url),
-);
+import { startFakeRuntime } from "../_harness/fake.ts";
 
 /** Starts the fake runtime speaking `protocol` in `home`; disposing kills it. */
-async function startFake(home: string, protocol = 2) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", FAKE, home, String(protocol)],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += new TextDecoder().decode(value);
-  }
-  return {
-    port: Number(out.trim()),
-    async [Symbol.asyncDispose]() {
-      killIfRunning(child, "SIGKILL");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
-}
+const startFake = (home: string, protocol = 2) =>
+  startFakeRuntime(home, { protocol });
 
 const MISMATCH = /speaks protocol 2, this client speaks 1: upgrade/;
 

@@ -155,6 +155,8 @@ Deno.test("when another process holds the lock of the recreated directory, the k
   });
   assert(theirs.tryLockSync(true));
   await p.keeper.check();
+  const deadline = Date.now() + 3000;
+  while (taken === 0 && Date.now() < deadline) await sleep(10);
   await sleep(100);
   assert.deepStrictEqual(taken, 1);
   assert(!exists(p.files.port.path), "nothing published beside the owner");

@@ -1,14 +1,15 @@
 /**
- * `GET /info` of a live runtime, read by `list`: how many WebSocket clients
- * and leases it has right now. Under token auth `/info` needs the token,
+ * `GET /info` of a live runtime: how many WebSocket clients and leases it
+ * has right now, as the hub counts them. `list` shows them; a start asks
+ * them before it takes over from an owner (`succession.ts`). Under token auth `/info` needs the token,
  * which the caller read from the 0600 `<instance>.json`. Never through a
  * proxy (see `direct.ts`).
  *
  * @module
  */
 
-import { HEALTH_TIMEOUT_MS } from "../shared/config.ts";
-import { directFetch } from "../shared/direct.ts";
+import { HEALTH_TIMEOUT_MS } from "./config.ts";
+import { directFetch } from "./direct.ts";
 
 /** How busy a runtime is. */
 export interface Occupancy {
