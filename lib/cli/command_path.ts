@@ -10,11 +10,9 @@
  * @module
  */
 
+import type { Os } from "../shared/os.ts";
 import type { EnvGetter } from "../shared/config.ts";
 import { UsageError } from "../shared/errors.ts";
-
-/** An operating system as `Deno.build.os` names it. */
-export type Os = typeof Deno.build.os;
 
 /**
  * `PATHEXT` when the variable is unset: the executable extensions of a
@@ -57,7 +55,7 @@ export function pathExtensions(
 }
 
 /** Whether `cmd` is a path (has a directory separator) rather than a name. */
-export function isPathLike(cmd: string, os: Os = Deno.build.os): boolean {
+function isPathLike(cmd: string, os: Os = Deno.build.os): boolean {
   return cmd.includes("/") || (os === "windows" && cmd.includes("\\"));
 }
 

@@ -36,13 +36,13 @@ import { instanceOfFile } from "../shared/instance_files.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 
 /** The shells a script is printed for. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** One of {@linkcode SHELLS}. */
 export type Shell = typeof SHELLS[number];
 
 /** Help text of `pryx-core completions`. */
-export const COMPLETIONS_USAGE = `Usage: pryx-core completions bash|zsh|fish
+const COMPLETIONS_USAGE = `Usage: pryx-core completions bash|zsh|fish
 
 Print a completion script for the shell: subcommands, flags, and the
 instance names of the state directory for --instance.
@@ -69,7 +69,7 @@ export const FLAGS = {
  * with, plus `--help` (and `--version` for `serve`) that `openCommand`
  * adds.
  */
-export const SUBCOMMAND_FLAGS: Record<SubcommandName, FlagSpec> = {
+const SUBCOMMAND_FLAGS: Record<SubcommandName, FlagSpec> = {
   serve: { ...SERVE_FLAGS, help: "boolean", version: "boolean" },
   discover: { ...DISCOVER_FLAGS, help: "boolean" },
   list: { ...LIST_FLAGS, help: "boolean" },
@@ -80,7 +80,7 @@ export const SUBCOMMAND_FLAGS: Record<SubcommandName, FlagSpec> = {
 };
 
 /** Fixed choices of flag values, by flag name. */
-export const FLAG_VALUES: Record<string, readonly string[]> = {
+const FLAG_VALUES: Record<string, readonly string[]> = {
   format: ["port", "url", "ws", "json", "env"],
   auth: ["none", "token"],
   "log-format": ["text", "json"],
@@ -142,7 +142,7 @@ export function instanceNames(dir: string): string[] {
 }
 
 /** The completion script for `shell`. */
-export function completionScript(shell: Shell): string {
+function completionScript(shell: Shell): string {
   switch (shell) {
     case "bash":
       return bashScript();

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { Os } from "../shared/os.ts";
 import { type ParsedFlags, parseDuration } from "./args.ts";
 import { shellQuote } from "../shared/shell.ts";
 import { openCommand } from "./command.ts";
@@ -33,7 +34,7 @@ import { currentHost } from "../discovery/host.ts";
 import { formatRuntimeInfo } from "../shared/instance_files.ts";
 
 /** Help text of `pryx-core discover`. */
-export const DISCOVER_USAGE = `Usage: pryx-core discover [flags]
+const DISCOVER_USAGE = `Usage: pryx-core discover [flags]
 
 Print where a live runtime is. Looks at ${Env.apiUrl} / ${Env.wsUrl} (final
 when set), then the instance's files in the state directory, then the
@@ -268,7 +269,7 @@ async function watchCommand(
  * formatChange(change); // "2026-01-02T03:04:05.678Z ready runtime http://127.0.0.1:38124 (pid 42)"
  * ```
  */
-export function formatChange(change: InstanceChange): string {
+function formatChange(change: InstanceChange): string {
   const where = change.url ?? "-";
   const detail = change.event === "moved"
     ? `(from port ${change.from})`
@@ -286,7 +287,7 @@ export function formatChange(change: InstanceChange): string {
  * SIGBREAK on Windows, the only ones Deno lets a process catch there).
  */
 export function stopSignals(
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): Deno.Signal[] {
   return os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
 }

@@ -24,7 +24,7 @@ import { fetchOccupancy } from "../shared/occupancy.ts";
 import { ExitCode } from "../shared/errors.ts";
 
 /** Help text of `pryx-core list`. */
-export const LIST_USAGE = `Usage: pryx-core list [flags]
+const LIST_USAGE = `Usage: pryx-core list [flags]
 
 List the instances of the state directory: live (lock held and /health
 agrees), stale (left by a process that is gone), starting, or stopped (only
@@ -131,7 +131,7 @@ export async function listCommand(args: string[]): Promise<number> {
  * // 'No live instances in /tmp/s; 3 stopped instances (a lock file alone) not shown: --all lists them, "pryx-core prune" removes them'
  * ```
  */
-export function listNote(
+function listNote(
   stateDir: string,
   shown: number,
   hidden: number,
@@ -152,7 +152,7 @@ export function listNote(
 }
 
 /** Turns an inspected instance into a row of `list --json`. */
-export function toEntry(s: Verdict): ListEntry {
+function toEntry(s: Verdict): ListEntry {
   return {
     instance: s.instance,
     status: s.state,
@@ -181,7 +181,7 @@ function versionNote(s: Verdict): string | null {
 }
 
 /** The human table: one row per instance, columns padded. */
-export function formatTable(entries: ListEntry[]): string {
+function formatTable(entries: ListEntry[]): string {
   const rows = [
     // New columns go after the old ones: scripts pick columns by position.
     ["INSTANCE", "STATUS", "PID", "PORT", "URL", "CLIENTS", "LEASES", "NOTE"],

@@ -50,8 +50,3 @@ export function writeStdout(text: string): boolean {
     return false;
   }
 }
-
-/** Whether a write found stdout closed by its reader. */
-export function stdoutClosed(): boolean {
-  return closed;
-}

@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { Os } from "../shared/os.ts";
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
 import { currentHost, denoHost } from "../discovery/host.ts";
@@ -23,7 +24,7 @@ import { acquireInstanceLock, isInstanceLocked } from "../shared/lock.ts";
 import { removeInstanceFile } from "../shared/state_dir.ts";
 
 /** Help text of `pryx-core prune`. */
-export const PRUNE_USAGE = `Usage: pryx-core prune [flags]
+const PRUNE_USAGE = `Usage: pryx-core prune [flags]
 
 Remove the files of every instance whose lock is free: stale instances (the
 owner is gone) and stopped ones (a lock file alone, left by a failed start).
@@ -102,9 +103,9 @@ export async function pruneCommand(args: string[]): Promise<number> {
  * @throws {StateDirError} When the directory cannot be read or a file cannot
  * be removed.
  */
-export async function pruneStateDir(
+async function pruneStateDir(
   stateDir: string,
-  options: { dryRun?: boolean; os?: typeof Deno.build.os } = {},
+  options: { dryRun?: boolean; os?: Os } = {},
 ): Promise<Pruned[]> {
   const { dryRun = false, os = Deno.build.os } = options;
   const byInstance = new Map<string, string[]>();

@@ -56,10 +56,11 @@ import { waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { denoHost } from "../discovery/host.ts";
 import { fileUrlToPath } from "../shared/file_url.ts";
-import { findCommand, type Os, spawnLine } from "./command_path.ts";
+import { findCommand, spawnLine } from "./command_path.ts";
+import type { Os } from "../shared/os.ts";
 
 /** How long `run` waits for a runtime it started to be ready, by default. */
-export const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = 15_000;
 
 /**
  * The idle time of a runtime `run` starts, in ms: it stops this long after
@@ -182,7 +183,7 @@ export function stopMethod(os: Os = Deno.build.os): "SIGTERM" | "SIGKILL" {
 }
 
 /** Help text of `pryx-core run`. */
-export const RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
+const RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
 
 Reuse the live runtime of the instance or start one, wait until it is ready,
 hold a lease on it, then run CMD with ${Env.apiUrl} and ${Env.wsUrl} (and
@@ -398,7 +399,7 @@ async function succeed(
  * machine's host name, e.g. `runtime-laptop` (a valid instance name, at
  * most 64 characters).
  */
-export function localInstance(
+function localInstance(
   instance: string,
   ours: string = currentMachine() ?? "local",
 ): string {
@@ -612,7 +613,7 @@ async function runChild(
         console.error(
           `pryx-core: Cannot run "${cmd}": permission denied; make it executable`,
         );
-        return 126;
+        return ExitCode.CommandNotExecutable;
       }
       throw err;
     }
@@ -705,7 +706,7 @@ function notFoundCmd(cmd: string): number {
   console.error(
     `pryx-core: Command not found: "${cmd}"; check the name and your PATH`,
   );
-  return 127;
+  return ExitCode.CommandNotFound;
 }
 
 function report(message: string): void {

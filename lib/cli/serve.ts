@@ -23,7 +23,7 @@ import { importLazily } from "../shared/lazy_import.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
 
 /** Help text of `pryx-core serve`. */
-export const SERVE_USAGE = `Usage: pryx-core serve [flags]
+const SERVE_USAGE = `Usage: pryx-core serve [flags]
 
 Start the runtime: bind a port, write <state-dir>/<instance>.port and .json,
 serve /health, /ws, /publish/:topic and /info until SIGINT, SIGTERM, SIGHUP
@@ -154,7 +154,7 @@ async function serveWith(
  * @returns Milliseconds, more than 0.
  * @throws {UsageError} For a malformed or zero duration.
  */
-export function parseIdleDuration(text: string): number {
+function parseIdleDuration(text: string): number {
   const ms = parseDuration(text);
   if (ms <= 0) {
     throw new UsageError(

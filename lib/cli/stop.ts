@@ -53,7 +53,7 @@ import {
 import { instancePaths } from "../shared/instance_files.ts";
 
 /** Help text of `pryx-core stop`. */
-export const STOP_USAGE = `Usage: pryx-core stop [flags]
+const STOP_USAGE = `Usage: pryx-core stop [flags]
 
 Ask the live owner of an instance (verified by its lock, /health and the
 proof of its token) to shut down over HTTP (POST /control/shutdown), and
@@ -212,7 +212,7 @@ function ownerSilence(status: Verdict): string {
  * clause).
  * @throws {UsageError} On Deno without `--allow-net`, naming the flag.
  */
-export async function requestShutdown(
+async function requestShutdown(
   url: string,
   token: string,
   timeoutMs: number = HEALTH_TIMEOUT_MS,
@@ -242,7 +242,7 @@ export async function requestShutdown(
  *
  * @returns `true` once free, `false` when still held after `timeoutMs`.
  */
-export async function lockFreed(
+async function lockFreed(
   lockPath: string,
   timeoutMs: number,
 ): Promise<boolean> {
@@ -268,7 +268,7 @@ export async function lockFreed(
  * @throws {NotFoundError} (exit 1) When the holder cannot be proven here,
  * or the lock is still held after SIGKILL.
  */
-export async function forceStop(
+async function forceStop(
   lockPath: string,
   termMs: number = FORCE_TERM_MS,
   sources: LockHolderSources = {},

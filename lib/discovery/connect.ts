@@ -114,14 +114,14 @@ export class StateChangeEvent extends Event {
 }
 
 /** Default of {@linkcode ConnectOptions.connectTimeoutMs}. */
-export const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * How often the wait for a runtime re-checks without a directory event, in
  * ms: the watch is the fast path, this only covers file systems that do not
  * report changes (and the env override, which has no file to watch).
  */
-export const RECONNECT_POLL_MS = 1000;
+const RECONNECT_POLL_MS = 1000;
 
 /** `WebSocket.OPEN`, the same on every implementation. */
 const OPEN = 1;

@@ -18,7 +18,7 @@ import {
 import { UsageError } from "../shared/errors.ts";
 
 /** The most ports one `--probe` may name. */
-export const MAX_PROBE_PORTS = 1024;
+const MAX_PROBE_PORTS = 1024;
 
 /** Options of a discovery; every field falls back to the environment. */
 export interface DiscoverOptions {
@@ -156,7 +156,7 @@ export function parsePorts(text: string): number[] {
  *
  * @throws {UsageError} When a set value is not an http(s) or ws(s) URL.
  */
-export function parseOverride(env: EnvGetter): Override | undefined {
+function parseOverride(env: EnvGetter): Override | undefined {
   const api = env(Env.apiUrl);
   const ws = env(Env.wsUrl);
   if (api === undefined && ws === undefined) return undefined;

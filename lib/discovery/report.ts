@@ -21,7 +21,7 @@ import type { DiscoverPlan } from "./plan.ts";
  * How many stale candidates a discovery reports one line each; the rest are
  * counted in one more line, so 300 leftovers never flood a terminal.
  */
-export const STALE_REPORT_LIMIT = 3;
+const STALE_REPORT_LIMIT = 3;
 
 /**
  * Why a runtime that answered `/health` cannot be used by this client: it
@@ -122,7 +122,7 @@ export function cannotUseMessage(v: Verdict): string {
 }
 
 /** The clause on a URL override that is not usable. */
-export function overrideWords(miss: OverrideMiss): string {
+function overrideWords(miss: OverrideMiss): string {
   return miss.kind === "down" ? miss.why : protocolWords(miss.url, miss.health);
 }
 

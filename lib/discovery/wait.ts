@@ -20,7 +20,7 @@ import { parentDir } from "../shared/parent_dir.ts";
 import type { DiscoverPlan } from "./plan.ts";
 
 /** How often a wait re-checks when no file-system event arrives, in ms. */
-export const WAIT_POLL_MS = 200;
+const WAIT_POLL_MS = 200;
 
 /** How long a discovery waits for an instance whose owner is starting, in ms. */
 export const STARTING_GRACE_MS = 2000;

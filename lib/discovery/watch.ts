@@ -15,7 +15,7 @@ import { type InspectPlan, listInstances } from "../shared/verdict.ts";
 import { ChangeSignal, StateDirWatch } from "./wait.ts";
 
 /** How often the watch re-checks without a directory event, in ms. */
-export const WATCH_POLL_MS = 1000;
+const WATCH_POLL_MS = 1000;
 
 /** The kinds of change. */
 export type ChangeKind = "appeared" | "ready" | "draining" | "gone" | "moved";

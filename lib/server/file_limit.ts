@@ -16,8 +16,7 @@
  * @module
  */
 
-/** An operating system as `Deno.build.os` names it. */
-type Os = typeof Deno.build.os;
+import type { Os } from "../shared/os.ts";
 
 /** Below this soft limit the runtime says so at start. */
 export const LOW_FILE_LIMIT = 4096;

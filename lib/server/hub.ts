@@ -17,7 +17,7 @@ import {
 } from "../shared/protocol.ts";
 
 /** A client whose unsent backlog passes this many bytes is disconnected. */
-export const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
+const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 /**
  * Characters of events a topic may fan out between two checks of its
@@ -26,7 +26,7 @@ export const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
  * that stops reading is still cut off within `MAX_BACKLOG_BYTES` plus three
  * times this plus one frame.
  */
-export const BACKLOG_CHECK_CHARS = 64 * 1024;
+const BACKLOG_CHECK_CHARS = 64 * 1024;
 
 const OPEN = WebSocket.OPEN;
 
@@ -38,7 +38,7 @@ interface Topic {
 }
 
 /** Close codes used by the hub (RFC 6455). */
-export const CloseCode = {
+const CloseCode = {
   goingAway: 1001,
   policy: 1008,
   tooBig: 1009,

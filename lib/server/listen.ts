@@ -101,7 +101,7 @@ export function bind(
  * The error for a strict port that is free on 127.0.0.1 but held on
  * `[::1]` by another program.
  */
-export function busyOnIpv6Message(text: string, port: number): string {
+function busyOnIpv6Message(text: string, port: number): string {
   return `Cannot listen on ${text}: port ${port} is in use on [::1] by another program (clients whose localhost is ::1 would reach it); stop what uses it or listen on :0`;
 }
 

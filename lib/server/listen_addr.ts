@@ -93,7 +93,7 @@ export function parseListenAddr(text: string): ListenAddr {
 }
 
 /** `true` for `127.0.0.0/8` and `::1`. */
-export function isLoopbackIp(ip: string): boolean {
+function isLoopbackIp(ip: string): boolean {
   return ip.startsWith("127.") || ip === "::1";
 }
 

@@ -23,8 +23,7 @@
  * @module
  */
 
-/** An operating system as `Deno.build.os` names it. */
-type Os = typeof Deno.build.os;
+import type { Os } from "../shared/os.ts";
 
 /**
  * Whether a successful bind on this OS may still share its port with

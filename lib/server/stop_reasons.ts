@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { Os } from "../shared/os.ts";
 import { formatMs } from "../shared/config.ts";
 
 /** Why the server is stopping. */
@@ -25,7 +26,7 @@ export type StopReason =
   | { kind: "taken"; instance: string; stateDir: string };
 
 /** The signals that stop the server with a drain. */
-export const STOP_SIGNALS: readonly Deno.Signal[] = [
+const STOP_SIGNALS: readonly Deno.Signal[] = [
   "SIGINT",
   "SIGTERM",
   "SIGHUP",
@@ -48,7 +49,7 @@ export interface StopReasons {
  * SIGBREAK only, so SIGTERM and SIGHUP are not listened for there.
  */
 export function listenForStopReasons(
-  options: { os?: typeof Deno.build.os } = {},
+  options: { os?: Os } = {},
 ): StopReasons {
   const first = Promise.withResolvers<StopReason>();
   const listeners = stopSignals(options.os).map((signal) =>
@@ -72,7 +73,7 @@ export function listenForStopReasons(
  * `Deno.addSignalListener`), where `stop` uses the control route instead.
  */
 export function stopSignals(
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): readonly Deno.Signal[] {
   return os === "windows" ? ["SIGINT", "SIGBREAK"] : STOP_SIGNALS;
 }

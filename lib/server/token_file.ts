@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { Os } from "../shared/os.ts";
 import { MIN_TOKEN_LENGTH } from "../shared/config.ts";
 import { UsageError } from "../shared/errors.ts";
 import { keptReason } from "../shared/special_paths.ts";
@@ -27,7 +28,7 @@ const B64TOKEN_RE = /^[A-Za-z0-9\-._~+/]+=*$/;
  */
 export function readTokenFile(
   path: string,
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): string {
   let file: Deno.FsFile;
   try {
@@ -77,7 +78,7 @@ export function readTokenFile(
  */
 export function tokenFileModeProblem(
   mode: number | null,
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): string | undefined {
   if (os === "windows" || mode === null) return undefined;
   if ((mode & 0o077) === 0) return undefined;

@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { Os } from "./os.ts";
 import { isMissingPermission, StateDirError } from "./errors.ts";
 
 /** Options for {@linkcode stageFile} and {@linkcode writeFileAtomic}. */
@@ -149,7 +150,7 @@ export function writeFileAtomic(
  * `createNew` refuses a leftover of a dead one, or a planted symlink. The
  * suffix is not a secret, so `Math.random` serves.
  */
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const suffix = Math.random().toString(36).slice(2, 8);
   return `${path.slice(0, slash + 1)}.${
@@ -179,9 +180,6 @@ const TEMP_NAME = /^\.(.+)\.\d+\.[a-z0-9]+\.tmp$/;
 export function tempFileTarget(name: string): string | undefined {
   return TEMP_NAME.exec(name)?.[1];
 }
-
-/** An operating system as `Deno.build.os` names it. */
-type Os = typeof Deno.build.os;
 
 /**
  * Whether a file's reported mode shows the permission bits it was created
@@ -274,7 +272,7 @@ function octal(mode: number): string {
 }
 
 /** Maps a file-system error to a one-line {@linkcode StateDirError}. */
-export function asStateDirError(err: unknown, path: string): unknown {
+function asStateDirError(err: unknown, path: string): unknown {
   if (err instanceof StateDirError || isMissingPermission(err)) return err;
   if (err instanceof Error && err.name in Deno.errors) {
     return new StateDirError(

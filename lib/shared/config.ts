@@ -22,7 +22,7 @@ export const DEFAULT_INSTANCE = "runtime";
 export const DEFAULT_LISTEN = "127.0.0.1:0";
 
 /** Name of the state directory below the home directory. */
-export const STATE_DIR_NAME = ".pryx";
+const STATE_DIR_NAME = ".pryx";
 
 /** Environment variables read by pryx-core, by purpose. */
 export const Env = {
@@ -303,6 +303,6 @@ function homeDir(env: EnvGetter, forWhat: string): string {
  * blank `PRYX_*` variable counts as unset, as a shell user expects of
  * `VAR= cmd`.
  */
-export function nonEmpty(value: string | undefined): string | undefined {
+function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }

@@ -38,7 +38,7 @@ import { UsageError } from "./errors.ts";
  * loopback: `localhost`, a name under `.localhost` (RFC 6761, section 6.3),
  * `127.0.0.0/8` or `[::1]`.
  */
-export function isLoopbackHostname(hostname: string): boolean {
+function isLoopbackHostname(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, "");
   return name === "localhost" || name.endsWith(".localhost") ||
     name === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);

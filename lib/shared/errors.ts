@@ -26,6 +26,13 @@ export const ExitCode = {
   AlreadyRunning: 4,
   /** The state directory cannot be used. */
   StateDir: 5,
+  /**
+   * `run`: CMD was found but cannot be executed (POSIX shell, "Command
+   * Search and Execution": 126).
+   */
+  CommandNotExecutable: 126,
+  /** `run`: CMD was not found (POSIX shell, "Command Search and Execution": 127). */
+  CommandNotFound: 127,
 } as const;
 
 /** One of the values of {@linkcode ExitCode}. */

@@ -8,8 +8,7 @@
  * @module
  */
 
-/** An operating system as `Deno.build.os` names it. */
-type Os = typeof Deno.build.os;
+import type { Os } from "./os.ts";
 
 /**
  * The file path of a `file:` URL.

@@ -12,7 +12,7 @@ import { monotonicNow } from "./clock.ts";
 import { isMissingPermission, StateDirError } from "./errors.ts";
 
 /** How long `serve` retries when the lock is taken (a reader may hold it for a moment). */
-export const LOCK_RETRY_MS = 250;
+const LOCK_RETRY_MS = 250;
 
 /**
  * Takes the instance lock, retrying briefly: a reader probing liveness holds

@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { Os } from "./os.ts";
 /**
  * Where `cat` is looked for, by absolute path only: `PATH` must not decide
  * which program names the process that is about to be signalled.
@@ -30,7 +31,7 @@ const CAT_PATHS = ["/bin/cat", "/usr/bin/cat"];
  *
  * @throws When neither works (no `/proc`, no `cat`).
  */
-export function readProcLocks(): string {
+function readProcLocks(): string {
   try {
     return Deno.readTextFileSync("/proc/locks");
   } catch (err) {
@@ -123,7 +124,7 @@ export type LockHolder =
 /** What {@linkcode findLockHolder} reads; injected so tests cover every branch. */
 export interface LockHolderSources {
   /** The OS (default `Deno.build.os`). */
-  os?: typeof Deno.build.os;
+  os?: Os;
   /** Reads `/proc/locks` (default {@linkcode readProcLocks}). */
   readLocks?: () => string;
   /** Device and inode of the lock file (default `Deno.statSync`). */

@@ -46,7 +46,7 @@ export function randomHex(bytes: number): string {
 }
 
 /** Lower-case hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
+function toHex(bytes: Uint8Array): string {
   let hex = "";
   for (const b of bytes) hex += (b < 16 ? "0" : "") + b.toString(16);
   return hex;

@@ -20,6 +20,7 @@
  * @module
  */
 
+import type { Os } from "./os.ts";
 import { StateDirError } from "./errors.ts";
 
 /** The trees of each OS family, as Deno's rule names them. */
@@ -57,7 +58,7 @@ const WINDOWS_DRIVE_VERBATIM = /^[\\/]{2}\?[\\/][A-Za-z]:([\\/]|$)/;
  */
 export function specialTree(
   path: string,
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): string | undefined {
   if (os === "windows") {
     if (!/^[\\/]{2}/.test(path) || WINDOWS_DRIVE_VERBATIM.test(path)) {
@@ -83,7 +84,7 @@ export function specialTree(
 export function normalizePath(
   path: string,
   cwd: () => string,
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): string {
   if (os === "windows") {
     return /^([A-Za-z]:)?[\\/]/.test(path) ? path : `${cwd()}\\${path}`;
@@ -156,9 +157,9 @@ export interface KeptPath {
  *
  * @param system The OS whose rule applies; this one by default.
  */
-export function keptByDeno(
+function keptByDeno(
   path: string,
-  system?: typeof Deno.build.os,
+  system?: Os,
 ): KeptPath | undefined {
   if (!("Deno" in globalThis)) return undefined;
   const os = system ?? Deno.build.os;
@@ -186,7 +187,7 @@ export function keptByDeno(
  */
 export function keptReason(
   path: string,
-  system?: typeof Deno.build.os,
+  system?: Os,
 ): string | undefined {
   const kept = keptByDeno(path, system);
   if (kept === undefined) return undefined;
@@ -210,7 +211,7 @@ export function keptReason(
  */
 export function checkSpecialStateDir(
   dir: string,
-  system?: typeof Deno.build.os,
+  system?: Os,
 ): void {
   const reason = keptReason(dir, system);
   if (reason === undefined) return;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Os } from "./os.ts";
 import { tempFileTarget } from "./atomic_write.ts";
 import { isMissingPermission, StateDirError } from "./errors.ts";
 import { instanceOfFile } from "./instance_files.ts";
@@ -69,7 +70,7 @@ export type ModeNotice = { level: "info" | "warn"; message: string };
 export function tightenStateDir(
   dir: string,
   names: ReadonlySet<string>,
-  os: typeof Deno.build.os = Deno.build.os,
+  os: Os = Deno.build.os,
 ): ModeNotice | undefined {
   if (os === "windows") return undefined;
   const info = Deno.statSync(dir);
