@@ -1,7 +1,7 @@
 /**
  * WebSocket load generator, run as its own process so the server's CPU is
  * measured fairly. Speaks the pryx-core protocol over raw TCP
- * ({@link ./_ws_raw.ts}).
+ * ({@link ../tests/_harness/ws_raw.ts}).
  *
  * Modes:
  * - `pubsub`: `--subs N` subscribers of one topic and one publisher that

@@ -191,3 +191,58 @@ Deno.test("the server and the discovery side never import each other", () => {
     }
   }
 });
+
+/**
+ * The source paths `text` names: `lib/…`, `tests/…`, `scripts/…`,
+ * `bench/…` from the root, and `shared/…`, `server/…`, `discovery/…`,
+ * `cli/…` from `lib/`.
+ */
+function namedPaths(text: string): string[] {
+  const rooted = text.match(/\b(?:lib|tests|scripts|bench)\/[\w/.-]*\.ts\b/g) ??
+    [];
+  const sided =
+    (text.match(/(?<![\w/])(?:shared|server|discovery|cli)\/\w+\.ts\b/g) ??
+      []).map((p) => `lib/${p}`);
+  return [...rooted, ...sided];
+}
+
+Deno.test("the README and every module header name source paths that exist", () => {
+  const root = new URL("../", import.meta.url);
+  const texts: [string, string][] = [[
+    "README.md",
+    Deno.readTextFileSync(new URL("README.md", root)),
+  ]];
+  for (const dir of ["lib", "tests", "scripts", "bench"]) {
+    const walk = (rel: string) => {
+      for (const e of Deno.readDirSync(new URL(`${rel}/`, root))) {
+        const path = `${rel}/${e.name}`;
+        if (e.isDirectory) walk(path);
+        else if (path.endsWith(".ts")) {
+          texts.push([path, Deno.readTextFileSync(new URL(path, root))]);
+        }
+      }
+    };
+    walk(dir);
+  }
+  const missing = texts.flatMap(([file, text]) =>
+    namedPaths(text).filter((p) => {
+      try {
+        Deno.statSync(new URL(p, root));
+        return false;
+      } catch {
+        return true;
+      }
+    }).map((p) => `${file}: ${p}`)
+  );
+  // The bundler's doc comment describes its markers with a made-up name.
+  assert.deepStrictEqual(missing.filter((m) => !m.endsWith("lib/x.ts")), []);
+});
+
+Deno.test("the named-path check sees a path that does not exist", () => {
+  // Spelled in pieces, so this file names no missing path itself.
+  const gone = ["discovery", "inspect.ts"].join("/");
+  assert.deepStrictEqual(namedPaths(`see \`${gone}\` and lib/cli/run.ts`), [
+    "lib/cli/run.ts",
+    `lib/${gone}`,
+  ]);
+});

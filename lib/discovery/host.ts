@@ -21,7 +21,7 @@ import {
 import { denoVerdictHost, unreadable } from "../shared/deno_verdict_host.ts";
 import { machineOf } from "../shared/machine.ts";
 import { parentDir } from "../shared/parent_dir.ts";
-import { StateDirError } from "../shared/errors.ts";
+import { isAbsent, StateDirError } from "../shared/errors.ts";
 import { distrustOf, refuseUntrusted } from "../shared/trust.ts";
 import type { VerdictHost } from "../shared/verdict.ts";
 
@@ -85,8 +85,9 @@ export function denoHost(): DiscoverHost {
       try {
         Deno.statSync(path);
         return Promise.resolve(true);
-      } catch {
-        return Promise.resolve(false);
+      } catch (err) {
+        if (isAbsent(err)) return Promise.resolve(false);
+        return Promise.reject(err);
       }
     },
     watch: (dir, onChange) => {

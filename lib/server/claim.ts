@@ -32,7 +32,7 @@ import {
 } from "../shared/verdict.ts";
 import { stopCommandLine } from "../shared/shell.ts";
 import { isTempFileOf } from "../shared/atomic_write.ts";
-import { AlreadyRunningError } from "../shared/errors.ts";
+import { AlreadyRunningError, isAbsent } from "../shared/errors.ts";
 import {
   type InstancePaths,
   instancePaths,
@@ -315,10 +315,12 @@ function alreadyRunning(
   );
 }
 
+/** The text of `path`, or `undefined` when it is not there. */
 function readText(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isAbsent(err)) return undefined;
+    throw err;
   }
 }

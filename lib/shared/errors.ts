@@ -51,6 +51,18 @@ export function isMissingPermission(err: unknown): boolean {
 }
 
 /**
+ * Whether `err` says that a path is not there: `NotFound`, or a component
+ * of it that is not a directory (`ENOTDIR`, `Deno.errors.NotADirectory`).
+ * What a reader that asks "is it there?" means; any other error (a
+ * permission, an I/O error) is an answer of its own and goes on.
+ */
+export function isAbsent(err: unknown): boolean {
+  return "Deno" in globalThis &&
+    (err instanceof Deno.errors.NotFound ||
+      err instanceof Deno.errors.NotADirectory);
+}
+
+/**
  * An error the user can cause and fix; `message` is one line that says what
  * to do, and `exitCode` is what the process exits with.
  */

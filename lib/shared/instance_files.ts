@@ -9,6 +9,7 @@
  */
 
 import { parseInstanceName } from "./config.ts";
+import { UsageError } from "./errors.ts";
 import { randomHex } from "./proof.ts";
 import type { RunIdentity } from "./protocol.ts";
 
@@ -127,8 +128,9 @@ export function instanceOfFile(fileName: string): string | undefined {
       const name = fileName.slice(0, -suffix.length);
       try {
         return parseInstanceName(name);
-      } catch {
-        return undefined;
+      } catch (err) {
+        if (err instanceof UsageError) return undefined;
+        throw err;
       }
     }
   }

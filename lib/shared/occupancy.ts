@@ -44,7 +44,15 @@ export async function fetchOccupancy(
       return undefined;
     }
     return { clients: body.clients!, leases: body.leases! };
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Nothing answered (TypeError), not in time (the signal's DOMException),
+    // or not JSON (SyntaxError): it did not say.
+    if (
+      err instanceof TypeError || err instanceof DOMException ||
+      err instanceof SyntaxError
+    ) {
+      return undefined;
+    }
+    throw err;
   }
 }

@@ -12,6 +12,7 @@ import {
   type EnvGetter,
   resolveStateDir,
 } from "./config.ts";
+import { PryxError } from "./errors.ts";
 
 /**
  * Quotes `value` for a POSIX shell, only when it needs it (IEEE Std 1003.1,
@@ -54,8 +55,10 @@ export function stopCommandLine(
   let usual: string | undefined;
   try {
     usual = resolveStateDir(undefined, env);
-  } catch {
-    usual = undefined; // no home directory known: name the directory
+  } catch (err) {
+    // No home directory known (or a tree Deno keeps): name the directory.
+    if (!(err instanceof PryxError)) throw err;
+    usual = undefined;
   }
   if (stateDir !== usual) words.push("--state-dir", stateDir);
   return words.map(shellQuote).join(" ");

@@ -1,5 +1,5 @@
 /**
- * Unit tests of `lib/security.ts`: the Host and Origin predicates, origin
+ * Unit tests of `lib/server/security.ts`: the Host and Origin predicates, origin
  * parsing, token generation, token extraction and comparison.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Tests of lib/iso_time.ts against `Date.prototype.toISOString`.
+ * Tests of lib/shared/iso_time.ts against `Date.prototype.toISOString`.
  *
  * @module
  */

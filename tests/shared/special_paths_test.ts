@@ -1,7 +1,7 @@
 /**
  * Unit tests of the system trees Deno opens only for `--allow-all`, on
  * every OS family's rule. (The refusal itself needs a process without
- * `--allow-all`: `tests/e2e/special_state_dir_test.ts`.)
+ * `--allow-all`: `tests/e2e/special_paths_test.ts`.)
  *
  * @module
  */
