@@ -50,3 +50,11 @@ export function writeStdout(text: string): boolean {
     return false;
   }
 }
+
+/**
+ * Writes one line for a person to stderr, prefixed `pryx-core: `: what a
+ * subcommand says besides its output (a runtime it started, one it skipped).
+ */
+export function report(message: string): void {
+  console.error(`pryx-core: ${message}`);
+}

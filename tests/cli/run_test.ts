@@ -1,6 +1,6 @@
 /**
  * Unit tests of the OS-dependent parts of `pryx-core run`
- * (lib/cli/run.ts): how it starts `serve`, which signals it handles and
+ * (lib/cli/run_runtime.ts, lib/cli/run_child.ts): how it starts `serve`, which signals it handles and
  * how it stops the runtime it started.
  *
  * @module
@@ -9,12 +9,14 @@
 import assert from "node:assert/strict";
 import {
   type EntryProcess,
-  isForeground,
   RUN_IDLE_EXIT_MS,
-  runSignals,
   serveCommandLine,
+} from "../../lib/cli/run_runtime.ts";
+import {
+  isForeground,
+  runSignals,
   stopMethod,
-} from "../../lib/cli/run.ts";
+} from "../../lib/cli/run_child.ts";
 import { RUNTIME_PERMISSIONS } from "../../lib/shared/config.ts";
 
 const SERVE_TAIL = [

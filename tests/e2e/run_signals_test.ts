@@ -22,7 +22,7 @@ import {
 } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 import { shellQuote } from "../../lib/shared/shell.ts";
-import { inTerminalForeground } from "../../lib/cli/run.ts";
+import { inTerminalForeground } from "../../lib/cli/run_child.ts";
 import { killIfRunning } from "../_harness/process.ts";
 
 /** Counts SIGINTs; writes its pid to $READY, then the count to $OUT. */
