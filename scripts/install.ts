@@ -14,7 +14,13 @@
  *    denoland/deno#30610 is the same gap for JSR packages): the checkout's
  *    `deno.lock` is copied there too, so `npm:hono` resolves to exactly the
  *    locked version from any working directory.
- * 3. Smoke test: the installed command, run from a temp directory, must
+ * 3. On Unix the shim's `exec deno` names the Deno binary that runs this
+ *    install (`Deno.execPath()`), not whatever `deno` PATH finds: npm's
+ *    global `deno` is a Node launcher (`bin.cjs`) that does not pass
+ *    signals on, so `kill $!` of `pryx-core serve &` would end the
+ *    launcher and leave the runtime running, and it adds about 90 ms to
+ *    every command. (Windows' `.cmd` shim is left as Deno writes it.)
+ * 4. Smoke test: the installed command, run from a temp directory, must
  *    print this version.
  *
  * `deno task uninstall` is `deno uninstall -g pryx-core` (same root).
@@ -32,12 +38,12 @@
 import { RUNTIME_PERMISSIONS, VERSION } from "../lib/shared/config.ts";
 import { fileUrlToPath } from "../lib/shared/file_url.ts";
 import { pathDirs } from "../lib/cli/command_path.ts";
+import { shellQuote } from "../lib/shared/shell.ts";
 
 /** The name of the installed command. */
 export const COMMAND_NAME = "pryx-core";
 
-/** An operating system as `Deno.build.os` names it. */
-type Os = typeof Deno.build.os;
+import type { Os } from "../lib/shared/os.ts";
 
 const ROOT = fileUrlToPath(new URL("..", import.meta.url)).replace(
   /[\\/]$/,
@@ -111,6 +117,17 @@ export function installArgs(
 }
 
 /**
+ * The shim `deno install` wrote, made to run `deno` (the absolute path of
+ * the Deno binary) rather than the first `deno` on PATH (step 3 above).
+ *
+ * @param os Windows' `.cmd` shim is returned unchanged.
+ */
+export function pinDenoInShim(shim: string, deno: string, os: Os): string {
+  if (os === "windows") return shim;
+  return shim.replace(/^exec deno /m, `exec ${shellQuote(deno)} `);
+}
+
+/**
  * Installs, fixes the lock up and smoke-tests.
  *
  * @returns The exit code.
@@ -131,6 +148,9 @@ export async function install(): Promise<number> {
     fail(`deno install failed (exit ${out.code}); see its message above`);
   }
   Deno.copyFileSync(`${ROOT}/deno.lock`, `${paths.configDir}/deno.lock`);
+  const shim = Deno.readTextFileSync(paths.shim);
+  const pinned = pinDenoInShim(shim, Deno.execPath(), Deno.build.os);
+  if (pinned !== shim) Deno.writeTextFileSync(paths.shim, pinned);
   const tmp = Deno.makeTempDirSync({ prefix: "pryx-install-" });
   try {
     const smoke = await new Deno.Command(paths.shim, {
@@ -146,7 +166,7 @@ export async function install(): Promise<number> {
         `The installed ${paths.shim} does not run ("--version" gave: ${
           new TextDecoder().decode(smoke.stderr).trim().split("\n")[0] ||
           printed || `exit ${smoke.code}`
-        }); it runs "deno" from PATH: install it with "npm install -g deno@${Deno.version.deno}", then run "deno task install" again`,
+        }); it runs ${Deno.execPath()}: install Deno with "npm install -g deno@${Deno.version.deno}", then run "deno task install" again`,
       );
     }
   } finally {

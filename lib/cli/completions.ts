@@ -9,7 +9,7 @@
  * @example
  * ```sh
  * source <(pryx-core completions bash)                       # ~/.bashrc
- * pryx-core completions zsh > "${fpath[1]}/_pryx-core"       # zsh
+ * pryx-core completions zsh > ~/.zfunc/_pryx-core           # zsh (fpath=(~/.zfunc $fpath))
  * pryx-core completions fish > ~/.config/fish/completions/pryx-core.fish
  * ```
  *
@@ -48,7 +48,8 @@ Print a completion script for the shell: subcommands, flags, and the
 instance names of the state directory for --instance.
 
   bash:  source <(pryx-core completions bash)        (e.g. in ~/.bashrc)
-  zsh:   pryx-core completions zsh > "\${fpath[1]}/_pryx-core", then compinit
+  zsh:   mkdir -p ~/.zfunc && pryx-core completions zsh > ~/.zfunc/_pryx-core,
+         then in ~/.zshrc: fpath=(~/.zfunc $fpath); compinit
   fish:  pryx-core completions fish > ~/.config/fish/completions/pryx-core.fish
 
 Flags:

@@ -6,7 +6,8 @@
  * runs CMD with `PRYX_API_URL`, `PRYX_WS_URL` (and `PRYX_TOKEN` with token
  * auth) set and stdio passed through, gives CMD each signal once (see
  * `runSignals`), releases the lease when CMD exits, and exits with CMD's
- * code (127 when CMD is not found, 128+N when signal N ended it).
+ * code (126 when CMD cannot be executed, 127 when it is not found, 128+N
+ * when signal N ended it).
  *
  * The runtime `run` starts is not tied to this process: it stops on its own
  * once the last lease (of this `run` or of any other) has ended, so two runs
@@ -70,10 +71,12 @@ const RUN_USAGE = `Usage: pryx-core run [flags] -- CMD [ARGS...]
 Reuse the live runtime of the instance or start one, wait until it is ready,
 hold a lease on it, then run CMD with ${Env.apiUrl} and ${Env.wsUrl} (and
 ${Env.token} with token auth) set. When CMD exits, the lease is released and
-run exits with CMD's code (127: CMD not found, 128+N: signal N). A runtime
-run started stops ${
+run exits with CMD's code (126: CMD cannot be executed, 127: CMD not found,
+128+N: signal N). A runtime run started stops ${
   RUN_IDLE_EXIT_MS / 1000
-} s after the last lease of any run on it ends.
+} s after the last lease of any
+run on it ends. An idle runtime of an older version is replaced; one in use is
+used, with one line that names both versions.
 
 Flags:
   --instance NAME    instance name (env ${Env.instance}; default runtime)

@@ -11,6 +11,7 @@
 import {
   DRAIN_TIMEOUT_MS,
   envReader,
+  formatMs,
   HEALTH_TIMEOUT_MS,
   VERSION,
 } from "../shared/config.ts";
@@ -239,6 +240,13 @@ async function takeInstance(
       if (next?.kind === "wait") {
         handled.add(runId);
         deadline = deadlineIn(next.withinMs + OWNER_WAIT_MS);
+        onNotice({
+          level: "info",
+          message:
+            `Instance "${instance}" is held by pid ${owner.info.pid}, idle and about to exit (--exit-when-idle ${
+              formatMs(next.withinMs)
+            }); waiting for it`,
+        });
       } else if (next?.kind === "replace") {
         handled.add(runId);
         if (!await askShutdown(owner.info, HEALTH_TIMEOUT_MS)) {
