@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { buildClient } from "../../scripts/build_client.ts";
 import { runProgram } from "./cli.ts";
+import { tempRoot } from "./fs.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
   /[\\/]$/,
@@ -86,7 +87,7 @@ async function bundleInputsHash(): Promise<string> {
  * @throws {Error} With `deno bundle`'s message when the build fails.
  */
 export async function clientBundle(): Promise<string> {
-  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const tmp = tempRoot();
   const name = `${BUNDLE_DIR_PREFIX}${(await bundleInputsHash()).slice(0, 16)}`;
   const bundle = `${tmp}/${name}/client.mjs`;
   using lock = await Deno.open(`${tmp}/${BUNDLE_DIR_PREFIX}lock`, {

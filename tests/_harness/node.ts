@@ -7,6 +7,8 @@
  * @module
  */
 
+import { tempRoot } from "./fs.ts";
+
 /** The `ws` version range the Node tests install. */
 export const WS_RANGE = "8";
 
@@ -33,7 +35,7 @@ export async function nodeMajor(): Promise<number | undefined> {
  * @returns The path, or why it could not be installed (offline, no npm).
  */
 export async function wsPackage(): Promise<{ path?: string; why?: string }> {
-  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const tmp = tempRoot();
   const dir = `${tmp}/pryx-test-node-ws`;
   const path = `${dir}/node_modules/ws/wrapper.mjs`;
   try {

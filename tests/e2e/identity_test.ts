@@ -25,7 +25,7 @@ import {
   withServer,
 } from "../_harness/cli.ts";
 import { clientBundle } from "../_harness/client.ts";
-import { exists } from "../_harness/fs.ts";
+import { assertMode, exists } from "../_harness/fs.ts";
 import { type Impostor, startImpostor } from "../_harness/impostor.ts";
 import { mustRequest } from "../_harness/raw_http.ts";
 
@@ -43,10 +43,7 @@ Deno.test(
         assert.deepStrictEqual(typeof info.token, "string", `${args}`);
         // 192 bits or more: at least 32 base64url characters.
         assert(info.token.length >= 32, `token of ${info.token.length} chars`);
-        assert.deepStrictEqual(
-          Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
-          0o600,
-        );
+        assertMode(`${home}/runtime.json`, 0o600);
         const res = await fetch(`http://127.0.0.1:${server.port}/info`, {
           headers: { Authorization: `Bearer ${info.token}` },
         });

@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { assertMode } from "../_harness/fs.ts";
 import { runCli, startServer, withHome } from "../_harness/cli.ts";
 import { startImpostor } from "../_harness/impostor.ts";
 
@@ -47,11 +48,8 @@ Deno.test("rm -rf of the state directory under a running server: it comes back, 
     const env = { PRYX_HOME: home };
     await rmRf(home);
     await rediscovered(env, server.port);
-    assert.deepStrictEqual(Deno.statSync(home).mode! & 0o777, 0o700);
-    assert.deepStrictEqual(
-      Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
-      0o600,
-    );
+    assertMode(home, 0o700);
+    assertMode(`${home}/runtime.json`, 0o600);
     const second = await runCli(["serve"], { env });
     assert.deepStrictEqual(second.code, 4, second.stderr);
     assert.match(second.stderr, new RegExp(`pid ${server.child.pid}`));

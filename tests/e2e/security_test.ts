@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { assertMode } from "../_harness/fs.ts";
 import {
   connectWs,
   NO_POSIX_SIGNALS,
@@ -590,10 +591,7 @@ Deno.test(
           assert(token.length >= 32, `token of ${token.length} characters`);
           assert.match(token, /^[A-Za-z0-9_-]+$/);
           tokens.push(token);
-          assert.deepStrictEqual(
-            Deno.statSync(`${home}/runtime.json`).mode! & 0o777,
-            0o600,
-          );
+          assertMode(`${home}/runtime.json`, 0o600);
           assert(
             !Deno.readTextFileSync(`${home}/runtime.port`).includes(token),
             "not in the port file",

@@ -15,7 +15,7 @@ import {
   withHome,
   withServer,
 } from "../_harness/cli.ts";
-import { exists } from "../_harness/fs.ts";
+import { assertMode, exists } from "../_harness/fs.ts";
 import {
   mustRequest,
   RawConnection,
@@ -59,13 +59,9 @@ Deno.test("serve publishes 0600 port and metadata files in a 0700 state director
       typeof info.token === "string" && info.token.length >= 32,
       "a token, always: the control routes need it",
     );
-    assert.deepStrictEqual(Deno.statSync(state).mode! & 0o777, 0o700);
+    assertMode(state, 0o700);
     for (const f of ["runtime.port", "runtime.json", "runtime.lock"]) {
-      assert.deepStrictEqual(
-        Deno.statSync(`${state}/${f}`).mode! & 0o777,
-        0o600,
-        f,
-      );
+      assertMode(`${state}/${f}`, 0o600, f);
     }
     assert.deepStrictEqual(
       [...Deno.readDirSync(state)].map((e) => e.name).sort(),
@@ -630,7 +626,7 @@ Deno.test({
       Deno.chmodSync(state, 0o755);
       Deno.writeTextFileSync(`${state}/old.port`, "1\n");
       await using server = await startServer(state);
-      assert.equal(Deno.statSync(state).mode! & 0o777, 0o700);
+      assertMode(state, 0o700);
       const lines = server.stderr().split("\n").filter((l) =>
         l.includes("private")
       );
@@ -648,7 +644,7 @@ Deno.test({
       Deno.chmodSync(home, 0o755);
       Deno.writeTextFileSync(`${home}/notes.txt`, "mine");
       await using server = await startServer(home);
-      assert.equal(Deno.statSync(home).mode! & 0o777, 0o755);
+      assertMode(home, 0o755);
       const lines = server.stderr().split("\n").filter((l) =>
         l.includes("open to other users")
       );

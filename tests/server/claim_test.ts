@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { assertMode } from "../_harness/fs.ts";
 import { claimInstance } from "../../lib/server/claim.ts";
 import { isInstanceLocked } from "../../lib/shared/lock.ts";
 
@@ -20,7 +21,7 @@ Deno.test("a claim notices its lock file removed, and relock takes the lock agai
     assert(!claim.lockInPlace(), "the lock file is gone");
     assert(await claim.relock());
     assert(claim.lockInPlace());
-    assert.deepStrictEqual(Deno.statSync(dir).mode! & 0o777, 0o700);
+    assertMode(dir, 0o700);
     assert(isInstanceLocked(claim.paths.lock), "held on the new file");
   } finally {
     claim.release();

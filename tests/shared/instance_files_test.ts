@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { assertMode } from "../_harness/fs.ts";
 import { writeFileAtomic } from "../../lib/shared/atomic_write.ts";
 import {
   formatPortFile,
@@ -77,7 +78,7 @@ Deno.test("an atomic write leaves a 0600 file and no temp file", async () => {
     writeFileAtomic(`${dir}/a.port`, "1\n");
     writeFileAtomic(`${dir}/a.port`, "2\n");
     assert.deepStrictEqual(Deno.readTextFileSync(`${dir}/a.port`), "2\n");
-    assert.deepStrictEqual(Deno.statSync(`${dir}/a.port`).mode! & 0o777, 0o600);
+    assertMode(`${dir}/a.port`, 0o600);
     assert.deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
       "a.port",
     ]);

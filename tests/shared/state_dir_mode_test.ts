@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { assertMode } from "../_harness/fs.ts";
 import { isStateFile, tightenStateDir } from "../../lib/shared/state_dir.ts";
 
 const POSIX = Deno.build.os !== "windows";
@@ -37,13 +38,13 @@ Deno.test({
     try {
       Deno.chmodSync(dir, 0o755);
       assert.equal(tightenStateDir(dir, new Set(), "windows"), undefined);
-      assert.equal(Deno.statSync(dir).mode! & 0o777, 0o755);
+      assertMode(dir, 0o755);
       const shared = tightenStateDir(dir, new Set(["notes.txt"]), "linux");
       assert.equal(shared?.level, "warn");
-      assert.equal(Deno.statSync(dir).mode! & 0o777, 0o755);
+      assertMode(dir, 0o755);
       const own = tightenStateDir(dir, new Set(["runtime.lock"]), "linux");
       assert.equal(own?.level, "info");
-      assert.equal(Deno.statSync(dir).mode! & 0o777, 0o700);
+      assertMode(dir, 0o700);
       assert.equal(tightenStateDir(dir, new Set(), "linux"), undefined);
     } finally {
       await Deno.remove(dir, { recursive: true });
