@@ -174,7 +174,7 @@ export async function install(): Promise<number> {
   }
   console.error(`Installed ${COMMAND_NAME} ${VERSION}: ${paths.shim}`);
   const onPath = pathDirs(env("PATH")).some((dir) =>
-    dir.replace(/[\\/]+$/, "") === paths.bin
+    samePathEntry(dir, paths.bin, Deno.build.os)
   );
   if (!onPath) {
     console.error(
@@ -185,6 +185,21 @@ export async function install(): Promise<number> {
   }
   console.error(`Uninstall with: deno task uninstall`);
   return 0;
+}
+
+/**
+ * Whether a `PATH` entry names `dir`: trailing separators aside, and on
+ * Windows, whose file names are case-insensitive and take `/` for `\\`,
+ * in any case and either separator.
+ */
+export function samePathEntry(entry: string, dir: string, os: Os): boolean {
+  const norm = (p: string) => {
+    const trimmed = p.replace(/[\\/]+$/, "");
+    return os === "windows"
+      ? trimmed.replaceAll("/", "\\").toLowerCase()
+      : trimmed;
+  };
+  return norm(entry) === norm(dir);
 }
 
 function fail(message: string): never {

@@ -3,9 +3,10 @@
  * the platform's shell does: `PATH` split on `:` (POSIX) or `;` (Windows),
  * and on Windows the extensions of `PATHEXT` tried in order, so `npm` finds
  * `npm.cmd`. A `.cmd` or `.bat` file is not a program on Windows: it runs
- * through `cmd.exe`, which Deno will not do by itself (since Deno 2.5 a
- * direct spawn fails with "Use a shell to execute .bat or .cmd files",
- * denoland/deno#31114).
+ * through `cmd.exe`. Deno 2.5.6 and later also spawn one safely by
+ * themselves (the BatBadBut fix); this module builds the `cmd.exe` line
+ * itself, the way Rust's standard library does, so that the line (and its
+ * quoting) is the same on every Deno and is tested here.
  *
  * @module
  */
@@ -121,8 +122,11 @@ export interface SpawnLine {
  * How to start `cmd` with `args`. On POSIX and for Windows programs, the
  * command itself (on Windows the resolved file, so a `PATHEXT` match is the
  * one that runs). A Windows `.cmd` or `.bat` file runs as
- * `cmd.exe /d /s /c ""FILE" "ARG"..."` with {@linkcode quoteForCmd}
- * quoting: `/d` skips AutoRun commands, `/s` strips only the outer quotes.
+ * `cmd.exe /e:ON /v:OFF /d /s /c ""FILE" "ARG"..."` with {@linkcode
+ * quoteForCmd} quoting: `/e:ON` turns command extensions on (the `%%cd:~,%`
+ * escape is one), `/v:OFF` delayed expansion off (so `!` is literal), `/d`
+ * skips AutoRun commands, `/s` strips only the outer quotes (Microsoft,
+ * `cmd` reference).
  *
  * @param resolved The file {@linkcode findCommand} found, if any.
  * @param comspec `%ComSpec%`, the command interpreter (default `cmd.exe`).
@@ -143,7 +147,7 @@ export function spawnLine(
   const line = [resolved, ...args].map(quoteForCmd).join(" ");
   return {
     cmd: comspec,
-    args: ["/d", "/s", "/c", `"${line}"`],
+    args: ["/e:ON", "/v:OFF", "/d", "/s", "/c", `"${line}"`],
     windowsRawArguments: true,
   };
 }
@@ -167,9 +171,10 @@ export function quoteForCmd(arg: string): string {
       }; put it in a file or an environment variable`,
     );
   }
-  // A trailing backslash would escape the closing quote for the program's
-  // own argument parser: double the run of backslashes before it.
-  const body = arg.replace(/(\\+)$/, "$1$1").replaceAll('"', '""')
+  // A run of backslashes before a quote (an inner one, or the closing one
+  // after a trailing run) would escape it for the program's own argument
+  // parser (Microsoft, "Parsing C++ command-line arguments"): double it.
+  const body = arg.replace(/(\\*)"/g, '$1$1""').replace(/(\\+)$/, "$1$1")
     .replaceAll("%", "%%cd:~,%");
   return `"${body}"`;
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Os } from "../shared/os.ts";
+import { listenableSignals, type Os } from "../shared/os.ts";
 import { type ParsedFlags, parseDuration } from "./args.ts";
 import { shellQuote } from "../shared/shell.ts";
 import { openCommand } from "./command.ts";
@@ -226,7 +226,7 @@ async function watchCommand(
     ? undefined
     : parseInstanceName(flags.instance);
   const stop = new AbortController();
-  const signals = stopSignals().map((signal) => {
+  const signals = watchStopSignals().map((signal) => {
     const onSignal = () => stop.abort();
     Deno.addSignalListener(signal, onSignal);
     return [signal, onSignal] as const;
@@ -283,11 +283,11 @@ function formatChange(change: InstanceChange): string {
 }
 
 /**
- * The signals that end `--watch` on `os`: SIGINT and SIGTERM (SIGINT and
- * SIGBREAK on Windows, the only ones Deno lets a process catch there).
+ * The signals that end `--watch` on `os`: SIGINT and SIGTERM, and on
+ * Windows also SIGBREAK (`listenableSignals`).
  */
-export function stopSignals(
+export function watchStopSignals(
   os: Os = Deno.build.os,
 ): Deno.Signal[] {
-  return os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+  return listenableSignals(["SIGINT", "SIGTERM"], os);
 }

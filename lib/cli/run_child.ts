@@ -30,11 +30,12 @@ import type { Os } from "../shared/os.ts";
  *   `setsid` does), so a signal sent to `run`'s group never reaches it
  *   twice, and `run` passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to CMD's
  *   group, as a terminal would.
- * - `windows`: Deno listens for SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break)
- *   only, and the console already delivers them to every process attached
- *   to it, CMD included, so they are absorbed. Sources: Deno's
- *   `Deno.addSignalListener` docs; Microsoft, "CTRL+C and CTRL+BREAK
- *   Signals".
+ * - `windows`: the console delivers SIGINT (Ctrl-C) and SIGBREAK
+ *   (Ctrl-Break) to every process attached to it, CMD included, so they
+ *   are absorbed. The other signals Deno listens for there (SIGTERM, SIGHUP
+ *   since 2.8) no other process can send: `Deno.kill` and `taskkill /f`
+ *   are `TerminateProcess`. Sources: Deno's `Deno.addSignalListener` docs;
+ *   Microsoft, "CTRL+C and CTRL+BREAK Signals".
  *
  * This is tini's answer (CMD alone in the signalled group) without its
  * `tcsetpgrp`, which Deno cannot call: where a terminal is in charge, its

@@ -16,6 +16,7 @@ import {
   VERSION,
 } from "../shared/config.ts";
 import { fetchOccupancy } from "../shared/occupancy.ts";
+import type { Os } from "../shared/os.ts";
 import {
   askShutdown,
   liveOwner,
@@ -24,7 +25,7 @@ import {
   skewWords,
   successionOf,
 } from "../shared/succession.ts";
-import { deadlineIn } from "../shared/clock.ts";
+import { deadlineIn, monotonicNow } from "../shared/clock.ts";
 import { denoVerdictHost } from "../shared/deno_verdict_host.ts";
 import {
   inspectInstance,
@@ -96,6 +97,7 @@ export interface Claim {
  * check may hold it for a moment), and removes a dead owner's port,
  * metadata and temp files.
  *
+ * @param options.os The OS (default this one): see {@linkcode lockReleaseGraceMs}.
  * @throws {AlreadyRunningError} When a live process holds the lock.
  * @throws {StateDirError} When the state directory is unusable.
  */
@@ -103,6 +105,7 @@ export async function claimInstance(
   stateDir: string,
   instance: string,
   onNotice: (notice: ModeNotice) => void = () => {},
+  options: { os?: Os } = {},
 ): Promise<Claim> {
   const present = ensureStateDir(stateDir);
   const paths = instancePaths(stateDir, instance);
@@ -116,6 +119,7 @@ export async function claimInstance(
     instance,
     present.has(names.lock),
     onNotice,
+    options.os ?? Deno.build.os,
   );
   // What the directory holds now: an owner waited for removed its files.
   const left = new Set(
@@ -163,7 +167,8 @@ export async function claimInstance(
         throw err;
       }
       const held = lock.statSync();
-      // Windows reports no inode: there a file that exists is taken as ours.
+      // Where the OS reports no inode (ino null), a file that exists is
+      // taken as ours.
       return held.ino === null ||
         held.ino === onDisk.ino && held.dev === onDisk.dev;
     },
@@ -203,8 +208,11 @@ async function takeInstance(
   instance: string,
   exists: boolean,
   onNotice: (notice: ModeNotice) => void,
+  os: Os,
 ): Promise<Deno.FsFile> {
   let deadline = deadlineIn(OWNER_WAIT_MS);
+  // Since when the owner has not answered at all (see lockReleaseGraceMs).
+  let silentSince: number | undefined;
   const host = denoVerdictHost();
   const lockPath = instancePaths(stateDir, instance).lock;
   // The run asked to shut down (once) or waited for (once), by runId.
@@ -217,9 +225,16 @@ async function takeInstance(
       inspectPlan(stateDir),
       instance,
     );
+    const silent = verdict.state === "hung" &&
+      verdict.cause.kind === "health" && verdict.cause.failure === "silent";
+    silentSince = silent ? silentSince ?? monotonicNow() : undefined;
     const settling = verdict.state === "starting" ||
       verdict.state === "draining" || verdict.state === "stopped" ||
-      (verdict.state === "stale" && verdict.cause.kind === "lock-free");
+      (verdict.state === "stale" && verdict.cause.kind === "lock-free") ||
+      // An owner on its way out, or a killed one whose lock the OS has not
+      // released yet.
+      (silentSince !== undefined &&
+        monotonicNow() - silentSince < lockReleaseGraceMs(os));
     if (!settling) {
       const owner = verdict.state === "live" ||
           verdict.state === "incompatible"
@@ -271,6 +286,20 @@ async function takeInstance(
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * How long a start keeps waiting for the lock of an owner that does not
+ * answer at all, in ms. An owner on its way out closes its listeners
+ * before its lock goes with the process (the drain, then the exit), and a
+ * start that read its files just before may find nothing answering: 300 ms
+ * cover an exit. Windows also unlocks a terminated process's file locks
+ * asynchronously, after a time that "depends upon available system
+ * resources" (Microsoft, `LockFileEx`): there 2 s. Unix drops a `flock`
+ * with the last descriptor, as the process ends (flock(2)).
+ */
+export function lockReleaseGraceMs(os: Os): number {
+  return os === "windows" ? 2000 : 300;
 }
 
 /** How the claim asks the verdict about the instance's owner. */

@@ -91,8 +91,11 @@ export function fileLimitAdvice(
   const clients = Math.max(limit.soft - RESERVED_FDS, 0);
   const hard = limit.hard === Infinity ? "unlimited" : String(limit.hard);
   // Up to the hard limit needs no privilege; past it, root (or the
-  // service manager) must raise the hard limit too.
-  const target = limit.hard > limit.soft ? Math.min(limit.hard, 65536) : 65536;
+  // service manager) must raise the hard limit too. macOS refuses a soft
+  // limit above OPEN_MAX (10240) whatever the hard limit says (setrlimit(2),
+  // COMPATIBILITY): "ulimit -n 65536" fails there with "Invalid argument".
+  const most = os === "darwin" ? 10240 : 65536;
+  const target = limit.hard > limit.soft ? Math.min(limit.hard, most) : most;
   const shell = limit.hard > limit.soft
     ? `run "ulimit -n ${target}" in the shell that starts it`
     : `raise the hard limit (as root: "ulimit -Hn ${target}")`;

@@ -52,7 +52,10 @@ export function counterpartOf(hostname: string): string {
  * counterpart of `hostname`, and for a specific IPv4 address on macOS also
  * the IPv6 wildcard, since a dual-stack `[::]:P` listener (Node's default
  * `listen(P)`) takes IPv4 traffic too there (on Windows `[::]` is
- * IPv6-only).
+ * IPv6-only). For `[::]` itself on macOS the IPv4 addresses too: Deno sets
+ * `SO_REUSEADDR` and never `IPV6_V6ONLY`, so our dual-stack bind succeeds
+ * beside another program's `127.0.0.1:P` or `0.0.0.0:P`, and the published
+ * `127.0.0.1` URL would reach that program.
  */
 export function sharingProbes(
   hostname: string,
@@ -62,7 +65,9 @@ export function sharingProbes(
   if (port === 0 || !bindMayShareWithWildcard(os)) return [];
   const probes = [counterpartOf(hostname)];
   // Windows' [::] is IPv6-only (IPV6_V6ONLY on by default): no sharing.
-  if (os !== "windows" && hostname !== "0.0.0.0" && !hostname.includes(":")) {
+  if (os === "windows") return probes;
+  if (hostname === "::") probes.push("127.0.0.1", "0.0.0.0");
+  else if (hostname !== "0.0.0.0" && !hostname.includes(":")) {
     probes.push("::");
   }
   return probes;

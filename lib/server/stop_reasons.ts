@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Os } from "../shared/os.ts";
+import { listenableSignals, type Os } from "../shared/os.ts";
 import { formatMs } from "../shared/config.ts";
 
 /** Why the server is stopping. */
@@ -45,8 +45,7 @@ export interface StopReasons {
 /**
  * Starts listening for the stop signals.
  *
- * @param options.os The OS (default `Deno.build.os`): Windows has SIGINT and
- * SIGBREAK only, so SIGTERM and SIGHUP are not listened for there.
+ * @param options.os The OS (default `Deno.build.os`): see {@linkcode stopSignals}.
  */
 export function listenForStopReasons(
   options: { os?: Os } = {},
@@ -68,14 +67,14 @@ export function listenForStopReasons(
 }
 
 /**
- * The signals a process can catch to stop with a drain on `os`: Deno
- * supports only SIGINT and SIGBREAK on Windows (Deno manual,
- * `Deno.addSignalListener`), where `stop` uses the control route instead.
+ * The signals a process can catch to stop with a drain on `os`: the Unix
+ * ones, and on Windows also SIGBREAK (`listenableSignals`); `stop` uses the
+ * control route everywhere, as Windows has no signal to send.
  */
 export function stopSignals(
   os: Os = Deno.build.os,
 ): readonly Deno.Signal[] {
-  return os === "windows" ? ["SIGINT", "SIGBREAK"] : STOP_SIGNALS;
+  return listenableSignals(STOP_SIGNALS, os);
 }
 
 /** One line for the log: why the server is stopping. */

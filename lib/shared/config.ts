@@ -8,6 +8,7 @@
 
 import { UsageError } from "./errors.ts";
 import { checkSpecialStateDir } from "./special_paths.ts";
+import { hostOs, type Os } from "./os.ts";
 
 /** The product name reported by `/health` as `service`. */
 export const SERVICE = "pryx-core";
@@ -244,16 +245,20 @@ export function resolveInstance(
  * or for `~user/...` (another user's home is not looked up).
  * @throws {StateDirError} For a directory in a tree Deno opens only for
  * `--allow-all`.
+ * @param os Windows joins with `\\` and looks at `USERPROFILE` first.
  */
 export function resolveStateDir(
   flag: string | undefined,
   env: EnvGetter,
+  os: Os = hostOs(),
 ): string {
   const value = flag ?? env(Env.home);
   const dir = value !== undefined
-    ? expandHome(value, env)
-    : `${homeDir(env, `~/${STATE_DIR_NAME}`)}/${STATE_DIR_NAME}`;
-  checkSpecialStateDir(dir);
+    ? expandHome(value, env, os)
+    : `${homeDir(env, `~/${STATE_DIR_NAME}`, os)}${
+      separator(os)
+    }${STATE_DIR_NAME}`;
+  checkSpecialStateDir(dir, os);
   return dir;
 }
 
@@ -269,7 +274,11 @@ export function resolveStateDir(
  * expandHome("~/.pryx", () => "/home/ada"); // "/home/ada/.pryx"
  * ```
  */
-export function expandHome(path: string, env: EnvGetter): string {
+export function expandHome(
+  path: string,
+  env: EnvGetter,
+  os: Os = hostOs(),
+): string {
   if (!path.startsWith("~")) return path;
   const rest = path.slice(1);
   if (rest !== "" && rest[0] !== "/" && rest[0] !== "\\") {
@@ -277,25 +286,38 @@ export function expandHome(path: string, env: EnvGetter): string {
       `Cannot expand "${path}": only "~" and "~/..." name a home directory (yours); write the full path instead`,
     );
   }
-  const home = homeDir(env, `"${path}"`);
-  return rest === "" ? home || "/" : home + rest;
+  const home = homeDir(env, `"${path}"`, os);
+  if (rest === "") return home || "/";
+  // One separator throughout, the platform's: `~/.pryx` on Windows is
+  // `C:\\Users\\me\\.pryx`, the spelling its watches and tools report.
+  return home + (os === "windows" ? rest.replaceAll("/", "\\") : rest);
 }
 
 /**
- * The home directory: `HOME`, else `USERPROFILE` (Windows), without a
- * trailing separator (so `/` gives `""`, ready for `+ "/name"`).
+ * The home directory, without a trailing separator (so `/` gives `""`,
+ * ready for `+ "/name"`): `HOME`, else `USERPROFILE`; on Windows
+ * `USERPROFILE` first, as Deno's own installer reads it ("HOME is
+ * non-standard" there: MSYS, Cygwin and users set it to other places), so
+ * every shell of a Windows user finds one state directory.
  *
  * @param forWhat What needs it, for the error message.
  * @throws {UsageError} When neither is set.
  */
-function homeDir(env: EnvGetter, forWhat: string): string {
-  const home = env("HOME") ?? env("USERPROFILE");
+function homeDir(env: EnvGetter, forWhat: string, os: Os): string {
+  const home = os === "windows"
+    ? env("USERPROFILE") ?? env("HOME")
+    : env("HOME") ?? env("USERPROFILE");
   if (home === undefined) {
     throw new UsageError(
       `Cannot find the home directory for ${forWhat}: set HOME or PRYX_HOME`,
     );
   }
   return home.replace(/[\\/]+$/, "");
+}
+
+/** The path separator of `os`. */
+function separator(os: Os): string {
+  return os === "windows" ? "\\" : "/";
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Command lines shown to a user to copy into a POSIX shell: quoting, and
- * the `pryx-core stop` line that reaches a given instance from the user's
- * own shell.
+ * Command lines shown to a user to copy into their shell: quoting (POSIX
+ * `sh`; on Windows what both `cmd.exe` and PowerShell read alike), and the
+ * `pryx-core stop` line that reaches a given instance from the user's own
+ * shell.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import {
   resolveStateDir,
 } from "./config.ts";
 import { PryxError } from "./errors.ts";
+import { hostOs, type Os } from "./os.ts";
 
 /**
  * Quotes `value` for a POSIX shell, only when it needs it (IEEE Std 1003.1,
@@ -45,8 +47,9 @@ export function stopCommandLine(
   instance: string,
   stateDir: string,
   env: EnvGetter,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; os?: Os } = {},
 ): string {
+  const os = options.os ?? hostOs();
   const words = ["pryx-core", "stop"];
   if (options.force) words.push("--force");
   if (instance !== (env(Env.instance) ?? DEFAULT_INSTANCE)) {
@@ -54,12 +57,31 @@ export function stopCommandLine(
   }
   let usual: string | undefined;
   try {
-    usual = resolveStateDir(undefined, env);
+    usual = resolveStateDir(undefined, env, os);
   } catch (err) {
     // No home directory known (or a tree Deno keeps): name the directory.
     if (!(err instanceof PryxError)) throw err;
     usual = undefined;
   }
   if (stateDir !== usual) words.push("--state-dir", stateDir);
-  return words.map(shellQuote).join(" ");
+  return words.map((word) => adviceQuote(word, os)).join(" ");
+}
+
+/**
+ * Quotes `value` for a command line a user pastes on `os`: {@linkcode
+ * shellQuote} on Unix; on Windows double quotes, which `cmd.exe` and
+ * PowerShell both take as grouping (single quotes are literal to
+ * `cmd.exe`), around a value that needs them. A Windows path cannot hold
+ * `"`; `%` (cmd.exe) and `$` or a backtick (PowerShell) would still expand,
+ * so such a value is left to the user, quoted as is.
+ *
+ * @example
+ * ```ts
+ * adviceQuote("C:\\Users\\Ada Lovelace\\.pryx", "windows");
+ * // "\"C:\\Users\\Ada Lovelace\\.pryx\""
+ * ```
+ */
+export function adviceQuote(value: string, os: Os = hostOs()): string {
+  if (os !== "windows") return shellQuote(value);
+  return /^[A-Za-z0-9_./:\\@+=,-]+$/.test(value) ? value : `"${value}"`;
 }

@@ -101,7 +101,7 @@ Deno.test("on POSIX a bare name is searched in PATH and a path with '/' is taken
   );
 });
 
-Deno.test("a Windows .cmd or .bat file runs through cmd.exe /d /s /c with its arguments quoted", () => {
+Deno.test("a Windows .cmd or .bat file runs through cmd.exe /e:ON /v:OFF /d /s /c with its arguments quoted", () => {
   const line = spawnLine(
     "npm",
     ["run", "dev", "a b&c", '"q"', "100%"],
@@ -112,6 +112,8 @@ Deno.test("a Windows .cmd or .bat file runs through cmd.exe /d /s /c with its ar
   assert.deepStrictEqual(line, {
     cmd: "C:\\Windows\\system32\\cmd.exe",
     args: [
+      "/e:ON",
+      "/v:OFF",
       "/d",
       "/s",
       "/c",
@@ -142,6 +144,11 @@ Deno.test("a Windows program runs as the resolved file, and POSIX runs CMD as ty
 
 Deno.test("quoting for cmd.exe doubles a trailing backslash run and refuses line breaks", () => {
   assert.deepStrictEqual(quoteForCmd("C:\\dir\\"), '"C:\\dir\\\\"');
+  // a\"b: the backslash before the inner quote is doubled, so the program
+  // gets a\"b, not a"b.
+  assert.deepStrictEqual(quoteForCmd('a\\"b'), '"a\\\\""b"');
+  assert.deepStrictEqual(quoteForCmd("no\\slash"), '"no\\slash"');
+  assert.deepStrictEqual(quoteForCmd("!x!"), '"!x!"');
   assert.deepStrictEqual(quoteForCmd(""), '""');
   assert.throws(() => quoteForCmd("a\nb"), UsageError);
 });

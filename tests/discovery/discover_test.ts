@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import { denoHost, type DiscoverHost } from "../../lib/discovery/host.ts";
 import { formatRuntime } from "../../lib/cli/discover.ts";
-import { shellQuote, stopCommandLine } from "../../lib/shared/shell.ts";
+import {
+  adviceQuote,
+  shellQuote,
+  stopCommandLine,
+} from "../../lib/shared/shell.ts";
 import { discoverOnce } from "../../lib/discovery/discover.ts";
 import { inspectInstance, listInstances } from "../../lib/shared/verdict.ts";
 import {
@@ -224,12 +228,16 @@ Deno.test("shellQuote quotes only when needed, and safely", () => {
 Deno.test("stopCommandLine names the instance and state directory unless the shell's environment already selects them", () => {
   const env = (vars: Record<string, string>) => (name: string) => vars[name];
   const home = { HOME: "/home/me" };
+  const unix = { os: "linux" } as const;
   assert.deepStrictEqual(
-    stopCommandLine("runtime", "/home/me/.pryx", env(home)),
+    stopCommandLine("runtime", "/home/me/.pryx", env(home), unix),
     "pryx-core stop",
   );
   assert.deepStrictEqual(
-    stopCommandLine("dev", "/tmp/my state", env(home), { force: true }),
+    stopCommandLine("dev", "/tmp/my state", env(home), {
+      force: true,
+      ...unix,
+    }),
     "pryx-core stop --force --instance dev --state-dir '/tmp/my state'",
   );
   assert.deepStrictEqual(
@@ -237,12 +245,40 @@ Deno.test("stopCommandLine names the instance and state directory unless the she
       "dev",
       "/srv/pryx",
       env({ ...home, PRYX_HOME: "/srv/pryx", PRYX_INSTANCE: "dev" }),
+      unix,
     ),
     "pryx-core stop",
   );
   // No home directory known: the directory is always named.
   assert.deepStrictEqual(
-    stopCommandLine("runtime", "/x", env({})),
+    stopCommandLine("runtime", "/x", env({}), unix),
     "pryx-core stop --state-dir /x",
+  );
+});
+
+Deno.test("on Windows the stop line is quoted for cmd.exe and PowerShell alike, never with single quotes", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const windows = { os: "windows" } as const;
+  const profile = { USERPROFILE: "C:\\Users\\Ada Lovelace" };
+  assert.deepStrictEqual(
+    stopCommandLine(
+      "runtime",
+      "C:\\Users\\Ada Lovelace\\.pryx",
+      env(profile),
+      windows,
+    ),
+    "pryx-core stop",
+  );
+  assert.deepStrictEqual(
+    stopCommandLine("dev", "D:\\my state", env(profile), {
+      force: true,
+      ...windows,
+    }),
+    'pryx-core stop --force --instance dev --state-dir "D:\\my state"',
+  );
+  assert.deepStrictEqual(adviceQuote("C:\\pryx\\s", "windows"), "C:\\pryx\\s");
+  assert.deepStrictEqual(
+    adviceQuote("/tmp/my state", "linux"),
+    "'/tmp/my state'",
   );
 });

@@ -11,7 +11,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { childEnv, runProgram, tempHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
-import { installedPaths, pinDenoInShim } from "../../scripts/install.ts";
+import {
+  installedPaths,
+  pinDenoInShim,
+  samePathEntry,
+} from "../../scripts/install.ts";
 import { shellQuote } from "../../lib/shared/shell.ts";
 import { findCommand, spawnLine } from "../../lib/cli/command_path.ts";
 import { VERSION } from "../../lib/shared/config.ts";
@@ -174,4 +178,23 @@ Deno.test("deno task pryx runs the CLI from the checkout", async () => {
   }).output();
   assert.deepStrictEqual(r.code, 0, new TextDecoder().decode(r.stderr));
   assert.deepStrictEqual(new TextDecoder().decode(r.stdout), `${VERSION}\n`);
+});
+
+Deno.test("a PATH entry names the install's bin directory in the OS's own spelling", () => {
+  assert(samePathEntry("/home/me/.deno/bin/", "/home/me/.deno/bin", "linux"));
+  assert(!samePathEntry("/home/me/.Deno/bin", "/home/me/.deno/bin", "linux"));
+  assert(
+    samePathEntry(
+      "c:/users/me/.deno/BIN\\",
+      "C:\\Users\\me\\.deno\\bin",
+      "windows",
+    ),
+  );
+  assert(
+    !samePathEntry(
+      "C:\\Users\\me\\.deno",
+      "C:\\Users\\me\\.deno\\bin",
+      "windows",
+    ),
+  );
 });

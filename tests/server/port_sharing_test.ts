@@ -43,6 +43,15 @@ Deno.test("the probes: none on Linux or for port 0; the IPv6 wildcard too on mac
     "0.0.0.0",
   ]);
   assert.deepStrictEqual(sharingProbes("::1", 8080, "darwin"), ["::"]);
+  // A dual-stack [::] takes IPv4 too on macOS: another program's IPv4
+  // listener on the port would get the published 127.0.0.1 URL's traffic.
+  assert.deepStrictEqual(sharingProbes("::", 8080, "darwin"), [
+    "::1",
+    "127.0.0.1",
+    "0.0.0.0",
+  ]);
+  assert.deepStrictEqual(sharingProbes("::", 8080, "windows"), ["::1"]);
+  assert.deepStrictEqual(sharingProbes("::", 8080, "linux"), []);
   assert.deepStrictEqual(sharingProbes("0.0.0.0", 8080, "windows"), [
     "127.0.0.1",
   ]);
@@ -90,4 +99,15 @@ Deno.test("a Windows PermissionDenied bind is a reserved port, elsewhere it is a
     reservedPortMessage("127.0.0.1:50000", 50000),
     /port 50000 is in a range Windows reserves or excludes \(os error 10013\).*netsh interface ipv4 show excludedportrange/,
   );
+});
+
+Deno.test("on macOS a [::] bind beside another program's IPv4 listener on the port counts as busy", () => {
+  for (const held of ["127.0.0.1", "0.0.0.0"]) {
+    const listen = (hostname: string) => {
+      if (hostname === held) throw new Deno.errors.AddrInUse("in use");
+      return { close() {} };
+    };
+    assert(counterpartHeld("::", 8080, "darwin", listen), held);
+    assert(!counterpartHeld("::", 8080, "windows", listen), held);
+  }
 });

@@ -11,15 +11,34 @@ import {
   listenForStopReasons,
   stopSignals,
 } from "../../lib/server/stop_reasons.ts";
+import { watchStopSignals } from "../../lib/cli/discover.ts";
+import { listenableSignals } from "../../lib/shared/os.ts";
 
-Deno.test("stopSignals: SIGINT, SIGTERM and SIGHUP on Unix-like systems, SIGINT and SIGBREAK on Windows", () => {
+Deno.test("stopSignals: SIGINT, SIGTERM and SIGHUP on Unix-like systems, and SIGBREAK too on Windows", () => {
   assert.deepStrictEqual(stopSignals("linux"), ["SIGINT", "SIGTERM", "SIGHUP"]);
   assert.deepStrictEqual(stopSignals("darwin"), [
     "SIGINT",
     "SIGTERM",
     "SIGHUP",
   ]);
-  assert.deepStrictEqual(stopSignals("windows"), ["SIGINT", "SIGBREAK"]);
+  // Deno 2.8 and later listen for SIGTERM (and SIGHUP, the console window
+  // closing) on Windows too.
+  assert.deepStrictEqual(stopSignals("windows"), [
+    "SIGINT",
+    "SIGBREAK",
+    "SIGTERM",
+    "SIGHUP",
+  ]);
+  assert.deepStrictEqual(watchStopSignals("windows"), [
+    "SIGINT",
+    "SIGBREAK",
+    "SIGTERM",
+  ]);
+  assert.deepStrictEqual(watchStopSignals("linux"), ["SIGINT", "SIGTERM"]);
+  assert.deepStrictEqual(listenableSignals(["SIGUSR1", "SIGINT"], "windows"), [
+    "SIGINT",
+    "SIGBREAK",
+  ]);
 });
 
 Deno.test("describeStopReason names each kind of stop reason in one line", () => {

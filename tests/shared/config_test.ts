@@ -59,24 +59,48 @@ Deno.test("a blank or whitespace-only variable reads as unset; others as given",
 
 Deno.test("blank PRYX_HOME and PRYX_INSTANCE fall back to the defaults", () => {
   const env = envFromRecord({ HOME: "/h", PRYX_HOME: "", PRYX_INSTANCE: " " });
-  assert.equal(resolveStateDir(undefined, env), "/h/.pryx");
+  assert.equal(resolveStateDir(undefined, env, "linux"), "/h/.pryx");
   assert.equal(resolveInstance(undefined, env), "runtime");
 });
 
 Deno.test("~ and ~/rest expand to HOME, else USERPROFILE", () => {
   const home = envFromRecord({ HOME: "/home/ada/" });
-  assert.equal(expandHome("~", home), "/home/ada");
-  assert.equal(expandHome("~/.pryx", home), "/home/ada/.pryx");
-  assert.equal(expandHome("/abs/~/x", home), "/abs/~/x");
-  assert.equal(expandHome("rel/~", home), "rel/~");
-  const windows = envFromRecord({ USERPROFILE: "C:\\Users\\ada" });
-  assert.equal(expandHome("~\\.pryx", windows), "C:\\Users\\ada\\.pryx");
-  assert.equal(expandHome("~", envFromRecord({ HOME: "/" })), "/");
-  assert.equal(resolveStateDir("~/s", home), "/home/ada/s");
+  assert.equal(expandHome("~", home, "linux"), "/home/ada");
+  assert.equal(expandHome("~/.pryx", home, "linux"), "/home/ada/.pryx");
+  assert.equal(expandHome("/abs/~/x", home, "linux"), "/abs/~/x");
+  assert.equal(expandHome("rel/~", home, "darwin"), "rel/~");
+  const userProfile = envFromRecord({ USERPROFILE: "/Users/ada" });
+  assert.equal(expandHome("~/x", userProfile, "linux"), "/Users/ada/x");
+  assert.equal(expandHome("~", envFromRecord({ HOME: "/" }), "linux"), "/");
+  assert.equal(resolveStateDir("~/s", home, "linux"), "/home/ada/s");
   assert.equal(
-    resolveStateDir(undefined, envFromRecord({ HOME: "/h", PRYX_HOME: "~" })),
+    resolveStateDir(
+      undefined,
+      envFromRecord({ HOME: "/h", PRYX_HOME: "~" }),
+      "linux",
+    ),
     "/h",
   );
+});
+
+Deno.test("on Windows the home is USERPROFILE before HOME, and paths use one separator", () => {
+  // Git Bash, MSYS or Cygwin set HOME to a path of their own.
+  const env = envFromRecord({
+    USERPROFILE: "C:\\Users\\ada",
+    HOME: "/c/Users/ada",
+  });
+  assert.equal(
+    resolveStateDir(undefined, env, "windows"),
+    "C:\\Users\\ada\\.pryx",
+  );
+  assert.equal(expandHome("~/.pryx", env, "windows"), "C:\\Users\\ada\\.pryx");
+  assert.equal(expandHome("~\\.pryx", env, "windows"), "C:\\Users\\ada\\.pryx");
+  assert.equal(
+    resolveStateDir(undefined, envFromRecord({ HOME: "D:\\me" }), "windows"),
+    "D:\\me\\.pryx",
+  );
+  // Elsewhere HOME stays first.
+  assert.equal(resolveStateDir(undefined, env, "linux"), "/c/Users/ada/.pryx");
 });
 
 Deno.test("~user and a ~ without any home directory are usage errors", () => {
