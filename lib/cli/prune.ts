@@ -97,8 +97,11 @@ export async function pruneCommand(args: string[]): Promise<number> {
  * Removes the files of every instance of `stateDir` whose lock is free.
  *
  * @param options.dryRun Only check and report.
- * @param options.os Windows cannot remove a file that is open: there the
- * lock file is removed just after prune lets go of it.
+ * @param options.os Windows removes a file that is still open only once
+ * it is closed (it stays "delete pending", and a start that opens the name
+ * meanwhile fails with access denied, unless the volume has POSIX delete
+ * semantics): there the lock file is removed just after prune lets go of
+ * it.
  * @returns What was removed (or would be), by instance name.
  * @throws {StateDirError} When the directory cannot be read or a file cannot
  * be removed.

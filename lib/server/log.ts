@@ -43,10 +43,11 @@ export function createLogger(
         : `${level === "info" ? "" : `${level}: `}${msg}`;
       try {
         Deno.stderr.writeSync(encoder.encode(line + "\n"));
-      } catch (err) {
-        // Whoever read our stderr is gone (the `run` that started us): a
-        // line nobody can read is no reason to stop serving.
-        if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+      } catch {
+        // Dropped, whatever the reason (SPEC 3): whoever read our stderr is
+        // gone (a broken pipe), the terminal hung up (EIO), the disk is
+        // full (ENOSPC). A line nobody can read is no reason to stop
+        // serving, nor to skip a step of the shutdown.
       }
     },
   };
