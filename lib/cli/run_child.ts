@@ -11,8 +11,9 @@
 import { Env, STOP_TIMEOUT_MS } from "../shared/config.ts";
 import { type FoundRuntime } from "../discovery/discover.ts";
 import { ExitCode } from "../shared/errors.ts";
-import { spawnLine } from "./command_path.ts";
+import { type SpawnLine, spawnLine } from "./command_path.ts";
 import type { Os } from "../shared/os.ts";
+import { ignoredAtStart } from "../shared/ignored_signals.ts";
 
 /**
  * How `run` runs CMD and what it does with the signals it gets meanwhile,
@@ -44,7 +45,20 @@ import type { Os } from "../shared/os.ts";
 export function runSignals(
   os: Os = Deno.build.os,
   foreground: boolean = os !== "windows" && inTerminalForeground(),
+  ignored: ReadonlySet<Deno.Signal> = new Set(),
 ): SignalPlan {
+  // A signal ignored when run started (SIGHUP under nohup) stays ignored
+  // (SPEC 3): absorbed, never passed on (Deno's first signal listener
+  // resets it to its default action, so a listener must hold it), and CMD
+  // gets it ignored too (see ignoringShell).
+  if (ignored.size > 0) {
+    const plan = runSignals(os, foreground);
+    return {
+      mode: plan.mode,
+      forward: plan.forward.filter((s) => !ignored.has(s)),
+      absorb: [...plan.absorb.filter((s) => !ignored.has(s)), ...ignored],
+    };
+  }
   if (os === "windows") {
     return {
       mode: "windows",
@@ -63,6 +77,28 @@ export function runSignals(
     mode: "own-group",
     forward: ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"],
     absorb: [],
+  };
+}
+
+/**
+ * `line` started through `sh` with `signals` ignored (`trap '' HUP`), then
+ * `exec`ed: a signal ignored at exec stays ignored in the new program
+ * (POSIX `exec`), which a Deno parent cannot hand on itself once it has a
+ * signal listener. Unix only (`run` under `nohup`).
+ */
+export function ignoringShell(
+  line: SpawnLine,
+  signals: readonly string[],
+): SpawnLine {
+  return {
+    cmd: "sh",
+    args: [
+      "-c",
+      `trap '' ${signals.join(" ")}; exec "$@"`,
+      "sh",
+      line.cmd,
+      ...line.args,
+    ],
   };
 }
 
@@ -138,7 +174,13 @@ export async function runChild(
     [Env.wsUrl]: runtime.wsUrl,
   };
   if (runtime.token !== undefined) env[Env.token] = runtime.token;
-  const signals = runSignals();
+  const hangupIgnored = await ignoredAtStart("SIGHUP");
+  const signals = runSignals(
+    Deno.build.os,
+    undefined,
+    hangupIgnored ? new Set(["SIGHUP"]) : new Set(),
+  );
+  const spawned = hangupIgnored ? ignoringShell(line, ["HUP"]) : line;
   const ownGroup = signals.mode === "own-group";
   // Listening before CMD exists: a signal that comes while it starts is
   // held and passed on once it runs, never left to end run alone.
@@ -166,9 +208,9 @@ export async function runChild(
   }
   try {
     try {
-      child = new Deno.Command(line.cmd, {
-        args: line.args,
-        windowsRawArguments: line.windowsRawArguments,
+      child = new Deno.Command(spawned.cmd, {
+        args: spawned.args,
+        windowsRawArguments: spawned.windowsRawArguments,
         // A session and process group of its own: see runSignals.
         detached: ownGroup,
         env,

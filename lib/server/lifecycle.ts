@@ -33,6 +33,7 @@ import type { Keeper, PublishedFiles } from "./keep_published.ts";
 import type { Logger } from "./log.ts";
 import { generateToken } from "./security.ts";
 import type { IdleWatch } from "./idle.ts";
+import { ignoredAtStart } from "../shared/ignored_signals.ts";
 import {
   describeStopReason,
   listenForStopReasons,
@@ -81,6 +82,10 @@ export interface ServeOptions {
  * @throws {StateDirError} When the state directory is unusable.
  */
 export async function serve(options: ServeOptions, log: Logger): Promise<void> {
+  // Under nohup a SIGHUP stays ignored (SPEC 3): ps is asked before any
+  // signal listener changes the inherited disposition, and answers while
+  // the instance is claimed.
+  const hangupIgnored = ignoredAtStart("SIGHUP").catch(() => false);
   const claim = await claimInstance(
     options.stateDir,
     options.instance,
@@ -93,7 +98,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     // server with a drain rather than kill it. Before that the default
     // action ends the process (as PID 1 the kernel drops the signal), which
     // leaves nothing a reader would trust: the lock goes with the process.
-    const stop = listenForStopReasons();
+    const stop = listenForStopReasons({ hangupIgnored: await hangupIgnored });
     try {
       await publishFiles(claim, info);
       // What serves a published run is loaded once the port is out, in one

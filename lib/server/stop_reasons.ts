@@ -46,13 +46,23 @@ export interface StopReasons {
  * Starts listening for the stop signals.
  *
  * @param options.os The OS (default `Deno.build.os`): see {@linkcode stopSignals}.
+ * @param options.hangupIgnored Whether SIGHUP was ignored when the process
+ * started (`nohup`), asked before this call: Deno's first signal listener,
+ * of any signal, resets an ignored SIGHUP to its default action (measured
+ * on Deno 2.9.6, Linux). Then a SIGHUP listener that does nothing keeps it
+ * ignored (SPEC 3).
  */
 export function listenForStopReasons(
-  options: { os?: Os } = {},
+  options: { os?: Os; hangupIgnored?: boolean } = {},
 ): StopReasons {
   const first = Promise.withResolvers<StopReason>();
   const listeners = stopSignals(options.os).map((signal) =>
-    [signal, () => first.resolve({ kind: "signal", signal })] as const
+    [
+      signal,
+      signal === "SIGHUP" && options.hangupIgnored
+        ? () => {} // ignored at start: stays so
+        : () => first.resolve({ kind: "signal", signal }),
+    ] as const
   );
   for (const [signal, fn] of listeners) Deno.addSignalListener(signal, fn);
   return {

@@ -13,6 +13,7 @@ import {
   serveCommandLine,
 } from "../../lib/cli/run_runtime.ts";
 import {
+  ignoringShell,
   isForeground,
   runSignals,
   stopMethod,
@@ -116,6 +117,27 @@ Deno.test("in a terminal's foreground run leaves Ctrl-C, Ctrl-\\ and hang-up to 
     forward: [],
     absorb: ["SIGINT", "SIGBREAK"],
   });
+});
+
+Deno.test("under nohup run neither passes on nor absorbs SIGHUP, so CMD inherits it ignored", () => {
+  const hup = new Set<Deno.Signal>(["SIGHUP"]);
+  assert.deepStrictEqual(runSignals("linux", false, hup), {
+    mode: "own-group",
+    forward: ["SIGINT", "SIGTERM", "SIGQUIT"],
+    absorb: ["SIGHUP"],
+  });
+  assert.deepStrictEqual(runSignals("darwin", true, hup), {
+    mode: "terminal",
+    forward: ["SIGTERM"],
+    absorb: ["SIGINT", "SIGQUIT", "SIGHUP"],
+  });
+  assert.deepStrictEqual(
+    ignoringShell({ cmd: "npm", args: ["run", "a b"] }, ["HUP"]),
+    {
+      cmd: "sh",
+      args: ["-c", `trap '' HUP; exec "$@"`, "sh", "npm", "run", "a b"],
+    },
+  );
 });
 
 Deno.test("the terminal's foreground group is read from ps: tpgid equal to the process group", () => {
