@@ -30,6 +30,7 @@
  * @module
  */
 
+import { monotonicNow } from "../shared/clock.ts";
 import { UsageError } from "../shared/errors.ts";
 import { PROTOCOL, SHUTDOWN_TOPIC } from "../shared/protocol.ts";
 import {
@@ -94,6 +95,14 @@ export interface ConnectOptions extends ClientOptions {
   backoff?: Backoff;
   /** How long connecting and the `hello` may take, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * How often an open connection sends a `ping`, in ms (default 10 000). A
+   * connection that has brought nothing (no frame, no `pong`) for two of
+   * these is taken for dead and discovered again: a relay (an `ssh -L`
+   * tunnel, a VM or container port forward) whose path died without a FIN
+   * or RST leaves the socket open for good otherwise (SPEC 4, heartbeat).
+   */
+  heartbeatMs?: number;
 }
 
 /** The event of a state change; `state` (and `detail`) is the new state. */
@@ -115,6 +124,18 @@ export class StateChangeEvent extends Event {
 
 /** Default of {@linkcode ConnectOptions.connectTimeoutMs}. */
 const CONNECT_TIMEOUT_MS = 5000;
+
+/** Default of {@linkcode ConnectOptions.heartbeatMs}. */
+const HEARTBEAT_MS = 10_000;
+
+/**
+ * How long `close()` waits for the close handshake before it lets the
+ * socket go, in ms: a dead path never answers it.
+ */
+const CLOSE_WAIT_MS = 1000;
+
+/** The `id` of the heartbeat's pings: their pongs are not news to a caller. */
+const HEARTBEAT_ID = "pryx-heartbeat";
 
 /**
  * How often the wait for a runtime re-checks without a directory event, in
@@ -323,10 +344,15 @@ export class RuntimeConnection extends EventTarget {
     this.#ws = ws;
     let opened = false;
     let over = false;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let closeWait: ReturnType<typeof setTimeout> | undefined;
+    let lastHeard = monotonicNow();
     const end = () => {
       if (over) return;
       over = true;
       clearTimeout(timer);
+      clearInterval(heartbeat);
+      clearTimeout(closeWait);
       signal.removeEventListener("abort", onAbort);
       ws.onmessage = ws.onopen = ws.onerror = null;
       ws.onclose = null;
@@ -340,8 +366,11 @@ export class RuntimeConnection extends EventTarget {
       resolve(opened);
     };
     const onAbort = () => {
-      // Wait for the close handshake, so nothing is left running.
+      // Wait for the close handshake, so nothing is left running; but not
+      // for longer than a second: a dead path never answers it.
       clearTimeout(timer);
+      clearInterval(heartbeat);
+      closeWait = setTimeout(end, CLOSE_WAIT_MS);
       ws.onmessage = null;
       ws.onclose = end;
       ws.onerror = end;
@@ -360,6 +389,7 @@ export class RuntimeConnection extends EventTarget {
     ws.onclose = end;
     ws.onerror = end;
     ws.onmessage = (event) => {
+      lastHeard = monotonicNow();
       let frame: Record<string, unknown>;
       try {
         frame = JSON.parse(String(event.data));
@@ -394,9 +424,22 @@ export class RuntimeConnection extends EventTarget {
           }
           this.#setState("open");
           this.dispatchEvent(new MessageEvent("message", { data: frame }));
+          const every = this.#options.heartbeatMs ?? HEARTBEAT_MS;
+          heartbeat = setInterval(() => {
+            if (monotonicNow() - lastHeard >= 2 * every) {
+              end(); // nothing for two beats: the path is dead
+              return;
+            }
+            try {
+              ws.send(JSON.stringify({ type: "ping", id: HEARTBEAT_ID }));
+            } catch {
+              end();
+            }
+          }, every);
         });
         return;
       }
+      if (frame.type === "pong" && frame.id === HEARTBEAT_ID) return;
       this.dispatchEvent(new MessageEvent("message", { data: frame }));
       if (frame.type === "event" && frame.topic === SHUTDOWN_TOPIC) {
         // The runtime is going: its close follows; do not wait for it.

@@ -8,7 +8,12 @@
 
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
-import { formatBytes, MAX_MESSAGE_BYTES, SERVICE } from "../shared/config.ts";
+import {
+  formatBytes,
+  MAX_MESSAGE_BYTES,
+  SERVICE,
+  WS_IDLE_TIMEOUT_S,
+} from "../shared/config.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import type { Logger } from "./log.ts";
 import { runIdentity, type RuntimeInfo } from "../shared/instance_files.ts";
@@ -119,14 +124,14 @@ export function createApp(state: AppState): Hono {
         { Upgrade: "websocket" },
       );
     }
-    // Deno's idle timeout pings a silent peer, at the price of re-arming a
-    // timer on every frame received (about 6 % of a relayed event). On
-    // loopback a peer is a local process, whose sockets the kernel closes
-    // when it dies: there it buys nothing, so it is off. Exposed, it stays.
-    const { socket, response } = Deno.upgradeWebSocket(
-      c.req.raw,
-      state.loopback ? { idleTimeout: 0 } : {},
-    );
+    // Deno's idle timeout pings a silent peer and closes it when no pong
+    // comes, at the price of re-arming a timer on every frame received
+    // (about 6 % of a relayed event). On, on loopback too: a loopback
+    // peer may be a relay (an ssh -L tunnel, a VM or container port
+    // forward) whose far side died without a FIN (SPEC 4, heartbeat).
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {
+      idleTimeout: WS_IDLE_TIMEOUT_S,
+    });
     hub.attach(socket);
     return response;
   });

@@ -50,6 +50,14 @@ export const DEFAULT_WAIT_MS = 30_000;
 /** Largest WebSocket frame or HTTP body accepted, in bytes (1 MiB). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/**
+ * The WebSocket idle timeout of the server, in seconds (Deno's
+ * `UpgradeWebSocketOptions.idleTimeout`): a client silent this long is
+ * pinged, and closed when it does not answer within as long again, so a
+ * dead peer goes within 30 s (SPEC 4, heartbeat).
+ */
+export const WS_IDLE_TIMEOUT_S = 15;
+
 /** How long in-flight requests may take to finish on shutdown, in ms. */
 export const DRAIN_TIMEOUT_MS = 5000;
 
