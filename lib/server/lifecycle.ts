@@ -104,22 +104,32 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
       // What serves a published run is loaded once the port is out, in one
       // round of concurrent imports: start-up is what every client waits
       // for, and each round of imports costs memory of its own.
-      const [app, { keepPublished }, { watchIdle }, { reportFileLimit }] =
-        await Promise.all([
-          loadApp(options, info, log, stop.stop),
-          importLazily<typeof import("./keep_published.ts")>(
-            "./keep_published.ts",
-            import.meta.url,
-          ),
-          importLazily<typeof import("./idle.ts")>(
-            "./idle.ts",
-            import.meta.url,
-          ),
-          importLazily<typeof import("./file_limit.ts")>(
-            "./file_limit.ts",
-            import.meta.url,
-          ),
-        ]);
+      const [
+        app,
+        { keepPublished },
+        { watchIdle },
+        { reportFileLimit },
+        { keepAccepting },
+      ] = await Promise.all([
+        loadApp(options, info, log, stop.stop),
+        importLazily<typeof import("./keep_published.ts")>(
+          "./keep_published.ts",
+          import.meta.url,
+        ),
+        importLazily<typeof import("./idle.ts")>(
+          "./idle.ts",
+          import.meta.url,
+        ),
+        importLazily<typeof import("./file_limit.ts")>(
+          "./file_limit.ts",
+          import.meta.url,
+        ),
+        importLazily<typeof import("./keep_accepting.ts")>(
+          "./keep_accepting.ts",
+          import.meta.url,
+        ),
+      ]);
+      const accepting = keepAccepting(front.bound, log);
       const keeper = keepPublished(claim, publishedFiles(claim, info), log, {
         instance: info.instance,
         onTaken: () =>
@@ -147,6 +157,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         );
         const reason = await stop.first;
         idle?.stop();
+        accepting.stop();
         await drain(front, app, claim, keeper, info, reason, log);
       } finally {
         keeper.stop();
@@ -202,6 +213,10 @@ function bindFront(addr: ListenAddr): Front {
     handle ? handle(req, info) : ready.promise.then((h) => h(req, info))
   );
   const bound = bind(addr, (req, info) => fast?.(req) ?? routed(req, info));
+  // Handled from the start: an accept loop that ends for want of
+  // descriptors before keep_accepting.ts is loaded must not end the
+  // process as an unhandled rejection; keepAccepting still sees it.
+  for (const server of bound.servers) server.finished.catch(() => {});
   return {
     bound,
     inFlight,

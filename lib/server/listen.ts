@@ -26,6 +26,14 @@ export interface Bound {
   port: number;
   /** The primary server first, then the `[::1]` companion if any. */
   servers: Server[];
+  /**
+   * Binds server `index` again, on its address and port with its handler,
+   * and puts the new server in its place (see `keep_accepting.ts`).
+   *
+   * @throws {Deno.errors.AddrInUse} While the old listener is not gone yet;
+   * any other bind error as `Deno.serve` throws it.
+   */
+  reopen(index: number): Server;
 }
 
 /** How often an OS-assigned port is drawn again when `[::1]` has it taken. */
@@ -63,15 +71,15 @@ export function bind(
         break;
       }
       if (addr.hostname !== "127.0.0.1") {
-        return { port: bound, servers: [primary] };
+        return bound_(addr.hostname, bound, [primary], handler);
       }
       const companion = listenOn("::1", bound, handler, false);
       // Reserved on [::1] (Windows): nobody else can take it there either.
       if (companion === "unavailable" || companion === "reserved") {
-        return { port: bound, servers: [primary] };
+        return bound_(addr.hostname, bound, [primary], handler);
       }
       if (companion !== "busy") {
-        return { port: bound, servers: [primary, companion] };
+        return bound_(addr.hostname, bound, [primary, companion], handler);
       }
       // Another program has this port on [::1] only: clients whose
       // localhost resolves to ::1 would reach it, so the port is busy. An
@@ -95,6 +103,30 @@ export function bind(
       addr.ports[0]
     } is in use; stop what uses it or listen on :0`,
   );
+}
+
+/** The {@linkcode Bound} of `servers` on `hostname:port` (then `[::1]`). */
+function bound_(
+  hostname: string,
+  port: number,
+  servers: Server[],
+  handler: Handler,
+): Bound {
+  const hostnames = [hostname, "::1"];
+  return {
+    port,
+    servers,
+    reopen(index) {
+      const server = Deno.serve({
+        hostname: hostnames[index],
+        port,
+        handler,
+        onListen() {},
+      });
+      servers[index] = server;
+      return server;
+    },
+  };
 }
 
 /**

@@ -1,0 +1,93 @@
+/**
+ * Black-box test of running out of file descriptors (SPEC 3): under
+ * `ulimit -n 256` a burst of 300 connections does not end `serve`; a
+ * WebSocket client it had keeps working, one line says so, and it serves
+ * new connections again once the burst has closed.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { startServer, waitUntil, withHome } from "../_harness/cli.ts";
+
+/** Opens up to `n` TCP connections to `port` (refused ones stop the burst). */
+async function burst(port: number, n: number): Promise<Deno.Conn[]> {
+  const conns: Deno.Conn[] = [];
+  const req = new TextEncoder().encode(
+    "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+  );
+  for (let i = 0; i < n; i++) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(conn);
+      await conn.write(req).catch(() => {});
+    } catch {
+      break; // refused: the listener is out of descriptors
+    }
+  }
+  return conns;
+}
+
+Deno.test({
+  name:
+    "under ulimit -n 256 a burst of 300 connections leaves serve running, its clients served, and it accepts again",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withHome(async (home) => {
+      await using server = await startServer(home, [], {
+        prefix: ["sh", "-c", 'ulimit -n 256 && exec "$@"', "sh"],
+      });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+      const events: unknown[] = [];
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = reject;
+      });
+      ws.onmessage = (e) => {
+        const frame = JSON.parse(String(e.data));
+        if (frame.type === "event") events.push(frame.data);
+      };
+      ws.send(JSON.stringify({ type: "subscribe", topic: "t" }));
+      try {
+        const conns = await burst(server.port, 300);
+        await new Promise((r) => setTimeout(r, 500));
+        assert(server.stderr().includes("Out of file descriptors"));
+        for (const c of conns) c.close();
+        const healthy = await waitUntil(
+          async () => {
+            try {
+              const res = await fetch(`http://127.0.0.1:${server.port}/health`);
+              await res.body?.cancel();
+              return res.status === 200;
+            } catch {
+              return false;
+            }
+          },
+          10_000,
+          100,
+        );
+        assert(healthy, `not serving again: ${server.stderr()}`);
+        assert.match(
+          server.stderr(),
+          /Accepting connections on port \d+ again/,
+        );
+        const lines = server.stderr().split("\n").filter((l) =>
+          l.includes("Out of file descriptors")
+        );
+        assert(lines.length <= 3, `one line a second at most: ${lines.length}`);
+        // The client it had still gets events.
+        const res = await fetch(
+          `http://127.0.0.1:${server.port}/publish/t`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ n: 1 }),
+          },
+        );
+        assert.deepStrictEqual((await res.json()).delivered, 1);
+        assert(await waitUntil(() => events.length === 1, 5000));
+      } finally {
+        ws.close();
+      }
+    }),
+});
