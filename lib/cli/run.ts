@@ -41,15 +41,12 @@ import type { StatePlan } from "../discovery/plan.ts";
 import { cannotUseMessage, elsewhereWords } from "../discovery/report.ts";
 import { currentMachine } from "../shared/machine.ts";
 import { stopCommandLine } from "../shared/shell.ts";
-import { fetchOccupancy } from "../shared/occupancy.ts";
 import {
-  askShutdown,
-  replacingMessage,
+  askSuccession,
+  type OwnerRecord,
+  replaceOwner,
   skewWords,
-  successionOf,
 } from "../shared/succession.ts";
-import type { RuntimeInfo } from "../shared/instance_files.ts";
-import type { Health } from "../shared/health.ts";
 import type { VerdictOf } from "../shared/verdict.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { denoHost } from "../discovery/host.ts";
@@ -236,36 +233,29 @@ async function leaseRuntime(
 
 /**
  * What `run` does about a live owner of another version or protocol
- * ({@linkcode successionOf}): an idle one is asked to shut down (one line),
+ * ({@linkcode askSuccession}): an idle one is asked to shut down (one line),
  * so the next round starts this version; one in use is used with one line
  * that names both versions, or, speaking another protocol, refused.
  */
 async function succeed(
-  owner: { url: string; info?: RuntimeInfo; health?: Health },
+  owner: OwnerRecord,
   otherProtocol: boolean,
 ): Promise<"replaced" | "used" | "refused"> {
   const version = owner.health?.version ?? owner.info?.version;
   if (!otherProtocol && (version === undefined || version === VERSION)) {
     return "used";
   }
-  const next = successionOf(
-    { version, otherProtocol, exitWhenIdleMs: owner.info?.exitWhenIdleMs },
-    await fetchOccupancy(owner.url, owner.info?.token),
-    VERSION,
-  );
-  if (
-    next.kind === "replace" && owner.info !== undefined &&
-    await askShutdown(owner.info, HEALTH_TIMEOUT_MS)
-  ) {
-    report(
-      replacingMessage(
-        owner.info.instance,
-        owner.info.pid,
-        next,
-        otherProtocol ? owner.health?.protocol : undefined,
-      ),
+  const next = await askSuccession(owner, otherProtocol);
+  if (next.kind === "replace" && owner.info !== undefined) {
+    const line = await replaceOwner(
+      owner.info,
+      next,
+      otherProtocol ? owner.health?.protocol : undefined,
     );
-    return "replaced";
+    if (line !== undefined) {
+      report(line);
+      return "replaced";
+    }
   }
   if (otherProtocol) return "refused";
   if (next.kind === "keep" && next.versions !== undefined) {

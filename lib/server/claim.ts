@@ -13,17 +13,13 @@ import {
   envReader,
   formatMs,
   HEALTH_TIMEOUT_MS,
-  VERSION,
 } from "../shared/config.ts";
-import { fetchOccupancy } from "../shared/occupancy.ts";
 import type { Os } from "../shared/os.ts";
 import {
-  askShutdown,
-  liveOwner,
-  replacingMessage,
+  askSuccession,
+  replaceOwner,
   type Skew,
   skewWords,
-  successionOf,
 } from "../shared/succession.ts";
 import { deadlineIn, monotonicNow } from "../shared/clock.ts";
 import { denoVerdictHost } from "../shared/deno_verdict_host.ts";
@@ -197,7 +193,7 @@ export async function claimInstance(
  * starting, or draining: an idle exit, a stop), the start waits for it, up
  * to {@linkcode OWNER_WAIT_MS}: a draining owner is then gone and the
  * instance taken; a starting one is live and named (SPEC 3). A live owner
- * is asked what it does ({@linkcode successionOf}): one about to exit idle
+ * is asked what it does ({@linkcode askSuccession}): one about to exit idle
  * is waited for too; an idle one of an older version or another protocol
  * is asked to shut down (said through `onNotice`) and then replaced.
  *
@@ -244,11 +240,9 @@ async function takeInstance(
       if (owner?.info === undefined || runId === undefined) {
         throw alreadyRunning(instance, stateDir, verdict);
       }
-      const next = handled.has(runId) ? undefined : successionOf(
-        liveOwner(owner),
-        await fetchOccupancy(owner.url, owner.info.token),
-        VERSION,
-      );
+      const next = handled.has(runId)
+        ? undefined
+        : await askSuccession(owner, owner.state === "incompatible");
       if (next?.kind === "keep") {
         throw alreadyRunning(instance, stateDir, verdict, next.versions);
       }
@@ -264,18 +258,15 @@ async function takeInstance(
         });
       } else if (next?.kind === "replace") {
         handled.add(runId);
-        if (!await askShutdown(owner.info, HEALTH_TIMEOUT_MS)) {
+        const line = await replaceOwner(
+          owner.info,
+          next,
+          owner.state === "incompatible" ? owner.health.protocol : undefined,
+        );
+        if (line === undefined) {
           throw alreadyRunning(instance, stateDir, verdict);
         }
-        onNotice({
-          level: "info",
-          message: replacingMessage(
-            instance,
-            owner.info.pid,
-            next,
-            owner.state === "incompatible" ? owner.health.protocol : undefined,
-          ),
-        });
+        onNotice({ level: "info", message: line });
         deadline = deadlineIn(OWNER_WAIT_MS);
       } else if (deadline.passed()) {
         // Waited for one that said it would go, and it did not.

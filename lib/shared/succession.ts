@@ -14,7 +14,9 @@
 import { directFetch } from "./direct.ts";
 import type { RuntimeInfo } from "./instance_files.ts";
 import type { Occupancy } from "./occupancy.ts";
-import type { VerdictOf } from "./verdict.ts";
+import { HEALTH_TIMEOUT_MS, VERSION } from "./config.ts";
+import type { Health } from "./health.ts";
+import { fetchOccupancy } from "./occupancy.ts";
 
 /**
  * The longest idle time (`--exit-when-idle`, in ms) of an owner that a
@@ -33,15 +35,59 @@ export interface LiveOwner {
   exitWhenIdleMs?: number;
 }
 
-/** The {@linkcode LiveOwner} facts of a live (or incompatible) verdict. */
+/**
+ * A live owner as a verdict or a discovery found it: where it answers, its
+ * record and its `/health` answer (either may be missing).
+ */
+export interface OwnerRecord {
+  /** Its HTTP URL. */
+  url: string;
+  /** Its `<instance>.json`. */
+  info?: RuntimeInfo;
+  /** Its `/health` answer. */
+  health?: Health;
+}
+
+/** The {@linkcode LiveOwner} facts of `owner`. */
 export function liveOwner(
-  verdict: VerdictOf<"live"> | VerdictOf<"incompatible">,
+  owner: OwnerRecord,
+  otherProtocol: boolean,
 ): LiveOwner {
   return {
-    version: verdict.health?.version ?? verdict.info?.version,
-    otherProtocol: verdict.state === "incompatible",
-    exitWhenIdleMs: verdict.info?.exitWhenIdleMs,
+    version: owner.health?.version ?? owner.info?.version,
+    otherProtocol,
+    exitWhenIdleMs: owner.info?.exitWhenIdleMs,
   };
+}
+
+/**
+ * What a start of this version does about `owner`: asks it for its
+ * clients and leases (`GET /info`), then {@linkcode successionOf}.
+ */
+export async function askSuccession(
+  owner: OwnerRecord,
+  otherProtocol: boolean,
+): Promise<Succession> {
+  return successionOf(
+    liveOwner(owner, otherProtocol),
+    await fetchOccupancy(owner.url, owner.info?.token),
+    VERSION,
+  );
+}
+
+/**
+ * Asks an owner that {@linkcode successionOf} would replace to shut down.
+ *
+ * @returns The one line that says so, or `undefined` when it did not
+ * accept (no token in its record, no answer).
+ */
+export async function replaceOwner(
+  info: RuntimeInfo,
+  next: Extract<Succession, { kind: "replace" }>,
+  protocol?: number,
+): Promise<string | undefined> {
+  if (!await askShutdown(info, HEALTH_TIMEOUT_MS)) return undefined;
+  return replacingMessage(info.instance, info.pid, next, protocol);
 }
 
 /**
@@ -107,7 +153,7 @@ export function successionOf(
  *
  * @param protocol The owner's protocol, when it speaks another one.
  */
-export function replacingMessage(
+function replacingMessage(
   instance: string,
   pid: number,
   versions: { theirs: string; ours: string },
@@ -175,7 +221,7 @@ export function compareVersions(a: string, b: string): number {
  * @param timeoutMs How long the answer may take, in ms.
  * @returns Whether it accepted (202).
  */
-export async function askShutdown(
+async function askShutdown(
   info: RuntimeInfo,
   timeoutMs: number,
 ): Promise<boolean> {

@@ -412,8 +412,9 @@ export interface SpawnedCli extends AsyncDisposable {
  */
 export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
   const [bin, binArgs] = cliCommand(args);
-  const child = new Deno.Command(bin, {
-    args: binArgs,
+  const [cmd, ...argv] = [...options.prefix ?? [], bin, ...binArgs];
+  const child = new Deno.Command(cmd, {
+    args: argv,
     env: childEnv(options.env),
     clearEnv: true,
     cwd: options.cwd,

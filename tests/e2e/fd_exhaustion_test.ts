@@ -8,7 +8,12 @@
  */
 
 import assert from "node:assert/strict";
-import { startServer, waitUntil, withHome } from "../_harness/cli.ts";
+import {
+  connectWs,
+  startServer,
+  waitUntil,
+  withHome,
+} from "../_harness/cli.ts";
 
 /** Opens up to `n` TCP connections to `port` (refused ones stop the burst). */
 async function burst(port: number, n: number): Promise<Deno.Conn[]> {
@@ -37,16 +42,9 @@ Deno.test({
       await using server = await startServer(home, [], {
         prefix: ["sh", "-c", 'ulimit -n 256 && exec "$@"', "sh"],
       });
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
-      const events: unknown[] = [];
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = reject;
-      });
-      ws.onmessage = (e) => {
-        const frame = JSON.parse(String(e.data));
-        if (frame.type === "event") events.push(frame.data);
-      };
+      const { ws, next } = await connectWs(
+        `ws://127.0.0.1:${server.port}/ws`,
+      );
       ws.send(JSON.stringify({ type: "subscribe", topic: "t" }));
       try {
         const conns = await burst(server.port, 300);
@@ -85,7 +83,9 @@ Deno.test({
           },
         );
         assert.deepStrictEqual((await res.json()).delivered, 1);
-        assert(await waitUntil(() => events.length === 1, 5000));
+        let frame = await next();
+        while (frame.type !== "event") frame = await next();
+        assert.deepStrictEqual(frame.data, { n: 1 });
       } finally {
         ws.close();
       }

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, cliCommand, waitUntil, withHome } from "../_harness/cli.ts";
+import { spawnCli, waitUntil, withHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 
 Deno.test({
@@ -17,39 +17,24 @@ Deno.test({
   ignore: Deno.build.os === "windows" || !exists("/dev/full"),
   fn: () =>
     withHome(async (home) => {
-      const [bin, args] = cliCommand(["serve"]);
       // exec: the shell's pid is the runtime's, and only its stderr moves.
-      const child = new Deno.Command("sh", {
-        args: ["-c", 'exec "$@" 2>/dev/full', "sh", bin, ...args],
-        env: childEnv({ PRYX_HOME: home }),
-        clearEnv: true,
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      let done = false;
-      try {
-        const json = `${home}/runtime.json`;
-        assert(
-          await waitUntil(() => exists(`${home}/runtime.port`), 15_000),
-          "it did not start",
-        );
-        const info = JSON.parse(Deno.readTextFileSync(json));
-        assert.deepStrictEqual(info.pid, child.pid);
-        const res = await fetch(`${info.url}/health`);
-        assert.deepStrictEqual(res.status, 200);
-        await res.body?.cancel();
-        child.kill("SIGTERM");
-        const status = await child.status;
-        done = true;
-        assert.deepStrictEqual(status.code, 0);
-        assert(!exists(`${home}/runtime.port`), "the port file is gone");
-        assert(!exists(json), "the metadata file is gone");
-      } finally {
-        if (!done) {
-          child.kill("SIGKILL");
-          await child.status;
-        }
-      }
+      await using serve = spawnCli(["serve"], {
+        env: { PRYX_HOME: home },
+        prefix: ["sh", "-c", 'exec "$@" 2>/dev/full', "sh"],
+      });
+      const json = `${home}/runtime.json`;
+      assert(
+        await waitUntil(() => exists(`${home}/runtime.port`), 15_000),
+        "it did not start",
+      );
+      const info = JSON.parse(Deno.readTextFileSync(json));
+      assert.deepStrictEqual(info.pid, serve.child.pid);
+      const res = await fetch(`${info.url}/health`);
+      assert.deepStrictEqual(res.status, 200);
+      await res.body?.cancel();
+      serve.child.kill("SIGTERM");
+      assert.deepStrictEqual((await serve.exited()).code, 0);
+      assert(!exists(`${home}/runtime.port`), "the port file is gone");
+      assert(!exists(json), "the metadata file is gone");
     }),
 });

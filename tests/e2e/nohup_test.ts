@@ -8,42 +8,16 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, cliCommand, waitUntil, withHome } from "../_harness/cli.ts";
+import { spawnCli, waitUntil, withHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 
-/** Starts the CLI with `args` through sh, SIGHUP ignored or not. */
-function spawnCli(
-  args: string[],
-  home: string,
-  ignoreHup: boolean,
-): Deno.ChildProcess {
-  const [bin, argv] = cliCommand(args);
-  const script = `${ignoreHup ? "trap '' HUP; " : ""}exec "$@"`;
-  return new Deno.Command("sh", {
-    args: ["-c", script, "sh", bin, ...argv],
-    env: childEnv({ PRYX_HOME: home }),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Collects a stream's text as it comes. */
-function collect(stream: ReadableStream<Uint8Array>): () => string {
-  let text = "";
-  (async () => {
-    for await (const c of stream.pipeThrough(new TextDecoderStream())) {
-      text += c;
-    }
-  })();
-  return () => text;
-}
-
-/** Whether process `pid` still answers signal 0. */
-function alive(child: Deno.ChildProcess, exited: () => boolean): boolean {
-  return !exited() && child.pid > 0;
-}
+/** The prefix that starts the CLI with SIGHUP ignored, or not. */
+const shell = (ignoreHup: boolean) => [
+  "sh",
+  "-c",
+  `${ignoreHup ? "trap '' HUP; " : ""}exec "$@"`,
+  "sh",
+];
 
 for (const ignoreHup of [true, false]) {
   Deno.test({
@@ -53,43 +27,40 @@ for (const ignoreHup of [true, false]) {
     ignore: Deno.build.os === "windows",
     fn: () =>
       withHome(async (home) => {
-        const child = spawnCli(["serve"], home, ignoreHup);
+        await using serve = spawnCli(["serve"], {
+          env: { PRYX_HOME: home },
+          prefix: shell(ignoreHup),
+        });
         let exited = false;
-        const status = child.status.then((s) => {
+        const status = serve.exited().then((s) => {
           exited = true;
           return s;
         });
-        const stderr = collect(child.stderr);
-        await child.stdout.cancel();
-        try {
-          assert(
-            await waitUntil(() => /Starting server on/.test(stderr()), 15_000),
-            `it did not start: ${stderr()}`,
+        assert(
+          await waitUntil(
+            () => /Starting server on/.test(serve.stderr()),
+            15_000,
+          ),
+          `it did not start: ${serve.stderr()}`,
+        );
+        serve.child.kill("SIGHUP");
+        if (ignoreHup) {
+          await new Promise((r) => setTimeout(r, 500));
+          assert(!exited, serve.stderr());
+          const info = JSON.parse(
+            Deno.readTextFileSync(`${home}/runtime.json`),
           );
-          // The check of the inherited disposition runs after publishing.
-          await new Promise((r) => setTimeout(r, 300));
-          child.kill("SIGHUP");
-          if (ignoreHup) {
-            await new Promise((r) => setTimeout(r, 500));
-            assert(alive(child, () => exited), stderr());
-            const info = JSON.parse(
-              Deno.readTextFileSync(`${home}/runtime.json`),
-            );
-            const res = await fetch(`${info.url}/health`);
-            assert.deepStrictEqual(res.status, 200);
-            await res.body?.cancel();
-            assert.doesNotMatch(stderr(), /SIGHUP/);
-            child.kill("SIGTERM");
-          }
-          assert.deepStrictEqual((await status).code, 0);
-          if (!ignoreHup) {
-            assert.match(stderr(), /Received SIGHUP, shutting down/);
-          }
-          assert(!exists(`${home}/runtime.port`));
-        } finally {
-          if (!exited) child.kill("SIGKILL");
-          await status;
+          const res = await fetch(`${info.url}/health`);
+          assert.deepStrictEqual(res.status, 200);
+          await res.body?.cancel();
+          assert.doesNotMatch(serve.stderr(), /SIGHUP/);
+          serve.child.kill("SIGTERM");
         }
+        assert.deepStrictEqual((await status).code, 0);
+        if (!ignoreHup) {
+          assert.match(serve.stderr(), /Received SIGHUP, shutting down/);
+        }
+        assert(!exists(`${home}/runtime.port`));
       }),
   });
 }
@@ -100,31 +71,19 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   fn: () =>
     withHome(async (home) => {
-      // CMD says when it runs, then outlives a SIGHUP sent to run's group
-      // and to itself (ignored, inherited).
+      // CMD says when it runs, then sends itself a SIGHUP (ignored, as it
+      // inherited) and lives on; run gets one too.
       const cmd = "echo started; kill -HUP $$; sleep 1; echo alive";
-      const child = spawnCli(["run", "--", "sh", "-c", cmd], home, true);
-      let exited = false;
-      const status = child.status.then((s) => {
-        exited = true;
-        return s;
+      await using run = spawnCli(["run", "--", "sh", "-c", cmd], {
+        env: { PRYX_HOME: home },
+        prefix: shell(true),
       });
-      const stdout = collect(child.stdout);
-      const stderr = collect(child.stderr);
-      try {
-        assert(
-          await waitUntil(() => stdout().includes("started"), 20_000),
-          `CMD did not start: ${stderr()}`,
-        );
-        child.kill("SIGHUP");
-        const s = await status;
-        assert.deepStrictEqual(s.code, 0, stderr());
-        assert.match(stdout(), /started\nalive\n/);
-      } finally {
-        if (!exited) child.kill("SIGKILL");
-        await status;
-        // The runtime run started leaves once idle.
-        await waitUntil(() => !exists(`${home}/runtime.port`), 5000);
-      }
+      await run.readUntil("started");
+      run.child.kill("SIGHUP");
+      const status = await run.exited();
+      assert.deepStrictEqual(status.code, 0, status.stderr);
+      assert.match(run.stdout(), /started\nalive\n/);
+      // The runtime run started leaves once idle.
+      await waitUntil(() => !exists(`${home}/runtime.port`), 5000);
     }),
 });
