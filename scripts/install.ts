@@ -43,7 +43,7 @@ import { shellQuote } from "../lib/shared/shell.ts";
 /** The name of the installed command. */
 export const COMMAND_NAME = "pryx-core";
 
-import type { Os } from "../lib/shared/os.ts";
+import { type Os, pathSeparator } from "../lib/shared/os.ts";
 
 const ROOT = fileUrlToPath(new URL("..", import.meta.url)).replace(
   /[\\/]$/,
@@ -72,7 +72,7 @@ export function installRoot(
       "Cannot find the home directory: set HOME or DENO_INSTALL_ROOT",
     );
   }
-  return `${home.replace(/[\\/]+$/, "")}${os === "windows" ? "\\" : "/"}.deno`;
+  return `${home.replace(/[\\/]+$/, "")}${pathSeparator(os)}.deno`;
 }
 
 /**
@@ -83,7 +83,7 @@ export function installedPaths(
   root: string,
   os: Os = Deno.build.os,
 ): { bin: string; shim: string; configDir: string } {
-  const sep = os === "windows" ? "\\" : "/";
+  const sep = pathSeparator(os);
   const bin = `${root}${sep}bin`;
   return {
     bin,
@@ -100,7 +100,7 @@ export function installArgs(
   checkout: string,
   os: Os = Deno.build.os,
 ): string[] {
-  const sep = os === "windows" ? "\\" : "/";
+  const sep = pathSeparator(os);
   return [
     "install",
     "--global",

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Os } from "../shared/os.ts";
+import { type Os, pathSeparator } from "../shared/os.ts";
 import type { EnvGetter } from "../shared/config.ts";
 import { UsageError } from "../shared/errors.ts";
 
@@ -78,7 +78,7 @@ export function commandCandidates(
     return hasExt ? [base] : exts.map((e) => base + e);
   };
   if (isPathLike(cmd, os)) return names(cmd);
-  const sep = os === "windows" ? "\\" : "/";
+  const sep = pathSeparator(os);
   return pathDirs(env("PATH"), os).flatMap((dir) =>
     names(`${dir.replace(/[\\/]+$/, "") || sep}${sep}${cmd}`)
   );

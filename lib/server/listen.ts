@@ -71,15 +71,15 @@ export function bind(
         break;
       }
       if (addr.hostname !== "127.0.0.1") {
-        return bound_(addr.hostname, bound, [primary], handler);
+        return boundOf(addr.hostname, bound, [primary], handler);
       }
       const companion = listenOn("::1", bound, handler, false);
       // Reserved on [::1] (Windows): nobody else can take it there either.
       if (companion === "unavailable" || companion === "reserved") {
-        return bound_(addr.hostname, bound, [primary], handler);
+        return boundOf(addr.hostname, bound, [primary], handler);
       }
       if (companion !== "busy") {
-        return bound_(addr.hostname, bound, [primary, companion], handler);
+        return boundOf(addr.hostname, bound, [primary, companion], handler);
       }
       // Another program has this port on [::1] only: clients whose
       // localhost resolves to ::1 would reach it, so the port is busy. An
@@ -105,8 +105,13 @@ export function bind(
   );
 }
 
+/** `Deno.serve` of `handler` on `hostname:port`, without its listen line. */
+function serveOn(hostname: string, port: number, handler: Handler): Server {
+  return Deno.serve({ hostname, port, handler, onListen() {} });
+}
+
 /** The {@linkcode Bound} of `servers` on `hostname:port` (then `[::1]`). */
-function bound_(
+function boundOf(
   hostname: string,
   port: number,
   servers: Server[],
@@ -117,12 +122,7 @@ function bound_(
     port,
     servers,
     reopen(index) {
-      const server = Deno.serve({
-        hostname: hostnames[index],
-        port,
-        handler,
-        onListen() {},
-      });
+      const server = serveOn(hostnames[index], port, handler);
       servers[index] = server;
       return server;
     },
@@ -163,7 +163,7 @@ function listenOn(
   required: boolean,
 ): Server | "busy" | "reserved" | "unavailable" {
   try {
-    return Deno.serve({ hostname, port, handler, onListen() {} });
+    return serveOn(hostname, port, handler);
   } catch (err) {
     if (isMissingPermission(err)) throw err;
     const failure = classifyBindError(err);

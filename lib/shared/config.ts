@@ -8,7 +8,7 @@
 
 import { UsageError } from "./errors.ts";
 import { checkSpecialStateDir } from "./special_paths.ts";
-import { hostOs, type Os } from "./os.ts";
+import { hostOs, type Os, pathSeparator } from "./os.ts";
 
 /** The product name reported by `/health` as `service`. */
 export const SERVICE = "pryx-core";
@@ -264,7 +264,7 @@ export function resolveStateDir(
   const dir = value !== undefined
     ? expandHome(value, env, os)
     : `${homeDir(env, `~/${STATE_DIR_NAME}`, os)}${
-      separator(os)
+      pathSeparator(os)
     }${STATE_DIR_NAME}`;
   checkSpecialStateDir(dir, os);
   return dir;
@@ -321,11 +321,6 @@ function homeDir(env: EnvGetter, forWhat: string, os: Os): string {
     );
   }
   return home.replace(/[\\/]+$/, "");
-}
-
-/** The path separator of `os`. */
-function separator(os: Os): string {
-  return os === "windows" ? "\\" : "/";
 }
 
 /**

@@ -9,6 +9,11 @@
 /** An OS as `Deno.build.os` names it: `linux`, `darwin`, `windows`, ... */
 export type Os = typeof Deno.build.os;
 
+/** The path separator of `os`: `\\` on Windows, `/` elsewhere. */
+export function pathSeparator(os: Os): string {
+  return os === "windows" ? "\\" : "/";
+}
+
 /**
  * The OS this process runs on, as {@linkcode Os} names it: `Deno.build.os`
  * on Deno; on Node and Bun from `process.platform` (`win32` is `windows`,
