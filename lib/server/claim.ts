@@ -118,9 +118,13 @@ export async function claimInstance(
     options.os ?? Deno.build.os,
   );
   // What the directory holds now: an owner waited for removed its files.
-  const left = new Set(
-    Array.from(Deno.readDirSync(stateDir), (entry) => entry.name),
-  );
+  let left: Set<string>;
+  try {
+    left = ensureStateDir(stateDir);
+  } catch (err) {
+    lock.close();
+    throw err;
+  }
   // Another machine's record (an NFS home whose locks are not shared): not
   // stale, never removed from here. The files alone decide that.
   if (left.has(names.json)) {

@@ -15,14 +15,13 @@
  * working (they are not the listener's), and one line says so at most once
  * a second. It serves again as soon as descriptors are free.
  *
- * Deno reports the errno only in the message (no error class for EMFILE):
- * `os error 24` (EMFILE) and `os error 23` (ENFILE, the system's table) are
- * the codes of Linux and macOS (errno.h).
+ * EMFILE is told by `isOutOfDescriptors` (`shared/errors.ts`).
  *
  * @module
  */
 
 import { monotonicNow } from "../shared/clock.ts";
+import { isOutOfDescriptors } from "../shared/errors.ts";
 import type { Bound } from "./listen.ts";
 import type { Logger } from "./log.ts";
 
@@ -31,15 +30,6 @@ const REOPEN_BACKOFF_MS = { first: 50, max: 1000 } as const;
 
 /** At most one line in this many ms. */
 const LOG_EVERY_MS = 1000;
-
-/**
- * Whether `err` is running out of file descriptors (EMFILE, or ENFILE for
- * the whole system), as Deno words it.
- */
-export function isOutOfDescriptors(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return /\(os error (24|23)\)/.test(message);
-}
 
 /** A running watch; `stop()` before the drain closes the listeners. */
 export interface AcceptWatch {

@@ -12,7 +12,12 @@
  */
 
 import type { Os } from "./os.ts";
-import { isMissingPermission, StateDirError } from "./errors.ts";
+import {
+  isMissingPermission,
+  isOutOfDescriptors,
+  OUT_OF_DESCRIPTORS_WORDS,
+  StateDirError,
+} from "./errors.ts";
 
 /** Options for {@linkcode stageFile} and {@linkcode writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -274,6 +279,11 @@ function octal(mode: number): string {
 /** Maps a file-system error to a one-line {@linkcode StateDirError}. */
 function asStateDirError(err: unknown, path: string): unknown {
   if (err instanceof StateDirError || isMissingPermission(err)) return err;
+  if (isOutOfDescriptors(err)) {
+    return new StateDirError(
+      `Cannot write "${path}": ${OUT_OF_DESCRIPTORS_WORDS}`,
+    );
+  }
   if (err instanceof Error && err.name in Deno.errors) {
     return new StateDirError(
       `Cannot write "${path}": ${

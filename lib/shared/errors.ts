@@ -63,6 +63,22 @@ export function isAbsent(err: unknown): boolean {
 }
 
 /**
+ * Whether `err` is running out of file descriptors: EMFILE (this process's
+ * open-file limit) or ENFILE (the system's table). Deno has no error class
+ * for them and reports the errno only in the message, as `(os error 24)`
+ * and `(os error 23)`, the codes of Linux and macOS (errno.h); so the code,
+ * not the words around it, decides.
+ */
+export function isOutOfDescriptors(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /\(os error (24|23)\)/.test(message);
+}
+
+/** The clause for an operation that failed for want of file descriptors. */
+export const OUT_OF_DESCRIPTORS_WORDS =
+  'out of file descriptors (the open-file limit is reached); raise it ("ulimit -n"), or wait until connections close';
+
+/**
  * An error the user can cause and fix; `message` is one line that says what
  * to do, and `exitCode` is what the process exits with.
  */

@@ -9,7 +9,12 @@
  */
 
 import { monotonicNow } from "./clock.ts";
-import { isMissingPermission, StateDirError } from "./errors.ts";
+import {
+  isMissingPermission,
+  isOutOfDescriptors,
+  OUT_OF_DESCRIPTORS_WORDS,
+  StateDirError,
+} from "./errors.ts";
 
 /** How long `serve` retries when the lock is taken (a reader may hold it for a moment). */
 const LOCK_RETRY_MS = 250;
@@ -43,6 +48,11 @@ export async function acquireInstanceLock(
     });
   } catch (err) {
     if (isMissingPermission(err)) throw err;
+    if (isOutOfDescriptors(err)) {
+      throw new StateDirError(
+        `Cannot open "${lockPath}": ${OUT_OF_DESCRIPTORS_WORDS}`,
+      );
+    }
     throw new StateDirError(
       `Cannot open "${lockPath}": ${
         (err as Error).message.split("\n", 1)[0]

@@ -7,7 +7,12 @@
 
 import type { Os } from "./os.ts";
 import { tempFileTarget } from "./atomic_write.ts";
-import { isMissingPermission, StateDirError } from "./errors.ts";
+import {
+  isMissingPermission,
+  isOutOfDescriptors,
+  OUT_OF_DESCRIPTORS_WORDS,
+  StateDirError,
+} from "./errors.ts";
 import { instanceOfFile } from "./instance_files.ts";
 import { checkTrusted } from "./trust.ts";
 
@@ -28,6 +33,11 @@ export function ensureStateDir(dir: string): Set<string> {
     return new Set(Array.from(Deno.readDirSync(dir), (entry) => entry.name));
   } catch (err) {
     if (isMissingPermission(err) || err instanceof StateDirError) throw err;
+    if (isOutOfDescriptors(err)) {
+      throw new StateDirError(
+        `Cannot use state directory "${dir}": ${OUT_OF_DESCRIPTORS_WORDS}`,
+      );
+    }
     const why = err instanceof Deno.errors.AlreadyExists
       ? "it exists and is not a directory"
       : (err as Error).message.split("\n", 1)[0];

@@ -9,11 +9,14 @@
 
 import assert from "node:assert/strict";
 import {
+  childEnv,
+  cliCommand,
   connectWs,
   startServer,
   waitUntil,
   withHome,
 } from "../_harness/cli.ts";
+import { exists } from "../_harness/fs.ts";
 
 /** Opens up to `n` TCP connections to `port` (refused ones stop the burst). */
 async function burst(port: number, n: number): Promise<Deno.Conn[]> {
@@ -89,5 +92,51 @@ Deno.test({
       } finally {
         ws.close();
       }
+    }),
+});
+
+Deno.test({
+  name:
+    "a limit too low to start is one line and exit 5, never a stack trace from the program",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withHome(async (home) => {
+      // From limits where Deno itself cannot start, up to one where serve
+      // starts: every failure on the way that is ours is one line.
+      let started = false;
+      for (let limit = 20; limit <= 60 && !started; limit += 2) {
+        const [bin, args] = cliCommand(["serve"]);
+        const child = new Deno.Command("sh", {
+          args: ["-c", `ulimit -n ${limit} && exec "$@"`, "sh", bin, ...args],
+          env: childEnv({ PRYX_HOME: `${home}/${limit}` }),
+          clearEnv: true,
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const port = `${home}/${limit}/runtime.port`;
+        const outcome = await Promise.race([
+          child.output().then((o) => ({ o })),
+          waitUntil(() => exists(port), 15_000).then(() => undefined),
+        ]);
+        if (outcome === undefined) {
+          started = true;
+          child.kill("SIGTERM");
+          await child.status;
+          continue;
+        }
+        const stderr = new TextDecoder().decode(outcome.o.stderr);
+        // A stack through our sources is the defect; Deno's own failures at
+        // the lowest limits (it cannot load its modules) name none.
+        assert.doesNotMatch(stderr, /lib\/[\w/]+\.ts:\d+/, `limit ${limit}`);
+        if (stderr.includes("pryx-core:")) {
+          assert.deepStrictEqual(
+            outcome.o.code,
+            5,
+            `limit ${limit}: ${stderr}`,
+          );
+        }
+      }
+      assert(started, "serve never started up to a limit of 60");
     }),
 });

@@ -8,10 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  isOutOfDescriptors,
-  keepAccepting,
-} from "../../lib/server/keep_accepting.ts";
+import { keepAccepting } from "../../lib/server/keep_accepting.ts";
+import { isOutOfDescriptors } from "../../lib/shared/errors.ts";
 import type { Bound, Server } from "../../lib/server/listen.ts";
 
 const EMFILE = new Error("Http: Error: Too many open files (os error 24)");
