@@ -1,7 +1,9 @@
 /**
  * `pryx-core prune`: removes the files of instances whose lock is free
  * (the owner is gone, or never got past its start): `.port`, `.json`,
- * `.lock` and the temp files of interrupted writes. Never those of a live
+ * `.lock`, the temp files of interrupted writes, and the socket a SIGKILLed
+ * runtime left (`.sock`, or the short path its record names), only while
+ * it is a socket: anything else at a socket's path is left alone. Never those of a live
  * or starting instance: prune takes the instance lock itself while it
  * removes, so a server that starts meanwhile waits for it (its claim
  * retries the lock briefly) and then writes its files anew.
@@ -19,9 +21,15 @@ import { tempFileTarget } from "../shared/atomic_write.ts";
 import { Env, HEALTH_TIMEOUT_MS, resolveStateDir } from "../shared/config.ts";
 import { inspectInstance } from "../shared/verdict.ts";
 import { ExitCode } from "../shared/errors.ts";
-import { instanceOfFile, instancePaths } from "../shared/instance_files.ts";
+import {
+  instanceOfFile,
+  instancePaths,
+  parseRuntimeInfo,
+  Suffix,
+} from "../shared/instance_files.ts";
 import { acquireInstanceLock, isInstanceLocked } from "../shared/lock.ts";
 import { removeInstanceFile } from "../shared/state_dir.ts";
+import { placeDigest } from "../shared/socket_path.ts";
 
 /** Help text of `pryx-core prune`. */
 const PRUNE_USAGE = `Usage: pryx-core prune [flags]
@@ -135,19 +143,34 @@ async function pruneStateDir(
   for (const instance of [...byInstance.keys()].sort()) {
     const files = byInstance.get(instance)!;
     const { lock: lockPath } = instancePaths(stateDir, instance);
+    const lockName = lockPath.slice(lockPath.lastIndexOf("/") + 1);
     // Not even a lock file is made for another machine's record.
     if (await elsewhere(instance)) continue;
+    // Only a socket at a socket's path is pryx-core's to remove.
+    const ours = files.filter((name) =>
+      !name.endsWith(Suffix.socket) || isSocketAt(`${stateDir}/${name}`)
+    );
+    const external = recordedSocket(stateDir, instance);
+    // A file at a socket's path alone is no instance of ours.
+    if (ours.length === 0) continue;
+    const listed = [
+      ...ours.includes(lockName) ? ours : [...ours, lockName],
+      ...external !== undefined && isSocketAt(external) ? [external] : [],
+    ];
     if (dryRun) {
-      if (!isInstanceLocked(lockPath)) pruned.push({ instance, files });
+      if (!isInstanceLocked(lockPath)) pruned.push({ instance, files: listed });
       continue;
     }
     // Held while removing: a server starting now waits for it, then
     // publishes its own files.
     const lock = await acquireInstanceLock(lockPath, { retryMs: 0 });
     if (lock === undefined) continue;
-    const lockName = lockPath.slice(lockPath.lastIndexOf("/") + 1);
     try {
-      for (const name of files) {
+      // The short socket path a record names goes with its record.
+      if (external !== undefined && isSocketAt(external)) {
+        removeInstanceFile(external);
+      }
+      for (const name of ours) {
         if (name !== lockName) removeInstanceFile(`${stateDir}/${name}`);
       }
       if (os !== "windows") removeInstanceFile(lockPath);
@@ -155,10 +178,44 @@ async function pruneStateDir(
       lock.close();
     }
     if (os === "windows") removeInstanceFile(lockPath);
-    pruned.push({
-      instance,
-      files: files.includes(lockName) ? files : [...files, lockName],
-    });
+    pruned.push({ instance, files: listed });
   }
   return pruned;
+}
+
+/**
+ * The socket path of the instance's record when it is a short path in a
+ * private directory (SPEC 4), by the name serve gives it there; `undefined`
+ * when there is no record or it names none.
+ */
+function recordedSocket(
+  stateDir: string,
+  instance: string,
+): string | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(instancePaths(stateDir, instance).json);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+  const socket = parseRuntimeInfo(text)?.socket;
+  // Only the name serve gives a short path: a record never makes prune
+  // remove another program's socket.
+  const name = `${placeDigest(stateDir, instance)}${Suffix.socket}`;
+  return socket?.endsWith(`/${name}`) ? socket : undefined;
+}
+
+/**
+ * Whether a socket is at `path` (not following a symbolic link): a regular
+ * file, a directory or a link at a socket's path is not pryx-core's, and
+ * is left alone.
+ */
+function isSocketAt(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isSocket === true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
 }

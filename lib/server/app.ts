@@ -206,7 +206,7 @@ export function createApp(state: AppState): Hono {
  */
 export function healthFastPath(
   state: AppState,
-): (req: Request) => Response | undefined {
+): (req: Request, overSocket: boolean) => Response | undefined {
   const { info, policy } = state;
   // The route's body, serialised once with the timestamp spliced in.
   const [head, tail] = JSON.stringify(healthReport(info, "ok", "<timestamp>"))
@@ -214,7 +214,7 @@ export function healthFastPath(
   // Formatting the date is most of the work: do it once per millisecond.
   let bodyAt = 0;
   let body = "";
-  return (req) => {
+  return (req, overSocket) => {
     const url = req.url;
     const path = url.indexOf("/", url.indexOf("//") + 2);
     if (
@@ -224,7 +224,7 @@ export function healthFastPath(
     const headers = req.headers;
     if (headers.has("origin")) return undefined;
     if (
-      policy.checkHost &&
+      policy.checkHost && !overSocket &&
       !isHostAllowed(headers.get("host"), policy.allowedHosts)
     ) {
       return undefined;
@@ -252,11 +252,25 @@ function healthReport(
   };
 }
 
-/** Host check, Origin check and CORS, in that order, for every request. */
+/**
+ * Whether a request came over the Unix socket: `Deno.serve` hands the
+ * connection's info to the app as its `env`. No browser can reach a
+ * socket, so the DNS-rebinding check (`Host`) does not apply there (SPEC
+ * 4); the socket file's 0600 mode keeps other users out.
+ */
+function isOverSocket(env: unknown): boolean {
+  return (env as Partial<Deno.ServeHandlerInfo<Deno.Addr>> | undefined)
+    ?.remoteAddr?.transport === "unix";
+}
+
+/**
+ * Host check (not over the socket), Origin check and CORS, in that order,
+ * for every request.
+ */
 function guard(policy: SecurityPolicy): MiddlewareHandler {
   return async (c, next) => {
     if (
-      policy.checkHost &&
+      policy.checkHost && !isOverSocket(c.env) &&
       !isHostAllowed(c.req.header("host") ?? null, policy.allowedHosts)
     ) {
       return fail(

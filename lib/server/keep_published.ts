@@ -40,6 +40,7 @@ import { writeFileAtomic } from "../shared/atomic_write.ts";
 import { parentDir } from "../shared/parent_dir.ts";
 import type { Claim } from "./claim.ts";
 import type { Logger } from "./log.ts";
+import type { SocketListener } from "./socket_listener.ts";
 
 /**
  * How long the state directory must be quiet after a file of it went before
@@ -64,6 +65,11 @@ export interface PublishedFiles {
   json: { path: string; data: string };
   /** `<instance>.port` path and content. */
   port: { path: string; data: string };
+  /**
+   * The Unix socket, when the run has one: bound again before the json
+   * that names it when it went (`socket_listener.ts`).
+   */
+  socket?: Pick<SocketListener, "path" | "inPlace" | "restore">;
 }
 
 /** A running keeper. */
@@ -212,8 +218,10 @@ export function keepPublished(
     return false;
   };
 
+  const socket = files.socket;
   const once = async () => {
     const missing = !claim.lockInPlace() ||
+      socket !== undefined && !socket.inPlace() ||
       ordered.some((file) => fileId(file.path) === undefined);
     if (!missing) {
       sighting = undefined;
@@ -235,6 +243,12 @@ export function keepPublished(
       );
     }
     const redone: string[] = [];
+    // Before the json that names it: a reader that finds the record finds
+    // the socket.
+    if (socket !== undefined && !socket.inPlace()) {
+      socket.restore();
+      redone.push(socket.path);
+    }
     for (const file of ordered) {
       // Only what is missing: a file someone replaced is theirs to explain,
       // and shutdown leaves a file alone that no longer describes this run.

@@ -33,6 +33,11 @@ import type { Keeper, PublishedFiles } from "./keep_published.ts";
 import type { Logger } from "./log.ts";
 import { generateToken } from "./security.ts";
 import type { IdleWatch } from "./idle.ts";
+import { listenOnSocket, type SocketListener } from "./socket_listener.ts";
+import { socketPlace } from "../shared/socket_path.ts";
+import { envReader, readDenoEnv } from "../shared/config.ts";
+import { hostOs } from "../shared/os.ts";
+import { currentUid } from "../shared/trust.ts";
 import { ignoredAtStart } from "../shared/ignored_signals.ts";
 import {
   describeStopReason,
@@ -93,7 +98,9 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   );
   try {
     const front = bindFront(options.addr);
-    const info = describeRun(options, front.bound.port);
+    // After the TCP listener, before the json that names it (SPEC 2).
+    const socket = openSocket(options, front);
+    const info = describeRun(options, front.bound.port, socket?.path);
     // From the moment the files are published, a stop reason must stop the
     // server with a drain rather than kill it. Before that the default
     // action ends the process (as PID 1 the kernel drops the signal), which
@@ -130,15 +137,20 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         ),
       ]);
       const accepting = keepAccepting(front.bound, log);
-      const keeper = keepPublished(claim, publishedFiles(claim, info), log, {
-        instance: info.instance,
-        onTaken: () =>
-          stop.stop({
-            kind: "taken",
-            instance: info.instance,
-            stateDir: claim.stateDir,
-          }),
-      });
+      const keeper = keepPublished(
+        claim,
+        publishedFiles(claim, info, socket),
+        log,
+        {
+          instance: info.instance,
+          onTaken: () =>
+            stop.stop({
+              kind: "taken",
+              instance: info.instance,
+              stateDir: claim.stateDir,
+            }),
+        },
+      );
       try {
         log.log("info", `Starting server on ${info.url}`, {
           url: info.url,
@@ -158,7 +170,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         const reason = await stop.first;
         idle?.stop();
         accepting.stop();
-        await drain(front, app, claim, keeper, info, reason, log);
+        await drain(front, socket, app, claim, keeper, info, reason, log);
       } finally {
         keeper.stop();
       }
@@ -193,6 +205,8 @@ interface Front {
   bound: Bound;
   /** Requests whose answer is pending, for the drain. */
   inFlight: InFlight;
+  /** The handler of every listener: the TCP ones and the socket. */
+  handler: Handler;
   /** Starts answering with `app`; requests that came before it waited. */
   attach(app: LoadedApp): void;
 }
@@ -207,12 +221,14 @@ interface Front {
 function bindFront(addr: ListenAddr): Front {
   const ready = Promise.withResolvers<Handler>();
   let handle: Handler | undefined;
-  let fast: ((req: Request) => Response | undefined) | undefined;
+  let fast: FastPath | undefined;
   const inFlight = new InFlight();
   const routed = inFlight.wrap((req, info) =>
     handle ? handle(req, info) : ready.promise.then((h) => h(req, info))
   );
-  const bound = bind(addr, (req, info) => fast?.(req) ?? routed(req, info));
+  const handler: Handler = (req, info) =>
+    fast?.(req, info.remoteAddr.transport === "unix") ?? routed(req, info);
+  const bound = bind(addr, handler);
   // Handled from the start: an accept loop that ends for want of
   // descriptors before keep_accepting.ts is loaded must not end the
   // process as an unhandled rejection; keepAccepting still sees it.
@@ -220,6 +236,7 @@ function bindFront(addr: ListenAddr): Front {
   return {
     bound,
     inFlight,
+    handler,
     attach(app) {
       handle = app.handle;
       fast = app.fast;
@@ -228,8 +245,33 @@ function bindFront(addr: ListenAddr): Front {
   };
 }
 
+/**
+ * Serves the front's handler on the Unix socket too, where the OS has one
+ * and its place fits (`socket_path.ts`).
+ *
+ * @throws {StateDirError} When the socket's path or directory cannot be
+ * used (`socket_listener.ts`).
+ */
+function openSocket(
+  options: ServeOptions,
+  front: Front,
+): SocketListener | undefined {
+  const place = socketPlace(
+    options.stateDir,
+    options.instance,
+    hostOs(),
+    envReader(readDenoEnv),
+    currentUid(),
+  );
+  return place === undefined ? undefined : listenOnSocket(place, front.handler);
+}
+
 /** What this run of the runtime publishes about itself. */
-function describeRun(options: ServeOptions, port: number): OwnInfo {
+function describeRun(
+  options: ServeOptions,
+  port: number,
+  socket: string | undefined,
+): OwnInfo {
   return {
     pid: Deno.pid,
     port,
@@ -246,6 +288,7 @@ function describeRun(options: ServeOptions, port: number): OwnInfo {
     ...(options.exitWhenIdleMs === undefined
       ? {}
       : { exitWhenIdleMs: options.exitWhenIdleMs }),
+    ...(socket === undefined ? {} : { socket }),
   };
 }
 
@@ -288,20 +331,28 @@ async function publishFiles(claim: Claim, info: OwnInfo): Promise<void> {
   portFile.commit();
 }
 
-/** The instance files of this run: paths and content. */
-function publishedFiles(claim: Claim, info: OwnInfo): PublishedFiles {
+/** The instance files of this run: paths and content, and its socket. */
+function publishedFiles(
+  claim: Claim,
+  info: OwnInfo,
+  socket?: SocketListener,
+): PublishedFiles {
   return {
     json: { path: claim.paths.json, data: formatRuntimeInfo(info) },
     port: { path: claim.paths.port, data: formatPortFile(info.port) },
+    ...(socket === undefined ? {} : { socket }),
   };
 }
+
+/** The `/health` fast path of `app.ts`: an answer, or `undefined` for the app. */
+type FastPath = (req: Request, overSocket: boolean) => Response | undefined;
 
 /** The loaded app: its handlers and the parts the drain needs. */
 interface LoadedApp {
   /** The Hono app's fetch handler. */
   handle: Handler;
   /** The `/health` fast path. */
-  fast: (req: Request) => Response | undefined;
+  fast: FastPath;
   /** The WebSocket hub. */
   hub: WsHub;
   /** Turns `/health` to 503 `shutting_down`. */
@@ -366,6 +417,7 @@ function acceptedHosts(options: ServeOptions): Set<string> {
  */
 async function drain(
   front: Front,
+  socket: SocketListener | undefined,
   app: LoadedApp,
   claim: Claim,
   keeper: Keeper,
@@ -387,6 +439,7 @@ async function drain(
   );
   try {
     claim.removeOwnFiles(info);
+    socket?.removeIfOurs();
   } catch (err) {
     // Readers tell a stale file by its free lock: a leftover is harmless.
     log.log(
@@ -397,8 +450,9 @@ async function drain(
   app.hub.shutdown(reason.kind === "signal" ? reason.signal : reason.kind);
   // Answer what is in flight first (a body may still be arriving), then
   // close the listeners.
+  const servers = [...front.bound.servers, ...socket?.servers ?? []];
   const drained = front.inFlight.idle().then(() =>
-    Promise.all(front.bound.servers.map((s) => s.shutdown()))
+    Promise.all(servers.map((s) => s.shutdown()))
   );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = await Promise.race([

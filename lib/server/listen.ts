@@ -14,8 +14,11 @@ import {
   reservedPortMessage,
 } from "./port_sharing.ts";
 
-/** A request handler as `Deno.serve` takes it. */
-export type Handler = Deno.ServeHandler<Deno.NetAddr>;
+/**
+ * A request handler as `Deno.serve` takes it, for TCP and for the Unix
+ * socket (`socket_listener.ts`) alike.
+ */
+export type Handler = Deno.ServeHandler<Deno.NetAddr | Deno.UnixAddr>;
 
 /** A started server. */
 export type Server = Deno.HttpServer<Deno.NetAddr>;

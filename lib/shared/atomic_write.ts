@@ -155,7 +155,7 @@ export function writeFileAtomic(
  * `createNew` refuses a leftover of a dead one, or a planted symlink. The
  * suffix is not a secret, so `Math.random` serves.
  */
-function tempPathFor(path: string): string {
+export function tempPathFor(path: string): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const suffix = Math.random().toString(36).slice(2, 8);
   return `${path.slice(0, slash + 1)}.${

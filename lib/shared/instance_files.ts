@@ -2,7 +2,9 @@
  * The instance files of a state directory: their names and formats.
  *
  * `<instance>.port` holds the port and a newline; `<instance>.json` holds
- * {@linkcode RuntimeInfo}; `<instance>.lock` is held by the live owner.
+ * {@linkcode RuntimeInfo}; `<instance>.lock` is held by the live owner;
+ * `<instance>.sock` is the Unix socket it also serves on (where the path
+ * fits a socket address; else the record's `socket` names a shorter one).
  * Parsing is pure so the client module can use it on any runtime.
  *
  * @module
@@ -61,6 +63,14 @@ export interface RuntimeInfo {
    * waits for it rather than calling it running (`shared/succession.ts`).
    */
   exitWhenIdleMs?: number;
+  /**
+   * The Unix socket the runtime also serves every route on (SPEC 4), an
+   * absolute path: `<instance>.sock` in the state directory, or a shorter
+   * path in a private directory when that one is too long for a socket
+   * address. Absent where there is none (Windows, files of older
+   * versions).
+   */
+  socket?: string;
 }
 
 /**
@@ -92,10 +102,17 @@ export interface InstancePaths {
   json: string;
   /** `<instance>.lock` */
   lock: string;
+  /** `<instance>.sock`: the socket's place when its path fits (see `RuntimeInfo.socket`). */
+  socket: string;
 }
 
 /** File name suffixes, by file. */
-export const Suffix = { port: ".port", json: ".json", lock: ".lock" } as const;
+export const Suffix = {
+  port: ".port",
+  json: ".json",
+  lock: ".lock",
+  socket: ".sock",
+} as const;
 
 /**
  * The paths of an instance's files in `stateDir`.
@@ -115,6 +132,7 @@ export function instancePaths(
     port: base + Suffix.port,
     json: base + Suffix.json,
     lock: base + Suffix.lock,
+    socket: base + Suffix.socket,
   };
 }
 
@@ -193,8 +211,16 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     (v.auth === undefined || v.auth === "none" || v.auth === "token") &&
     (v.machine === undefined || typeof v.machine === "string") &&
     (v.exitWhenIdleMs === undefined ||
-      Number.isFinite(v.exitWhenIdleMs) && (v.exitWhenIdleMs as number) > 0);
+      Number.isFinite(v.exitWhenIdleMs) &&
+        (v.exitWhenIdleMs as number) > 0) &&
+    (v.socket === undefined ||
+      typeof v.socket === "string" && isAbsoluteSocketPath(v.socket));
   return ok ? v as unknown as RuntimeInfo : undefined;
+}
+
+/** A socket path a record may name: absolute, one line, no NUL. */
+function isAbsoluteSocketPath(path: string): boolean {
+  return path.startsWith("/") && !/[\0\n\r]/.test(path);
 }
 
 /**

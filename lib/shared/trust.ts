@@ -83,7 +83,7 @@ let uid: { value: number | undefined } | undefined;
  * (Linux) the owner of `/proc/self`, which is the process's effective uid
  * (proc(5)), readable with `--allow-read`; else `undefined`.
  */
-function currentUid(): number | undefined {
+export function currentUid(): number | undefined {
   return (uid ??= { value: readUid() }).value;
 }
 

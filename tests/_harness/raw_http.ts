@@ -88,12 +88,12 @@ export function upgradeHeaders(): [string, string][] {
  * Dispose it (or call `close`) when done.
  */
 export class RawConnection implements Disposable {
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Deno.Conn;
   #buf = new Uint8Array(0);
   #eof = false;
   #closed = false;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.#conn = conn;
   }
 
@@ -103,6 +103,11 @@ export class RawConnection implements Disposable {
     hostname = "127.0.0.1",
   ): Promise<RawConnection> {
     return new RawConnection(await Deno.connect({ hostname, port }));
+  }
+
+  /** Connects to the Unix socket at `path`. */
+  static async openSocket(path: string): Promise<RawConnection> {
+    return new RawConnection(await Deno.connect({ path, transport: "unix" }));
   }
 
   /**
@@ -251,12 +256,14 @@ export class RawConnection implements Disposable {
  * connection without one.
  */
 export async function rawRequest(
-  port: number,
+  port: number | { socket: string },
   req: RawRequest = {},
   timeoutMs = 10_000,
 ): Promise<RawResponse | undefined> {
-  using conn = await RawConnection.open(port);
-  const head = requestHead(port, req);
+  using conn = typeof port === "number"
+    ? await RawConnection.open(port)
+    : await RawConnection.openSocket(port.socket);
+  const head = requestHead(typeof port === "number" ? port : 0, req);
   const body = typeof req.body === "string" ? enc.encode(req.body) : req.body;
   // Write and read at once: a server may answer (and close) before the body is in.
   const writing = (async () => {
@@ -273,7 +280,7 @@ export async function rawRequest(
  * without answering.
  */
 export async function mustRequest(
-  port: number,
+  port: number | { socket: string },
   req: RawRequest = {},
   timeoutMs?: number,
 ): Promise<RawResponse> {

@@ -38,6 +38,9 @@ function assertOneLineError(stderr: string): void {
   assert.doesNotMatch(stderr, /\n\s+at |Stack backtrace|error: Uncaught/);
 }
 
+/** The socket beside the port, where the OS has Unix sockets (SPEC 4). */
+const SOCKET = Deno.build.os === "windows" ? [] : ["runtime.sock"];
+
 Deno.test("serve publishes 0600 port and metadata files in a 0700 state directory", () =>
   withHome(async (home) => {
     const state = `${home}/state`;
@@ -60,12 +63,11 @@ Deno.test("serve publishes 0600 port and metadata files in a 0700 state director
       "a token, always: the control routes need it",
     );
     assertMode(state, 0o700);
-    for (const f of ["runtime.port", "runtime.json", "runtime.lock"]) {
-      assertMode(`${state}/${f}`, 0o600, f);
-    }
+    const files = ["runtime.json", "runtime.lock", "runtime.port", ...SOCKET];
+    for (const f of files) assertMode(`${state}/${f}`, 0o600, f);
     assert.deepStrictEqual(
       [...Deno.readDirSync(state)].map((e) => e.name).sort(),
-      ["runtime.json", "runtime.lock", "runtime.port"],
+      files,
     );
   }));
 
@@ -465,6 +467,7 @@ Deno.test("temp files of an owner killed while publishing are removed, another i
       "runtime.json",
       "runtime.lock",
       "runtime.port",
+      ...SOCKET,
     ]);
   }));
 

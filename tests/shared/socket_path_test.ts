@@ -1,0 +1,102 @@
+/**
+ * Unit tests of where the Unix socket goes: `<instance>.sock` in the state
+ * directory while that path fits a socket address, else a short name in
+ * `$XDG_RUNTIME_DIR/pryx` or `/tmp/pryx-<uid>`; none on Windows. Every OS
+ * branch, here.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  placeDigest,
+  socketPathLimit,
+  socketPlace,
+} from "../../lib/shared/socket_path.ts";
+import { envFromRecord } from "../../lib/shared/config.ts";
+
+const noEnv = envFromRecord({});
+
+Deno.test("socket path: <instance>.sock in the state directory when it fits", () => {
+  for (const os of ["linux", "darwin", "freebsd"] as const) {
+    assert.deepEqual(
+      socketPlace("/home/ada/.pryx", "runtime", os, noEnv, 1000),
+      { path: "/home/ada/.pryx/runtime.sock" },
+    );
+  }
+});
+
+Deno.test("socket path: none on Windows", () => {
+  assert.equal(socketPathLimit("windows"), undefined);
+  assert.equal(
+    socketPlace("C:\\Users\\ada\\.pryx", "runtime", "windows", noEnv, 1000),
+    undefined,
+  );
+});
+
+Deno.test("socket path: the limits of sun_path, less the NUL", () => {
+  assert.equal(socketPathLimit("linux"), 107);
+  assert.equal(socketPathLimit("darwin"), 103);
+});
+
+Deno.test("socket path: a deep state directory gets a short path in XDG_RUNTIME_DIR, else /tmp/pryx-<uid>", () => {
+  // 107 bytes on Linux, less the temp name the bind uses: 80 is too long.
+  const deep = "/home/ada/" + "d".repeat(70);
+  const digest = placeDigest(deep, "runtime");
+  const xdg = envFromRecord({ XDG_RUNTIME_DIR: "/run/user/1000/" });
+  assert.deepEqual(socketPlace(deep, "runtime", "linux", xdg, 1000), {
+    path: `/run/user/1000/pryx/${digest}.sock`,
+    privateDir: "/run/user/1000/pryx",
+  });
+  assert.deepEqual(socketPlace(deep, "runtime", "darwin", noEnv, 501), {
+    path: `/tmp/pryx-501/${digest}.sock`,
+    privateDir: "/tmp/pryx-501",
+  });
+  // A relative XDG_RUNTIME_DIR is invalid (XDG Base Directory spec): ignored.
+  const relative = envFromRecord({ XDG_RUNTIME_DIR: "run/user/1000" });
+  assert.equal(
+    socketPlace(deep, "runtime", "linux", relative, 1000)?.privateDir,
+    "/tmp/pryx-1000",
+  );
+  // Without a uid there is no /tmp/pryx-<uid>, and no socket.
+  assert.equal(
+    socketPlace(deep, "runtime", "linux", noEnv, undefined),
+    undefined,
+  );
+});
+
+Deno.test("socket path: the limit counts bytes, not characters", () => {
+  // 30 four-byte characters: 30 characters, 120 bytes.
+  const dir = "/home/" + "\u{1F600}".repeat(20);
+  assert.equal(
+    socketPlace(dir, "runtime", "linux", noEnv, 1000)?.privateDir,
+    "/tmp/pryx-1000",
+  );
+});
+
+Deno.test("socket path: the boundary is the bind's temp name, not the socket's", () => {
+  // The longest path that fits on Linux: 107 bytes less 20 for the temp name.
+  const fitting = "/s/" +
+    "x".repeat(87 - "/s/".length - "/runtime.sock".length);
+  assert.equal(`${fitting}/runtime.sock`.length, 87);
+  assert.deepEqual(socketPlace(fitting, "runtime", "linux", noEnv, 0), {
+    path: `${fitting}/runtime.sock`,
+  });
+  assert.notEqual(
+    socketPlace(fitting + "x", "runtime", "linux", noEnv, 0)?.privateDir,
+    undefined,
+  );
+});
+
+Deno.test("socket path: each state directory and instance gets its own short name", () => {
+  const names = new Set([
+    placeDigest("/a", "runtime"),
+    placeDigest("/b", "runtime"),
+    placeDigest("/a", "other"),
+    placeDigest("/a\0other", ""),
+  ]);
+  assert.equal(names.size, 4);
+  for (const name of names) assert.match(name, /^[0-9a-f]{16}$/);
+  // Stable: the same directory finds the same name at every start.
+  assert.equal(placeDigest("/a", "runtime"), placeDigest("/a", "runtime"));
+});
