@@ -26,7 +26,7 @@ import { isoTime } from "../shared/iso_time.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import type { InstanceChange } from "../discovery/watch.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
-import { planDiscovery } from "../discovery/plan.ts";
+import { planDiscovery, type Reach } from "../discovery/plan.ts";
 import { notFound, waitingMessage } from "../discovery/report.ts";
 import { discoverSettled, waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
@@ -42,7 +42,9 @@ when set), then the instance's files in the state directory, then the
 the token can be read, the proof that it holds the token.
 
 Flags:
-  --format FORMAT     port (default: "PORT\\n"), url, ws, json, env
+  --format FORMAT     port (default: "PORT\\n"), url, ws, json, env, socket
+                      (the Unix socket's path: it reaches the runtime from
+                      another network namespace that shares the state dir)
   --json, --env       shorthands for --format json / --format env
   --instance NAME     instance name (env ${Env.instance}; default runtime)
   --state-dir DIR     state directory (env ${Env.home}; default ~/.pryx)
@@ -78,9 +80,28 @@ export const FLAGS = {
 } as const;
 
 /** The output formats of `discover`. */
-export type DiscoverFormat = "port" | "url" | "ws" | "json" | "env";
+export type DiscoverFormat = "port" | "url" | "ws" | "json" | "env" | "socket";
 
-const FORMATS: readonly DiscoverFormat[] = ["port", "url", "ws", "json", "env"];
+const FORMATS: readonly DiscoverFormat[] = [
+  "port",
+  "url",
+  "ws",
+  "json",
+  "env",
+  "socket",
+];
+
+/**
+ * How a format reaches the runtime: a port or a URL needs TCP, `socket`
+ * the socket; `json` and `env` carry whichever this reader can use.
+ */
+function reachOf(format: DiscoverFormat): Reach {
+  return format === "socket"
+    ? "socket"
+    : format === "json" || format === "env"
+    ? "any"
+    : "tcp";
+}
 
 /**
  * Runs `discover` with command-line `args`.
@@ -112,6 +133,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
     any: flags.any,
     probe: flags.probe,
     check: !flags["no-check"],
+    reach: reachOf(format),
   });
   // Stale candidates are reported on stderr; when nothing is found they go
   // into the one line of the error instead of lines of their own.
@@ -146,23 +168,32 @@ export function formatRuntime(
   runtime: FoundRuntime,
   format: DiscoverFormat,
 ): string {
+  const { url, wsUrl, port, socket } = runtime;
   switch (format) {
     case "port":
-      return `${runtime.port}\n`;
+      return `${port ?? unreachable(format)}\n`;
     case "url":
-      return `${runtime.url}\n`;
+      return `${url ?? unreachable(format)}\n`;
     case "ws":
-      return `${runtime.wsUrl}\n`;
+      return `${wsUrl ?? unreachable(format)}\n`;
+    case "socket":
+      return `${socket ?? unreachable(format)}\n`;
     case "json":
       return runtime.info !== undefined
-        ? formatRuntimeInfo(runtime.info)
+        ? formatRuntimeInfo({
+          ...runtime.info,
+          ...(socket === undefined ? {} : { socket }),
+        })
         : JSON.stringify(
           {
             pid: runtime.health?.pid,
-            port: runtime.port,
-            hostname: new URL(runtime.url).hostname.replace(/^\[|\]$/g, ""),
-            url: runtime.url,
-            wsUrl: runtime.wsUrl,
+            port,
+            hostname: url === undefined
+              ? undefined
+              : new URL(url).hostname.replace(/^\[|\]$/g, ""),
+            url,
+            wsUrl,
+            socket,
             version: runtime.health?.version,
             instance: runtime.health?.instance,
             token: runtime.token,
@@ -172,13 +203,28 @@ export function formatRuntime(
         ) + "\n";
     case "env":
       return [
-        `export ${Env.apiUrl}=${shellQuote(runtime.url)}`,
-        `export ${Env.wsUrl}=${shellQuote(runtime.wsUrl)}`,
+        ...(url === undefined
+          ? []
+          : [`export ${Env.apiUrl}=${shellQuote(url)}`]),
+        ...(wsUrl === undefined
+          ? []
+          : [`export ${Env.wsUrl}=${shellQuote(wsUrl)}`]),
+        ...(socket === undefined
+          ? []
+          : [`export ${Env.socket}=${shellQuote(socket)}`]),
         ...(runtime.token === undefined
           ? []
           : [`export ${Env.token}=${shellQuote(runtime.token)}`]),
       ].join("\n") + "\n";
   }
+}
+
+/**
+ * A found runtime without what `format` prints: the discovery asked for
+ * that reach (`reachOf`), so this is a bug, said as one.
+ */
+function unreachable(format: DiscoverFormat): never {
+  throw new Error(`discover found a runtime without its ${format}`);
 }
 
 function resolveFormat(

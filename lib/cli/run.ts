@@ -123,6 +123,9 @@ export async function runCommand(args: string[]): Promise<number> {
     probePorts: [],
     check: true,
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
+    // CMD gets URLs: a runtime only a socket reaches (another network
+    // namespace's) is not one to hand it; this machine gets its own.
+    reach: "tcp",
   };
   const timeoutMs = flags.timeout === undefined
     ? START_TIMEOUT_MS
@@ -178,7 +181,12 @@ async function leaseRuntime(
     }
     // A live owner of another version or protocol: replaced when idle
     // (then the next round starts ours), else used or refused (SPEC 3).
-    const owner = found.runtime ??
+    // One that only its socket reaches is another network namespace's:
+    // used as it is, never replaced from here.
+    const tcpOwner = found.runtime?.url === undefined
+      ? undefined
+      : { ...found.runtime, url: found.runtime.url };
+    const owner = tcpOwner ??
       (named?.state === "incompatible" ? named : undefined);
     const ownerRun = owner?.health?.runId ?? owner?.info?.runId;
     if (ownerRun !== undefined && replaced.has(ownerRun)) {
@@ -213,7 +221,7 @@ async function leaseRuntime(
     const runtime = found.runtime ??
       await startRuntime(plan, Math.max(deadline - monotonicNow(), 1));
     try {
-      const lease = await takeLease(runtime.wsUrl, {
+      const lease = await takeLease(runtime, {
         id: `run-${Deno.pid}`,
         token: runtime.token,
         runId: runtime.health?.runId ?? runtime.info?.runId,

@@ -161,7 +161,10 @@ export function stopMethod(os: Os = Deno.build.os): "SIGTERM" | "SIGKILL" {
   return os === "windows" ? "SIGKILL" : "SIGTERM";
 }
 
-/** Runs CMD with the runtime's URLs in its environment; resolves to its exit code. */
+/**
+ * Runs CMD with the runtime's URLs (where TCP reaches it) and its socket
+ * (where it has one) in its environment; resolves to its exit code.
+ */
 export async function runChild(
   command: string[],
   resolved: string,
@@ -169,10 +172,10 @@ export async function runChild(
 ): Promise<number> {
   const [cmd, ...args] = command;
   const line = spawnLine(cmd, args, resolved, Deno.build.os, comspec());
-  const env: Record<string, string> = {
-    [Env.apiUrl]: runtime.url,
-    [Env.wsUrl]: runtime.wsUrl,
-  };
+  const env: Record<string, string> = {};
+  if (runtime.url !== undefined) env[Env.apiUrl] = runtime.url;
+  if (runtime.wsUrl !== undefined) env[Env.wsUrl] = runtime.wsUrl;
+  if (runtime.socket !== undefined) env[Env.socket] = runtime.socket;
   if (runtime.token !== undefined) env[Env.token] = runtime.token;
   const hangupIgnored = await ignoredAtStart("SIGHUP");
   const signals = runSignals(

@@ -22,14 +22,27 @@ export interface ClientOptions extends DiscoverOptions {
   env?: Record<string, string | undefined> | EnvGetter;
 }
 
-/** A live runtime: where it is and how to talk to it. */
+/**
+ * A live runtime: where it is and how to talk to it. A runtime of another
+ * network namespace that shares the state directory (a container with it
+ * mounted) is reached only by its `socket`: it then has no `url`, `wsUrl`
+ * or `port` (they are its own loopback's, SPEC 2). `getApiUrl()` and
+ * `getRuntimeUrl()` find only runtimes with URLs.
+ */
 export interface Runtime {
-  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`. */
-  url: string;
-  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`. */
-  wsUrl: string;
-  /** The port. */
-  port: number;
+  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`; see above. */
+  url?: string;
+  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`; see above. */
+  wsUrl?: string;
+  /** The port; see above. */
+  port?: number;
+  /**
+   * The runtime's Unix socket, where it has one and this platform can use
+   * it (not Windows): `connect()` goes over it; with `fetch`, Deno takes
+   * `Deno.createHttpClient({ proxy: { transport: "unix", path } })`, Node
+   * `http.request({ socketPath })`.
+   */
+  socket?: string;
   /** The bearer token for `/ws`, `/publish` and `/info`, when known. */
   token?: string;
   /** The server's pid, when known. */
@@ -95,9 +108,10 @@ export function toRuntime(found: FoundRuntime): Runtime {
   const instance = found.info?.instance ?? found.health?.instance;
   const runId = found.health?.runId ?? found.info?.runId;
   return {
-    url: found.url,
-    wsUrl: found.wsUrl,
-    port: found.port,
+    ...(found.url === undefined ? {} : { url: found.url }),
+    ...(found.wsUrl === undefined ? {} : { wsUrl: found.wsUrl }),
+    ...(found.port === undefined ? {} : { port: found.port }),
+    ...(found.socket === undefined ? {} : { socket: found.socket }),
     ...(found.token === undefined ? {} : { token: found.token }),
     ...(pid === undefined ? {} : { pid }),
     ...(instance === undefined ? {} : { instance }),

@@ -125,7 +125,7 @@ export async function waitForRuntime(
  * @throws {NotFoundError} When nothing live is found.
  */
 export async function getApiUrl(options: ClientOptions = {}): Promise<string> {
-  return (await discoverOrThrow(options)).url;
+  return (await discoverByTcp(options)).url;
 }
 
 /**
@@ -136,13 +136,20 @@ export async function getApiUrl(options: ClientOptions = {}): Promise<string> {
 export async function getRuntimeUrl(
   options: ClientOptions = {},
 ): Promise<string> {
-  return (await discoverOrThrow(options)).wsUrl;
+  return (await discoverByTcp(options)).wsUrl;
 }
 
-async function discoverOrThrow(options: ClientOptions): Promise<Runtime> {
+/** A live runtime that TCP reaches from here (it has URLs). */
+async function discoverByTcp(
+  options: ClientOptions,
+): Promise<{ url: string; wsUrl: string }> {
   const host = await hostFor(options);
-  const plan = planDiscovery(host.env, options);
+  const plan = planDiscovery(host.env, { ...options, reach: "tcp" });
   const outcome = await discoverSettled(host, plan, reporterOf(options));
   if (outcome.runtime === undefined) throw notFound(outcome);
-  return toRuntime(outcome.runtime);
+  const { url, wsUrl } = outcome.runtime;
+  if (url === undefined || wsUrl === undefined) {
+    throw new Error("discover found a runtime without URLs for reach tcp");
+  }
+  return { url, wsUrl };
 }

@@ -43,7 +43,7 @@ import {
 } from "./_client.ts";
 import { type Backoff, backoffDelay } from "./backoff.ts";
 import { discoverOnce, reportingOnce, type SkipReporter } from "./discover.ts";
-import { directWebSocket } from "../shared/direct.ts";
+import { directWebSocket, SOCKET_URLS } from "../shared/direct.ts";
 import { wsUrlWithToken } from "./lease.ts";
 import { type DiscoverPlan, planDiscovery } from "./plan.ts";
 import { waitForDiscovery } from "./wait.ts";
@@ -161,7 +161,7 @@ export class RuntimeConnection extends EventTarget {
   readonly #leaseId: string | undefined;
   readonly #options: ConnectOptions;
   readonly #plan: DiscoverPlan;
-  readonly #open: (url: string) => WebSocketLike;
+  readonly #open: (runtime: Runtime) => WebSocketLike;
   readonly #report: SkipReporter;
   readonly #stop = new AbortController();
   readonly #done: Promise<void>;
@@ -179,10 +179,7 @@ export class RuntimeConnection extends EventTarget {
         'connect() needs a WebSocket class: this runtime has no global WebSocket (Node.js before 22); pass { WebSocket } from the "ws" package',
       );
     }
-    // The global one goes straight to a loopback runtime, past any proxy.
-    this.#open = given === undefined
-      ? (url) => directWebSocket(url) as unknown as WebSocketLike
-      : (url) => new given(url);
+    this.#open = (runtime) => openWebSocket(runtime, given);
     this.#options = options;
     this.#plan = planDiscovery(envOf(options), options);
     for (const topic of options.topics ?? []) this.#topics.add(topic);
@@ -337,7 +334,7 @@ export class RuntimeConnection extends EventTarget {
     const signal = this.#stop.signal;
     let ws: WebSocketLike;
     try {
-      ws = this.#open(wsUrlWithToken(runtime.wsUrl, runtime.token));
+      ws = this.#open(runtime);
     } catch {
       return Promise.resolve(false);
     }
@@ -494,4 +491,51 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * Opens the WebSocket of one session: over the runtime's Unix socket where
+ * it has one and the class can (the `ws` package with its
+ * `ws+unix:PATH:/ws` address; Deno's own WebSocket with a socket client,
+ * but only where no URL reaches the runtime: Deno 2.9.6 stalls most of a
+ * burst of socket WebSockets, such as every client reconnecting after a
+ * restart, measured here), else to its URL. The global class goes
+ * straight to a loopback runtime, past any proxy (`shared/direct.ts`). A
+ * class that refuses the socket's address at once (Node's own WebSocket,
+ * a `SyntaxError`) gets the URL.
+ *
+ * @throws {TypeError} When neither reaches the runtime from here (only its
+ * socket does, and the class cannot use one).
+ */
+function openWebSocket(
+  runtime: Runtime,
+  given: WebSocketConstructor | undefined,
+): WebSocketLike {
+  const { socket, wsUrl, token } = runtime;
+  if (socket !== undefined) {
+    if (given === undefined && "Deno" in globalThis && wsUrl === undefined) {
+      return directWebSocket(
+        wsUrlWithToken(SOCKET_URLS.wsUrl, token),
+        undefined,
+        socket,
+      ) as unknown as WebSocketLike;
+    }
+    if (given !== undefined) {
+      const path = new URL(wsUrlWithToken(SOCKET_URLS.wsUrl, token));
+      try {
+        return new given(`ws+unix:${socket}:${path.pathname}${path.search}`);
+      } catch (err) {
+        if (!(err instanceof SyntaxError) || wsUrl === undefined) throw err;
+      }
+    }
+  }
+  if (wsUrl === undefined) {
+    throw new TypeError(
+      `Only the socket ${socket} reaches this runtime, and this WebSocket class cannot use it: pass { WebSocket } from the "ws" package`,
+    );
+  }
+  const url = wsUrlWithToken(wsUrl, token);
+  return given === undefined
+    ? directWebSocket(url) as unknown as WebSocketLike
+    : new given(url);
 }

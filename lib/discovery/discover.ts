@@ -17,6 +17,7 @@ import {
   instanceOfFile,
   instancePaths,
   parseRuntimeInfo,
+  type RuntimeInfo,
   runtimeUrls,
 } from "../shared/instance_files.ts";
 import { checkHealth } from "../shared/health.ts";
@@ -24,8 +25,10 @@ import { PROTOCOL } from "../shared/protocol.ts";
 import {
   inspectInstance,
   instanceNames,
+  type Verdict,
   type VerdictOf,
 } from "../shared/verdict.ts";
+import type { Health } from "../shared/health.ts";
 import type { DiscoverHost } from "./host.ts";
 import type {
   DiscoverOutcome,
@@ -33,7 +36,7 @@ import type {
   OverrideMiss,
   SkipReporter,
 } from "./outcome.ts";
-import type { DiscoverPlan, OverridePlan, StatePlan } from "./plan.ts";
+import type { DiscoverPlan, OverridePlan, Reach, StatePlan } from "./plan.ts";
 import {
   overrideMessage,
   protocolWords,
@@ -121,11 +124,8 @@ async function discoverState(
   const tried: string[] = [];
   const named = await inspectInstance(host, plan, plan.instance);
   tried.push(instancePaths(plan.stateDir, plan.instance).port);
-  if (named.state === "live") return { runtime: toRuntime(named), tried };
-  if (named.state === "incompatible") {
-    onStale(skipMessage(named), "incompatible");
-  }
-  if (named.state === "elsewhere") onStale(skipMessage(named), "elsewhere");
+  const reached = reachable(named, plan, onStale);
+  if (reached !== undefined) return { runtime: reached, tried };
   const stale: VerdictOf<"stale" | "hung">[] =
     named.state === "stale" || named.state === "hung" ? [named] : [];
 
@@ -142,20 +142,55 @@ async function discoverState(
     }
     reportStale(stale, plan.stateDir, onStale);
     for (const v of verdicts) {
-      if (v.state === "live") return { runtime: toRuntime(v), tried };
-      if (v.state === "incompatible") onStale(skipMessage(v), "incompatible");
-      if (v.state === "elsewhere") onStale(skipMessage(v), "elsewhere");
+      const runtime = reachable(v, plan, onStale);
+      if (runtime !== undefined) return { runtime, tried };
     }
   } else {
     reportStale(stale, plan.stateDir, onStale);
   }
 
-  if (plan.probePorts.length > 0) {
+  if (plan.probePorts.length > 0 && plan.reach !== "socket") {
     tried.push(`ports ${plan.probeText} on 127.0.0.1`);
     const runtime = await probePorts(host, plan, onStale);
     if (runtime !== undefined) return { runtime, tried };
   }
   return { tried, miss: { source: "state", named } };
+}
+
+/**
+ * The runtime `v` offers a caller that reaches it by `plan.reach`: a live
+ * one (over its socket where it has one), or another network namespace's
+ * whose socket answers here (with checks off: whose record names one), by
+ * its socket only: its loopback URL is not this reader's. Anything else
+ * live is reported with why it is skipped.
+ */
+function reachable(
+  v: Verdict,
+  plan: { reach: Reach; check: boolean },
+  onStale: SkipReporter,
+): FoundRuntime | undefined {
+  switch (v.state) {
+    case "live":
+      if (plan.reach === "socket" && v.socket === undefined) {
+        onStale(skipMessage(v), "unreachable");
+        return undefined;
+      }
+      return toRuntime(v);
+    case "elsewhere":
+      if (
+        v.socket === undefined || plan.reach === "tcp" ||
+        plan.check && v.socketHealth === undefined
+      ) {
+        onStale(skipMessage(v), "elsewhere");
+        return undefined;
+      }
+      return socketRuntime(v, v.socketHealth);
+    case "incompatible":
+      onStale(skipMessage(v), "incompatible");
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Turns a live verdict into a {@linkcode FoundRuntime}. */
@@ -165,12 +200,37 @@ function toRuntime(s: VerdictOf<"live">): FoundRuntime {
     url: s.url,
     wsUrl: s.wsUrl,
     port: s.port,
-    ...(s.info?.token === undefined || !busNeedsToken(s.info)
-      ? {}
-      : { token: s.info.token }),
+    ...(s.socket === undefined ? {} : { socket: s.socket }),
+    ...tokenOf(s.info),
     ...(s.info === undefined ? {} : { info: s.info }),
     ...(s.health === undefined ? {} : { health: s.health }),
   };
+}
+
+/**
+ * A runtime of another network namespace that its socket reaches: no URL
+ * and no port (they are its loopback's), its record without them either.
+ */
+function socketRuntime(
+  v: VerdictOf<"elsewhere">,
+  health: Health | undefined,
+): FoundRuntime {
+  const { url: _url, wsUrl: _wsUrl, port: _port, hostname: _h, ...info } =
+    v.info;
+  return {
+    source: "file",
+    socket: v.socket!,
+    ...tokenOf(v.info),
+    info: info as RuntimeInfo,
+    ...(health === undefined ? {} : { health }),
+  };
+}
+
+/** The bus token of a record, when the bus needs one. */
+function tokenOf(info: RuntimeInfo | undefined): { token?: string } {
+  return info?.token === undefined || !busNeedsToken(info)
+    ? {}
+    : { token: info.token };
 }
 
 /**

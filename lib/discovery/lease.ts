@@ -11,7 +11,7 @@
  * @module
  */
 
-import { directWebSocket } from "../shared/direct.ts";
+import { directWebSocket, SOCKET_URLS } from "../shared/direct.ts";
 import type { ServerMessage } from "../shared/protocol.ts";
 
 /** A held lease. */
@@ -54,7 +54,8 @@ export function wsUrlWithToken(wsUrl: string, token?: string): string {
 }
 
 /**
- * Connects to `wsUrl` and takes a lease.
+ * Connects to the runtime (to `target.wsUrl`, else over `target.socket`)
+ * and takes a lease.
  *
  * @returns The lease, once the runtime acknowledged it.
  * @throws {Error} When the connection fails or closes, `hello` names
@@ -62,10 +63,19 @@ export function wsUrlWithToken(wsUrl: string, token?: string): string {
  * closed then.
  */
 export function takeLease(
-  wsUrl: string,
+  target: { wsUrl?: string; socket?: string },
   options: LeaseOptions,
 ): Promise<Lease> {
-  const ws = directWebSocket(wsUrlWithToken(wsUrl, options.token));
+  // A URL where there is one: Deno's socket WebSockets stall in bursts
+  // (see connect.ts).
+  const socket = target.wsUrl === undefined ? target.socket : undefined;
+  const wsUrl = target.wsUrl ?? SOCKET_URLS.wsUrl;
+  const ws = directWebSocket(
+    wsUrlWithToken(wsUrl, options.token),
+    undefined,
+    socket,
+  );
+  const where = socket ?? wsUrl;
   // Not Promise.withResolvers(): Node 20 lacks it.
   let endedResolve!: () => void;
   const ended = new Promise<void>((r) => endedResolve = r);
@@ -86,7 +96,7 @@ export function takeLease(
   const fail = (why: string) => {
     clearTimeout(timer);
     release();
-    ackReject(new Error(`Cannot take a lease at ${wsUrl}: ${why}`));
+    ackReject(new Error(`Cannot take a lease at ${where}: ${why}`));
   };
   const timer = setTimeout(
     () => fail(`no answer within ${options.timeoutMs} ms`),

@@ -14,10 +14,17 @@ import type { Verdict } from "../shared/verdict.ts";
 /**
  * Why a candidate was skipped: `stale` (files of a process that is gone, or
  * that disagree), `incompatible` (live, but speaks another protocol),
- * `elsewhere` (live on another machine) or `override` (the URL override is
- * not live; it is final, so nothing else is tried).
+ * `elsewhere` (live on another machine), `override` (the URL override is
+ * not live; it is final, so nothing else is tried) or `unreachable` (live,
+ * but not by the way the caller asked for: no socket for `--format
+ * socket`, only its socket for a URL).
  */
-export type SkipKind = "stale" | "incompatible" | "elsewhere" | "override";
+export type SkipKind =
+  | "stale"
+  | "incompatible"
+  | "elsewhere"
+  | "override"
+  | "unreachable";
 
 /** Receives one line per skipped candidate, with its kind. */
 export type SkipReporter = (message: string, kind: SkipKind) => void;
@@ -26,12 +33,21 @@ export type SkipReporter = (message: string, kind: SkipKind) => void;
 export interface FoundRuntime {
   /** Where it was found. */
   source: "env" | "file" | "probe";
-  /** The HTTP base URL, e.g. `http://127.0.0.1:38124`. */
-  url: string;
-  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`. */
-  wsUrl: string;
-  /** The port of {@linkcode url}. */
-  port: number;
+  /**
+   * The HTTP base URL, e.g. `http://127.0.0.1:38124`; absent when only the
+   * socket reaches the runtime from here (a record of another network
+   * namespace, SPEC 2), so that its loopback URL is never handed out.
+   */
+  url?: string;
+  /** The WebSocket URL, e.g. `ws://127.0.0.1:38124/ws`; absent as `url`. */
+  wsUrl?: string;
+  /** The port of {@linkcode url}; absent as `url`. */
+  port?: number;
+  /**
+   * The runtime's Unix socket, when it has one and this reader can use it
+   * (SPEC 4): clients prefer it.
+   */
+  socket?: string;
   /** The bearer token of the bus, when token auth is on and the token is known. */
   token?: string;
   /** The instance metadata from `<instance>.json`, when known. */

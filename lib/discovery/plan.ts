@@ -35,6 +35,13 @@ export interface DiscoverOptions {
   /** Timeout of one `/health` check, in ms (default {@linkcode HEALTH_TIMEOUT_MS}). */
   healthTimeoutMs?: number;
   /**
+   * How the caller will reach what it finds: `tcp` (it needs a URL or a
+   * port), `socket` (it needs the Unix socket), or `any` (default: the
+   * socket where there is one, else TCP). A runtime not reachable so is
+   * skipped as `unreachable`.
+   */
+  reach?: Reach;
+  /**
    * Called once per skipped candidate with one line naming it and why, and
    * the kind: `stale`, `incompatible` (live, but speaks another protocol),
    * `elsewhere` (live on another machine) or `override` (`PRYX_API_URL` is
@@ -42,9 +49,12 @@ export interface DiscoverOptions {
    */
   onStale?: (
     message: string,
-    kind: "stale" | "incompatible" | "elsewhere" | "override",
+    kind: "stale" | "incompatible" | "elsewhere" | "override" | "unreachable",
   ) => void;
 }
+
+/** How a caller reaches a runtime: see {@linkcode DiscoverOptions.reach}. */
+export type Reach = "tcp" | "socket" | "any";
 
 /** A runtime named by `PRYX_API_URL` / `PRYX_WS_URL`: final when set. */
 export interface Override {
@@ -64,6 +74,8 @@ interface PlanBase {
   check: boolean;
   /** `/health` timeout in ms. */
   healthTimeoutMs: number;
+  /** How the caller reaches what it finds. */
+  reach: Reach;
 }
 
 /**
@@ -109,6 +121,7 @@ export function planDiscovery(
   const base = {
     check: options.check ?? true,
     healthTimeoutMs: options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS,
+    reach: options.reach ?? "any",
   };
   const override = parseOverride(env);
   if (override !== undefined) return { source: "override", override, ...base };

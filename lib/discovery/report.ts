@@ -45,7 +45,16 @@ export function protocolWords(
  * `it is live on machine box (pid 42), not this one`.
  */
 export function elsewhereWords(v: VerdictOf<"elsewhere">): string {
-  return `it is live on machine ${v.machine} (pid ${v.info.pid}), not this one: its loopback URL does not reach it from here`;
+  const base =
+    `it is live on machine ${v.machine} (pid ${v.info.pid}), not this one: its loopback URL does not reach it from here`;
+  return v.socketHealth === undefined
+    ? base
+    : `${base}; its socket ${v.socket} does ("pryx-core discover --format socket")`;
+}
+
+/** The clause on a live runtime without a socket, for a caller that needs one. */
+export function noSocketWords(v: VerdictOf<"live">): string {
+  return `it is live at ${v.url} but has no socket (a runtime on Windows or of an older version): use its URL ("pryx-core discover --format url")`;
 }
 
 /**
@@ -93,13 +102,16 @@ export function verdictReason(v: Verdict): string | undefined {
 }
 
 /** A verdict that a discovery skips. */
-type Skipped = VerdictOf<"stale" | "hung" | "incompatible" | "elsewhere">;
+type Skipped = VerdictOf<
+  "stale" | "hung" | "incompatible" | "elsewhere" | "live"
+>;
 
 /**
  * What is skipped and why, to follow "skipping": `stale "PATH": why` or
  * `"PATH": why`.
  */
 export function skipClause(v: Skipped): string {
+  if (v.state === "live") return `"${v.path}": ${noSocketWords(v)}`;
   return v.state === "stale" || v.state === "hung"
     ? `stale "${v.path}": ${verdictReason(v)}`
     : `"${v.path}": ${verdictReason(v)}`;
@@ -107,7 +119,8 @@ export function skipClause(v: Skipped): string {
 
 /**
  * The line reported for a candidate that is skipped: stale files, a live
- * runtime of another protocol, or one of another machine.
+ * runtime of another protocol, one of another machine, or a live one
+ * without the socket the caller needs.
  */
 export function skipMessage(v: Skipped): string {
   return `Skipping ${skipClause(v)}`;

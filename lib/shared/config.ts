@@ -35,6 +35,7 @@ export const Env = {
   allowHosts: "PRYX_ALLOW_HOSTS",
   apiUrl: "PRYX_API_URL",
   wsUrl: "PRYX_WS_URL",
+  socket: "PRYX_SOCKET",
   token: "PRYX_TOKEN",
   tokenFile: "PRYX_TOKEN_FILE",
   probePorts: "PRYX_PROBE_PORTS",

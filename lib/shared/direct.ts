@@ -28,10 +28,17 @@
  * Other hosts (a `PRYX_API_URL` on another machine) use the plain `fetch`
  * and `WebSocket`, proxy and all, as the user configured.
  *
+ * A runtime's Unix socket (SPEC 4), where the caller names one: on Deno a
+ * client whose transport is the socket (`proxy: { transport: "unix" }`,
+ * Deno's `Deno.createHttpClient` docs), for `fetch` and `WebSocket` alike;
+ * on Node and Bun `node:http` with `socketPath`. The URL's host and port
+ * are then only the request's `Host`: the socket is where it goes.
+ *
  * @module
  */
 
 import { UsageError } from "./errors.ts";
+import { hostOs, type Os } from "./os.ts";
 
 /**
  * Whether `hostname` (as `URL.hostname` spells it) is this machine's
@@ -56,9 +63,15 @@ function isLoopbackHostname(hostname: string): boolean {
 export async function directFetch(
   url: string,
   init: RequestInit = {},
+  socket?: string,
 ): Promise<Response> {
   const target = new URL(url);
   try {
+    if (socket !== undefined) {
+      return "Deno" in globalThis
+        ? await denoDirect(target, init, socket)
+        : await nodeDirect(target, init, socket);
+    }
     if (!isLoopbackHostname(target.hostname)) return await fetch(url, init);
     return "Deno" in globalThis
       ? await denoDirect(target, init)
@@ -66,10 +79,65 @@ export async function directFetch(
   } catch (err) {
     if ("Deno" in globalThis && err instanceof Deno.errors.NotCapable) {
       throw new UsageError(
-        `Cannot connect to ${target.host}: run with --allow-net (or --allow-net=${target.hostname})`,
+        socket === undefined
+          ? `Cannot connect to ${target.host}: run with --allow-net (or --allow-net=${target.hostname})`
+          : `Cannot connect to the socket ${socket}: run with --allow-read, --allow-write and --allow-net (Deno needs all three for a socket)`,
       );
     }
     throw err;
+  }
+}
+
+/**
+ * The URLs of requests sent over a runtime's socket: only their path and
+ * `Host` travel (no browser reaches a socket, and the runtime does not
+ * check `Host` there, SPEC 4). The host is one label that no `NO_PROXY`
+ * entry but itself and `*` matches: Deno applies `NO_PROXY` to a client's
+ * socket transport too, and a matched host goes to TCP port 80 instead
+ * (measured on 2.9.6 with `NO_PROXY=localhost`).
+ */
+export const SOCKET_URLS = {
+  url: "http://pryx-socket",
+  wsUrl: "ws://pryx-socket/ws",
+} as const;
+
+/** The host of {@linkcode SOCKET_URLS}, as Deno's net permission names it. */
+const SOCKET_HOST = "pryx-socket:80";
+
+/**
+ * Whether this process can reach the Unix socket at `socket` (SPEC 4):
+ * Deno and Node (and Bun, through `node:http`) everywhere but on Windows,
+ * where the runtime serves none. Deno only when it is granted read and
+ * write access to the socket's path and net access to the request's host
+ * (what its socket client asks for, measured on 2.9.6; the query never
+ * prompts), and not under `NO_PROXY=*`. Otherwise TCP it is.
+ *
+ * @param os The OS (default: this one, as `shared/os.ts` reads it).
+ */
+export function canUseSocket(socket: string, os: Os = hostOs()): boolean {
+  if (os === "windows") return false;
+  if (!("Deno" in globalThis)) return true;
+  if (noProxyForAll()) return false;
+  const granted = (descriptor: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(descriptor).state === "granted";
+  return granted({ name: "read", path: socket }) &&
+    granted({ name: "write", path: socket }) &&
+    granted({ name: "net", host: SOCKET_HOST });
+}
+
+/**
+ * Whether `NO_PROXY` (any case) lists `*`: Deno then sends no request
+ * through a socket transport at all (see {@linkcode SOCKET_URLS}).
+ */
+function noProxyForAll(): boolean {
+  try {
+    return ["NO_PROXY", "no_proxy"].some((name) =>
+      (Deno.env.get(name) ?? "").split(",").some((entry) =>
+        entry.trim() === "*"
+      )
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -80,8 +148,18 @@ export async function directFetch(
 export function directWebSocket(
   url: string,
   protocols?: string | string[],
+  socket?: string,
 ): WebSocket {
   const target = new URL(url);
+  if (socket !== undefined && "Deno" in globalThis) {
+    const client = socketClient(socket);
+    const ws = new WebSocket(url, {
+      client,
+      ...(protocols === undefined ? {} : { protocols }),
+    });
+    ws.addEventListener("close", () => client.close(), { once: true });
+    return ws;
+  }
   if (
     !("Deno" in globalThis) || !isLoopbackHostname(target.hostname) ||
     !denoProxyConfigured()
@@ -129,15 +207,47 @@ function directClient(target: URL): Deno.HttpClient {
   });
 }
 
-async function denoDirect(target: URL, init: RequestInit): Promise<Response> {
-  if (!denoProxyConfigured()) return await fetch(target, init);
-  const client = directClient(target);
+/** A Deno client whose transport is the Unix socket at `path`. */
+function socketClient(path: string): Deno.HttpClient {
+  return Deno.createHttpClient({ proxy: { transport: "unix", path } });
+}
+
+/**
+ * The one `fetch` client of each socket path, for the life of the process.
+ * Deno 2.9.6 stalls when a process has about 16 or more socket clients
+ * connecting at once (half of 50 concurrent requests time out, each with
+ * a client of its own; with one shared client all 50 answer in
+ * milliseconds, measured here against Deno's and Node's servers alike).
+ * An idle client holds no process open.
+ */
+const fetchClients = new Map<string, Deno.HttpClient>();
+
+function sharedSocketClient(path: string): Deno.HttpClient {
+  let client = fetchClients.get(path);
+  if (client === undefined) {
+    client = socketClient(path);
+    fetchClients.set(path, client);
+  }
+  return client;
+}
+
+async function denoDirect(
+  target: URL,
+  init: RequestInit,
+  socket?: string,
+): Promise<Response> {
+  if (socket === undefined && !denoProxyConfigured()) {
+    return await fetch(target, init);
+  }
+  const client = socket === undefined
+    ? directClient(target)
+    : sharedSocketClient(socket);
   try {
     const res = await fetch(target, { ...init, client });
     const body = await res.arrayBuffer();
     return new Response(hasBody(res.status, init) ? body : null, res);
   } finally {
-    client.close();
+    if (socket === undefined) client.close();
   }
 }
 
@@ -157,6 +267,7 @@ interface NodeHttp {
       headers?: Record<string, string>;
       agent: unknown;
       signal?: AbortSignal;
+      socketPath?: string;
     },
     onResponse: (res: NodeIncoming) => void,
   ): NodeRequest;
@@ -177,7 +288,11 @@ interface NodeRequest {
 
 let nodeHttp: Promise<{ http: NodeHttp; agent: unknown }> | undefined;
 
-async function nodeDirect(target: URL, init: RequestInit): Promise<Response> {
+async function nodeDirect(
+  target: URL,
+  init: RequestInit,
+  socket?: string,
+): Promise<Response> {
   const specifier = "node:http";
   const { http, agent } = await (nodeHttp ??= import(specifier).then(
     (http: NodeHttp) => ({
@@ -201,6 +316,7 @@ async function nodeDirect(target: URL, init: RequestInit): Promise<Response> {
       headers: Object.fromEntries(new Headers(init.headers)),
       agent,
       ...(signal === undefined ? {} : { signal }),
+      ...(socket === undefined ? {} : { socketPath: socket }),
     }, (res) => {
       const chunks: Uint8Array[] = [];
       res.on("data", (chunk) => chunks.push(chunk));

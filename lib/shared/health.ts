@@ -19,7 +19,7 @@ import {
   verifyProof,
 } from "./proof.ts";
 import { PryxError } from "./errors.ts";
-import { directFetch } from "./direct.ts";
+import { directFetch, SOCKET_URLS } from "./direct.ts";
 
 /** What `/health` answers. */
 export interface Health {
@@ -63,10 +63,26 @@ export type HealthCheck =
   | { ok: false; why: string; failure: HealthFailure };
 
 /**
- * Checks `${url}/health`: live only when it answers `ok` as `pryx-core`
- * within `timeoutMs` milliseconds, and, when `key` is given (and the
- * runtime has Web Crypto), with the proof of a fresh challenge. Never
- * through a proxy ({@linkcode directFetch}).
+ * How a check reaches the runtime: its Unix socket when the record names
+ * one this reader can use, else (or when that socket does not accept)
+ * TCP; only the socket when TCP is not this reader's to use (a record of
+ * another network namespace, SPEC 2).
+ */
+export interface HealthRoute {
+  /** The socket's path. */
+  socket?: string;
+  /** Never fall back to TCP. */
+  socketOnly?: boolean;
+}
+
+/**
+ * Checks `${url}/health` (over `route.socket` when given): live only when
+ * it answers `ok` as `pryx-core` within `timeoutMs` milliseconds, and,
+ * when `key` is given (and the runtime has Web Crypto), with the proof of
+ * a fresh challenge. Never through a proxy ({@linkcode directFetch}). A
+ * socket that refuses at once (gone, not accepting) is followed by the
+ * TCP check, unless `route.socketOnly`; one that does not answer in time
+ * is not: the owner is the same process either way.
  *
  * @returns The answer, or why the
  * candidate is not live (one clause).
@@ -76,6 +92,7 @@ export async function checkHealth(
   url: string,
   timeoutMs: number = HEALTH_TIMEOUT_MS,
   key?: ProofKey,
+  route: HealthRoute = {},
 ): Promise<HealthCheck> {
   // The key is imported while the request is on its way.
   const proving = key !== undefined && canProve()
@@ -90,8 +107,25 @@ export async function checkHealth(
     : `?${CHALLENGE_PARAM}=${proving.challenge}`;
   let res: Response;
   const signal = AbortSignal.timeout(timeoutMs);
+  let where = route.socket === undefined ? url : `the socket ${route.socket}`;
   try {
-    res = await directFetch(`${url}/health${query}`, { signal });
+    if (route.socket === undefined) {
+      res = await directFetch(`${url}/health${query}`, { signal });
+    } else {
+      try {
+        res = await directFetch(
+          `${SOCKET_URLS.url}/health${query}`,
+          { signal },
+          route.socket,
+        );
+      } catch (err) {
+        if (err instanceof PryxError || signal.aborted || route.socketOnly) {
+          throw err;
+        }
+        where = url;
+        res = await directFetch(`${url}/health${query}`, { signal });
+      }
+    }
   } catch (err) {
     if (err instanceof PryxError) throw err;
     const timedOut = signal.aborted;
@@ -99,8 +133,8 @@ export async function checkHealth(
       ok: false,
       failure: "silent",
       why: timedOut
-        ? `${url} did not answer within ${timeoutMs} ms`
-        : `nothing answers at ${url}`,
+        ? `${where} did not answer within ${timeoutMs} ms`
+        : `nothing answers at ${where}`,
     };
   }
   let body: unknown;
@@ -114,7 +148,7 @@ export async function checkHealth(
     return {
       ok: false,
       failure: "foreign",
-      why: `${url} answers, but not as ${SERVICE}`,
+      why: `${where} answers, but not as ${SERVICE}`,
     };
   }
   if (proving !== undefined) {
@@ -128,12 +162,16 @@ export async function checkHealth(
       return {
         ok: false,
         failure: "unproven",
-        why: `${url} ${what}: not the owner of ${proving.file}`,
+        why: `${where} ${what}: not the owner of ${proving.file}`,
       };
     }
   }
   if (h.status !== "ok" || !res.ok) {
-    return { ok: false, failure: "draining", why: `${url} is shutting down` };
+    return {
+      ok: false,
+      failure: "draining",
+      why: `${where} is shutting down`,
+    };
   }
   return { ok: true, health: h as Health };
 }

@@ -27,8 +27,10 @@ import {
   type Health,
   type HealthCheck,
   type HealthFailure,
+  type HealthRoute,
   type ProofKey,
 } from "./health.ts";
+import { canUseSocket } from "./direct.ts";
 import { isOtherMachine } from "./machine.ts";
 import { PROTOCOL } from "./protocol.ts";
 
@@ -55,7 +57,14 @@ export interface VerdictHost {
     url: string,
     timeoutMs: number,
     key?: ProofKey,
+    route?: HealthRoute,
   ) => Promise<HealthCheck>;
+  /**
+   * Whether this reader can reach the Unix socket at a path (default
+   * {@linkcode canUseSocket}: not on Windows, and on Deno only with the
+   * permissions a socket needs).
+   */
+  canUseSocket?: (socket: string) => boolean;
   /** This reader's `machine` (SPEC 2); `undefined` when unknown. */
   machine?: () => string | undefined;
 }
@@ -70,6 +79,12 @@ export interface Location {
   wsUrl: string;
   /** The parsed `<instance>.json`, when it exists. */
   info?: RuntimeInfo;
+  /**
+   * The Unix socket the record names, when this reader can use one
+   * (SPEC 4): `--format socket` prints it, and a reader that only it
+   * reaches (another network namespace) is checked over it.
+   */
+  socket?: string;
 }
 
 /** What every verdict says about an instance. */
@@ -116,7 +131,10 @@ export type HungCause =
  * - `draining`: the files' run proves itself but is shutting down;
  * - `incompatible`: the files' run is live but speaks another protocol;
  * - `elsewhere`: the record is another machine's (SPEC 2): never stale,
- *   never removed or stopped here, its loopback URL never used here;
+ *   never removed or stopped here, its loopback URL never used here; when
+ *   its socket answers here as the record's run (another network namespace
+ *   that shares the state directory), `socketHealth` says so, and the
+ *   socket (`socket`) is how a client reaches it;
  * - `hung`: the lock is held but the URL does not answer as its owner;
  * - `stale`: files of a process that is gone, or that disagree.
  */
@@ -130,6 +148,7 @@ export type Verdict =
     state: "elsewhere";
     info: RuntimeInfo;
     machine: string;
+    socketHealth?: Health;
   }
   | VerdictBase & Location & { state: "hung"; cause: HungCause }
   | VerdictBase & Partial<Location> & {
@@ -224,6 +243,10 @@ export async function inspectInstance(
   // One of the two exists and parsed: the port file, else the metadata.
   const port = filePort ?? info!.port;
   const urls = info ?? runtimeUrls("127.0.0.1", port);
+  const socket = info?.socket !== undefined &&
+      (host.canUseSocket ?? canUseSocket)(info.socket)
+    ? info.socket
+    : undefined;
   const found = {
     instance,
     path: portText === undefined ? paths.json : paths.port,
@@ -231,12 +254,36 @@ export async function inspectInstance(
     url: urls.url,
     wsUrl: urls.wsUrl,
     ...(info === undefined ? {} : { info }),
+    ...(socket === undefined ? {} : { socket }),
   };
+  const check = host.checkHealth ?? checkHealth;
+  // Whoever can read the token (the 0600 file's owner) asks for a proof.
+  const key = info?.token === undefined
+    ? undefined
+    : { token: info.token, file: paths.json };
   // Another machine's record: its loopback is not ours, its pid not ours,
-  // its lock (on NFS) perhaps not shared. Nothing here can judge it.
+  // its lock (on NFS) perhaps not shared. Nothing here can judge it, but
+  // its socket, where the state directory is shared with another network
+  // namespace of this kernel, may answer as its run.
   const ours = host.machine?.();
   if (info?.machine !== undefined && isOtherMachine(info.machine, ours)) {
-    return { ...found, info, state: "elsewhere", machine: info.machine };
+    const elsewhere = {
+      ...found,
+      info,
+      state: "elsewhere",
+      machine: info.machine,
+    } as const;
+    if (socket === undefined || !plan.check || portText === undefined) {
+      return elsewhere;
+    }
+    const answer = await check(found.url, plan.healthTimeoutMs, key, {
+      socket,
+      socketOnly: true,
+    });
+    return answer.ok && answer.health.runId === info.runId &&
+        answer.health.protocol === (plan.protocol ?? PROTOCOL)
+      ? { ...elsewhere, socketHealth: answer.health }
+      : elsewhere;
   }
   const stale = (cause: StaleCause, lockHeld = held ?? undefined): Verdict => ({
     ...found,
@@ -261,11 +308,9 @@ export async function inspectInstance(
   if (!plan.check) return { ...found, state: "live" };
   const lockHeld = locked();
   if (lockHeld === false) return stale({ kind: "lock-free" }, false);
-  // Whoever can read the token (the 0600 file's owner) asks for a proof.
-  const key = info?.token === undefined
-    ? undefined
-    : { token: info.token, file: paths.json };
-  const check = host.checkHealth ?? checkHealth;
+  // This machine's runtime answers on its loopback URL: checked there.
+  // The socket is for whom only it reaches (above): Deno 2.9.6's socket
+  // client stalls under bursts of requests (`shared/direct.ts`).
   const result = await check(found.url, plan.healthTimeoutMs, key);
   if (!result.ok) {
     if (result.failure === "draining") return { ...found, state: "draining" };

@@ -17,6 +17,27 @@ export const UNSHARE = [
   "--mount-proc",
 ];
 
+/**
+ * The prefix that runs a command as another machine named `hostname`: its
+ * own network, UTS and PID namespaces, as a container that mounts the
+ * host's state directory (its loopback is not ours; the file system, and
+ * so a Unix socket in it, is shared).
+ */
+export function otherMachine(hostname: string): string[] {
+  return [
+    "unshare",
+    "--net",
+    "--uts",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--mount-proc",
+    "sh",
+    "-c",
+    `ip link set lo up && hostname ${hostname} && exec "$0" "$@"`,
+  ];
+}
+
 /** Why PID-namespace tests cannot run here, or `undefined` when they can. */
 export async function unshareUnavailable(): Promise<string | undefined> {
   if (Deno.build.os !== "linux") return "PID namespaces are Linux-only";

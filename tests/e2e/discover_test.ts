@@ -44,7 +44,10 @@ Deno.test("discover prints the url, ws, json and env formats exactly", () =>
     assert.deepStrictEqual(await out(["--format", "json"]), file);
     assert.deepStrictEqual(await out(["--json"]), file);
     const envText = `export PRYX_API_URL=http://127.0.0.1:${p}\n` +
-      `export PRYX_WS_URL=ws://127.0.0.1:${p}/ws\n`;
+      `export PRYX_WS_URL=ws://127.0.0.1:${p}/ws\n` +
+      (Deno.build.os === "windows"
+        ? ""
+        : `export PRYX_SOCKET=${home}/runtime.sock\n`);
     assert.deepStrictEqual(await out(["--format", "env"]), envText);
     assert.deepStrictEqual(await out(["--env"]), envText);
   }));

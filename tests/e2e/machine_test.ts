@@ -16,24 +16,13 @@ import {
   formatRuntimeInfo,
 } from "../../lib/shared/instance_files.ts";
 import { PROTOCOL } from "../../lib/shared/protocol.ts";
-import { unshareUnavailable } from "../_harness/pid_namespace.ts";
+import { otherMachine, unshareUnavailable } from "../_harness/pid_namespace.ts";
 import { isRunning } from "../_harness/fs.ts";
 
 const OTHER = "pryx-machine-a";
 
 /** The prefix that runs pryx-core as machine {@linkcode OTHER}. */
-const OTHER_MACHINE = [
-  "unshare",
-  "--net",
-  "--uts",
-  "--pid",
-  "--fork",
-  "--kill-child",
-  "--mount-proc",
-  "sh",
-  "-c",
-  `ip link set lo up && hostname ${OTHER} && exec "$0" "$@"`,
-];
+const OTHER_MACHINE = otherMachine(OTHER);
 
 const why = await unshareUnavailable();
 
