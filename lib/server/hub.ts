@@ -44,6 +44,19 @@ const CloseCode = {
   tooBig: 1009,
 } as const;
 
+/**
+ * What the hub has done since it started, for `/metrics` and the status
+ * page: plain integers, bumped where the work is done.
+ */
+export interface HubTotals {
+  /** Events published (over `/ws` or `POST /publish`), delivered or not. */
+  published: number;
+  /** Event frames sent to subscribers. */
+  delivered: number;
+  /** Clients disconnected because their unsent backlog grew too large. */
+  slowDropped: number;
+}
+
 /** Tracks WebSocket clients and routes events between them. */
 export class WsHub {
   readonly #topics = new Map<string, Topic>();
@@ -54,6 +67,7 @@ export class WsHub {
   readonly #observers: ((occupancy: Occupancy) => void)[] = [];
   readonly #hello: string;
   #closing = false;
+  readonly #totals: HubTotals = { published: 0, delivered: 0, slowDropped: 0 };
 
   /** @param identity What the `hello` frame reports. */
   constructor(identity: RunIdentity) {
@@ -70,6 +84,16 @@ export class WsHub {
   /** Clients and leases right now. */
   get occupancy(): Occupancy {
     return { clients: this.#subscriptions.size, leases: this.#leaseCount };
+  }
+
+  /** Topics with at least one subscriber right now. */
+  get topics(): number {
+    return this.#topics.size;
+  }
+
+  /** Counts since start (a copy). */
+  get totals(): HubTotals {
+    return { ...this.#totals };
   }
 
   /**
@@ -107,6 +131,7 @@ export class WsHub {
    * @returns How many clients it was sent to.
    */
   publish(topic: string, data: unknown, except?: WebSocket): number {
+    this.#totals.published++;
     const state = this.#topics.get(topic);
     if (state === undefined) return 0;
     const frame = JSON.stringify(
@@ -125,6 +150,7 @@ export class WsHub {
         delivered++;
       }
     }
+    this.#totals.delivered += delivered;
     return delivered;
   }
 
@@ -264,6 +290,7 @@ export class WsHub {
   #sendRaw(ws: WebSocket, frame: string): boolean {
     if (ws.readyState !== OPEN) return false;
     if (ws.bufferedAmount > MAX_BACKLOG_BYTES) {
+      this.#totals.slowDropped++;
       this.#drop(ws, CloseCode.policy, "Client is not reading its messages");
       return false;
     }

@@ -315,10 +315,15 @@ async function loadApp(
   log: Logger,
   stop: (reason: StopReason) => void,
 ): Promise<LoadedApp> {
-  const [{ createApp, healthFastPath }, { WsHub }] = await Promise.all([
-    importLazily<typeof import("./app.ts")>("./app.ts", import.meta.url),
-    importLazily<typeof import("./hub.ts")>("./hub.ts", import.meta.url),
-  ]);
+  const [{ createApp, healthFastPath }, { WsHub }, { RequestCounts }] =
+    await Promise.all([
+      importLazily<typeof import("./app.ts")>("./app.ts", import.meta.url),
+      importLazily<typeof import("./hub.ts")>("./hub.ts", import.meta.url),
+      importLazily<typeof import("./metrics.ts")>(
+        "./metrics.ts",
+        import.meta.url,
+      ),
+    ]);
   let draining = false;
   const hub = new WsHub(runIdentity(info));
   const state = {
@@ -335,6 +340,7 @@ async function loadApp(
     log,
     loopback: options.addr.loopback,
     stop,
+    requests: new RequestCounts(),
   };
   const hono = createApp(state);
   return {
