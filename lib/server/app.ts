@@ -1,7 +1,7 @@
 /**
  * The Hono application: the request count and the security middleware
- * first, then the routes (`/health`, `/ws`, `/publish/:topic`, `/info`,
- * `/metrics`). Loaded by `serve` only after the port is bound and
+ * first, then the routes (`/`, `/health`, `/ws`, `/publish/:topic`,
+ * `/info`, `/metrics`). Loaded by `serve` only after the port is bound and
  * published.
  *
  * @module
@@ -37,6 +37,7 @@ import {
   timingSafeEqual,
 } from "./security.ts";
 import type { WsHub } from "./hub.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import {
   METRICS_CONTENT_TYPE,
   renderMetrics,
@@ -206,9 +207,32 @@ export function createApp(state: AppState): Hono {
       { "content-type": METRICS_CONTENT_TYPE },
     ));
 
+  // The status page (SPEC 4), loaded on its first request. It is for a
+  // person's top-level navigation: a foreign Origin (another site's
+  // script) gets 403 here even for GET, not only an unreadable answer.
+  let page: Promise<typeof import("./status_page.ts")> | undefined;
+  app.get("/", async (c) => {
+    const origin = c.req.header("origin");
+    if (
+      origin !== undefined && !isOriginAllowed(origin, policy.allowedOrigins)
+    ) {
+      return fail(c, 403, "forbidden_origin", "Origin is not allowed");
+    }
+    page ??= importLazily("./status_page.ts", import.meta.url);
+    const { html, headers } = await (await page).renderStatusPage({
+      instance: info.instance,
+      version: info.version,
+      url: info.url,
+      uptimeSeconds: hub.status().uptimeSeconds,
+      auth: policy.token === undefined ? "none" : "token",
+    });
+    return c.html(html, 200, headers);
+  });
+
   // A known route asked with another method: 405 with the methods it takes
   // (RFC 9110 section 15.5.6), not 404. Registered after the routes, so
   // only what they did not answer gets here.
+  app.all("/", methodNotAllowed("GET, HEAD"));
   app.all("/health", methodNotAllowed("GET, HEAD"));
   app.all("/ws", methodNotAllowed("GET"));
   app.all("/publish/:topic", methodNotAllowed("POST"));

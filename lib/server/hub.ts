@@ -12,8 +12,11 @@ import type { Occupancy } from "../shared/occupancy.ts";
 import {
   parseClientMessage,
   type RunIdentity,
+  type RuntimeStatus,
   type ServerMessage,
   SHUTDOWN_TOPIC,
+  STATUS_INTERVAL_MS,
+  STATUS_TOPIC,
 } from "../shared/protocol.ts";
 
 /** A client whose unsent backlog passes this many bytes is disconnected. */
@@ -68,6 +71,8 @@ export class WsHub {
   readonly #hello: string;
   #closing = false;
   readonly #totals: HubTotals = { published: 0, delivered: 0, slowDropped: 0 };
+  /** Sends the status event while {@linkcode STATUS_TOPIC} has subscribers. */
+  #statusTimer: ReturnType<typeof setInterval> | undefined;
 
   /** @param identity What the `hello` frame reports. */
   constructor(identity: RunIdentity) {
@@ -160,6 +165,7 @@ export class WsHub {
    */
   shutdown(reason: string): void {
     this.#closing = true;
+    this.#stopStatus();
     const frame = JSON.stringify(
       {
         type: "event",
@@ -261,7 +267,50 @@ export class WsHub {
       state = { subscribers: new Set(), unchecked: 0 };
       this.#topics.set(topic, state);
     }
+    if (state.subscribers.has(ws)) return;
     state.subscribers.add(ws);
+    if (topic === STATUS_TOPIC) this.#startStatus(ws);
+  }
+
+  /** The figures of a {@linkcode STATUS_TOPIC} event, now. */
+  status(): RuntimeStatus {
+    return {
+      ...this.occupancy,
+      topics: this.#topics.size,
+      published: this.#totals.published,
+      delivered: this.#totals.delivered,
+      // Deno's performance clock starts with the process.
+      uptimeSeconds: Math.round(performance.now()) / 1000,
+    };
+  }
+
+  /** Greets a new status subscriber with the figures, and keeps the ticker running. */
+  #startStatus(ws: WebSocket): void {
+    this.#sendRaw(ws, this.#statusFrame());
+    if (this.#statusTimer !== undefined || this.#closing) return;
+    const timer = setInterval(() => {
+      const state = this.#topics.get(STATUS_TOPIC);
+      if (state === undefined) return this.#stopStatus();
+      const frame = this.#statusFrame();
+      for (const sub of [...state.subscribers]) this.#sendRaw(sub, frame);
+    }, STATUS_INTERVAL_MS);
+    Deno.unrefTimer(timer);
+    this.#statusTimer = timer;
+  }
+
+  #stopStatus(): void {
+    clearInterval(this.#statusTimer);
+    this.#statusTimer = undefined;
+  }
+
+  #statusFrame(): string {
+    return JSON.stringify(
+      {
+        type: "event",
+        topic: STATUS_TOPIC,
+        data: this.status(),
+      } satisfies ServerMessage,
+    );
   }
 
   #unsubscribe(ws: WebSocket, topic: string): void {
@@ -269,7 +318,10 @@ export class WsHub {
     const state = this.#topics.get(topic);
     if (state === undefined) return;
     state.subscribers.delete(ws);
-    if (state.subscribers.size === 0) this.#topics.delete(topic);
+    if (state.subscribers.size === 0) {
+      this.#topics.delete(topic);
+      if (topic === STATUS_TOPIC) this.#stopStatus();
+    }
   }
 
   #forget(ws: WebSocket): void {
