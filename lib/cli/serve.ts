@@ -21,6 +21,7 @@ import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseAllowedHost, normaliseOrigin } from "../server/security.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
+import { parseServiceManager } from "../shared/service_manager.ts";
 
 /** Help text of `pryx-core serve`. */
 const SERVE_USAGE = `Usage: pryx-core serve [flags]
@@ -139,6 +140,15 @@ async function serveWith(
       "info",
       `Listening on an OS-assigned port instead of ${addr.text}: ":${LEGACY_PORT}" is the legacy default and means any free port; write 127.0.0.1:${LEGACY_PORT} for that port exactly`,
     );
+  }
+  const manager = env(Env.service);
+  if (manager !== undefined) {
+    options.service = parseServiceManager(manager);
+    if (options.service === undefined) {
+      throw new UsageError(
+        `Invalid ${Env.service} "${manager}": use systemd, launchd or schtasks (what "pryx-core service install" writes), or unset it`,
+      );
+    }
   }
   const idleText = flags["exit-when-idle"] ?? env(Env.exitWhenIdle);
   if (idleText !== undefined) {

@@ -23,6 +23,7 @@ import {
 } from "../shared/instance_files.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { PROTOCOL } from "../shared/protocol.ts";
+import type { ServiceManager } from "../shared/service_manager.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
 import type { WsHub } from "./hub.ts";
@@ -70,6 +71,8 @@ export interface ServeOptions {
    * holding a lease goes, even when that one was SIGKILLed.
    */
   exitWhenIdleMs?: number;
+  /** The service manager that started this runtime (`PRYX_SERVICE`), if one did. */
+  service?: ServiceManager;
 }
 
 /**
@@ -246,6 +249,7 @@ function describeRun(options: ServeOptions, port: number): OwnInfo {
     ...(options.exitWhenIdleMs === undefined
       ? {}
       : { exitWhenIdleMs: options.exitWhenIdleMs }),
+    ...(options.service === undefined ? {} : { service: options.service }),
   };
 }
 

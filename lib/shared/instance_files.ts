@@ -12,6 +12,7 @@ import { parseInstanceName } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { randomHex } from "./proof.ts";
 import type { RunIdentity } from "./protocol.ts";
+import { parseServiceManager, type ServiceManager } from "./service_manager.ts";
 
 /** What `<instance>.json` and `GET /info` describe. */
 export interface RuntimeInfo {
@@ -61,6 +62,12 @@ export interface RuntimeInfo {
    * waits for it rather than calling it running (`shared/succession.ts`).
    */
   exitWhenIdleMs?: number;
+  /**
+   * The service manager that runs the runtime (`pryx-core service install`
+   * sets `PRYX_SERVICE` in its unit); absent when a person or a script
+   * started it. `stop` says that the manager starts it again.
+   */
+  service?: ServiceManager;
 }
 
 /**
@@ -193,7 +200,8 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     (v.auth === undefined || v.auth === "none" || v.auth === "token") &&
     (v.machine === undefined || typeof v.machine === "string") &&
     (v.exitWhenIdleMs === undefined ||
-      Number.isFinite(v.exitWhenIdleMs) && (v.exitWhenIdleMs as number) > 0);
+      Number.isFinite(v.exitWhenIdleMs) && (v.exitWhenIdleMs as number) > 0) &&
+    (v.service === undefined || parseServiceManager(v.service) !== undefined);
   return ok ? v as unknown as RuntimeInfo : undefined;
 }
 
