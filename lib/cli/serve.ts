@@ -27,8 +27,9 @@ import { parseServiceManager } from "../shared/service_manager.ts";
 const SERVE_USAGE = `Usage: pryx-core serve [flags]
 
 Start the runtime: bind a port, write <state-dir>/<instance>.port and .json,
-serve /health, /ws, /publish/:topic and /info until SIGINT, SIGTERM, SIGHUP
-or POST /control/shutdown ("pryx-core stop").
+serve /health, /ws, /publish/:topic, /info, /metrics (Prometheus) and / (a
+status page for a browser) until SIGINT, SIGTERM, SIGHUP or POST
+/control/shutdown ("pryx-core stop").
 
 Flags:
   --listen ADDR          :0, 127.0.0.1:0, [::1]:0, :8080, host:38124-38133,
