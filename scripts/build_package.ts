@@ -6,8 +6,12 @@
  * The package holds `client.mjs` (the `deno task build:client` bundle: one
  * ES module, no dependencies, no static `node:` import), its types
  * `client.d.mts`, a `package.json` (name {@linkcode PACKAGE_NAME}, the
- * version of this build, `type: module`, `exports` with `types` first as
- * TypeScript's `node16`/`bundler` resolution wants) and a README.
+ * version of this build, `license: "MIT"`, `type: module`, `exports` with
+ * `types` first as TypeScript's `node16`/`bundler` resolution wants; under
+ * GitHub Actions also `repository`, which `npm publish --provenance`
+ * checks against the workflow's repository), a README whose examples are
+ * {@linkcode EXAMPLES} (each run by `tests/e2e/client_package_test.ts`),
+ * and the repository's `LICENSE` and `CHANGELOG.md`.
  *
  * @example
  * ```sh
@@ -33,11 +37,25 @@ const DEFAULT_DIR = fileUrlToPath(
   new URL("../dist/package", import.meta.url),
 );
 
-/** The `package.json` of the client package, for `version`. */
-export function packageJson(version: string): Record<string, unknown> {
+/** The repository root: `LICENSE` and `CHANGELOG.md` are copied from it. */
+const ROOT = fileUrlToPath(new URL("..", import.meta.url));
+
+/**
+ * The `package.json` of the client package, for `version`.
+ *
+ * @param repository `owner/name` on GitHub (`$GITHUB_REPOSITORY` in
+ * Actions): written as `repository`, which npm's provenance check compares
+ * with the repository of the publishing workflow. Absent elsewhere (no
+ * placeholder URL).
+ */
+export function packageJson(
+  version: string,
+  repository?: string,
+): Record<string, unknown> {
   return {
     name: PACKAGE_NAME,
     version,
+    license: "MIT",
     description:
       "Find a running pryx-core runtime from Node.js or Bun: its HTTP and WebSocket URLs, with the same precedence and checks as `pryx-core discover`",
     type: "module",
@@ -47,28 +65,110 @@ export function packageJson(version: string): Record<string, unknown> {
       ".": { types: "./client.d.mts", default: "./client.mjs" },
       "./package.json": "./package.json",
     },
-    files: ["client.mjs", "client.d.mts", "README.md"],
+    files: [
+      "client.mjs",
+      "client.d.mts",
+      "README.md",
+      "LICENSE",
+      "CHANGELOG.md",
+    ],
     sideEffects: false,
     engines: { node: NODE_ENGINES },
     keywords: ["pryx-core", "discovery", "websocket", "runtime"],
+    ...(repository === undefined ? {} : {
+      repository: {
+        type: "git",
+        url: `git+https://github.com/${repository}.git`,
+      },
+    }),
   };
 }
 
-const PACKAGE_README = `# ${PACKAGE_NAME}
+/**
+ * The README's examples, as files of an app that installed the package:
+ * each is run against a live runtime by `tests/e2e/client_package_test.ts`
+ * (`node22` on Node 20 with a global `WebSocket` put in place first, as
+ * Node 22 has one).
+ */
+export const EXAMPLES = {
+  /** Where the runtime is, and its health. Exits. */
+  discover: `import { getApiUrl, getRuntimeUrl } from "${PACKAGE_NAME}";
 
-Finds a running [pryx-core](https://github.com/) runtime from Node.js (20+) or
-Bun, with the same precedence and checks as \`pryx-core discover\`:
-\`PRYX_API_URL\`/\`PRYX_WS_URL\`, the instance files in \`$PRYX_HOME\` (default
-\`~/.pryx\`), then probe ports; every candidate checked with \`/health\`.
+const api = await getApiUrl(); // http://127.0.0.1:PORT of the live runtime
+const health = await (await fetch(\`\${api}/health\`)).json();
+console.log(health.status, health.version, await getRuntimeUrl());
+`,
+  /** `connect()` on Node 20, which has no global WebSocket: `ws`'s. Runs until Ctrl-C. */
+  node20: `import WebSocket from "ws"; // Node 20: npm install ws
+import { connect } from "${PACKAGE_NAME}";
 
-\`\`\`js
-import { getApiUrl, getRuntimeUrl, waitForRuntime } from "${PACKAGE_NAME}";
+const runtime = connect({ WebSocket, topics: ["greetings"] });
+runtime.addEventListener("statechange", (event) => {
+  console.log("state:", event.state); // connecting, open, reconnecting, closed
+});
+runtime.addEventListener("message", (event) => {
+  const frame = event.data;
+  if (frame.type === "event") console.log(frame.topic, JSON.stringify(frame.data));
+});
+process.on("SIGINT", () => runtime.close());
+`,
+  /** The same on Node 22 and later (and Bun), which have a global WebSocket. */
+  node22: `import { connect } from "${PACKAGE_NAME}";
 
-const api = await getApiUrl();          // http://127.0.0.1:PORT
-const ws = new WebSocket(await getRuntimeUrl());
+const runtime = connect({ topics: ["greetings"] });
+runtime.addEventListener("statechange", (event) => {
+  console.log("state:", event.state); // connecting, open, reconnecting, closed
+});
+runtime.addEventListener("message", (event) => {
+  const frame = event.data;
+  if (frame.type === "event") console.log(frame.topic, JSON.stringify(frame.data));
+});
+process.on("SIGINT", () => runtime.close());
+`,
+} as const;
+
+/** The package's README, made around {@linkcode EXAMPLES}. */
+export const PACKAGE_README = `# ${PACKAGE_NAME}
+
+The client of a pryx-core runtime for Node.js (20 and later) and Bun: finds
+the live runtime with the same precedence and checks as \`pryx-core
+discover\` (\`PRYX_API_URL\`/\`PRYX_WS_URL\`, the instance files in
+\`$PRYX_HOME\`, default \`~/.pryx\`, then probe ports; every candidate
+checked with \`/health\`), and keeps a WebSocket to its event bus that
+survives restarts: \`connect()\` re-discovers the runtime (its port may
+have changed), reconnects with backoff and subscribes its topics again.
+
+\`\`\`sh
+npm install ${PACKAGE_NAME}
 \`\`\`
 
-No dependencies; types included.
+## Where the runtime is
+
+\`\`\`js
+${EXAMPLES.discover}\`\`\`
+
+## connect() on Node 22 and later, and Bun
+
+They have a global \`WebSocket\`:
+
+\`\`\`js
+${EXAMPLES.node22}\`\`\`
+
+## connect() on Node 20
+
+Node 20 has no global \`WebSocket\`: install the \`ws\` package
+(\`npm install ws\`) and pass its class as the \`WebSocket\` option.
+
+\`\`\`js
+${EXAMPLES.node20}\`\`\`
+
+Publish with \`runtime.publish(topic, data)\` (to every other subscriber)
+once \`runtime.state\` is \`"open"\`, or over HTTP with \`POST
+/publish/TOPIC\`. Options: \`topics\`, \`lease\` (hold a lease while
+connected), \`instance\`, \`stateDir\`, \`backoff\`, \`heartbeatMs\`; the
+types are included (\`client.d.mts\`).
+
+No dependencies. MIT licensed (\`LICENSE\`); changes in \`CHANGELOG.md\`.
 `;
 
 /**
@@ -86,9 +186,16 @@ export async function buildPackage(dir: string = DEFAULT_DIR): Promise<string> {
   await Deno.stat(`${dir}/client.d.mts`);
   await Deno.writeTextFile(
     `${dir}/package.json`,
-    JSON.stringify(packageJson(VERSION), null, 2) + "\n",
+    JSON.stringify(
+      packageJson(VERSION, Deno.env.get("GITHUB_REPOSITORY") || undefined),
+      null,
+      2,
+    ) + "\n",
   );
   await Deno.writeTextFile(`${dir}/README.md`, PACKAGE_README);
+  for (const file of ["LICENSE", "CHANGELOG.md"]) {
+    await Deno.copyFile(`${ROOT}${file}`, `${dir}/${file}`);
+  }
   return dir;
 }
 

@@ -42,6 +42,11 @@ Deno.test("the release workflow builds every deno compile target and CI runs on 
   }
   assert.match(release, /PRYX_CORE_BIN=/);
   assert.match(release, /sha256sum/);
+  // The client package goes to npm beside the binaries, with provenance.
+  assert.match(
+    release,
+    /\n {2}npm:\n[^]*needs: \[build, package\][^]*id-token: write[^]*npm publish --provenance --access public dist\/pryx-core-client-\*\.tgz\n/,
+  );
   assert.match(release, new RegExp(`deno-version: v${Deno.version.deno}`));
   const ci = Deno.readTextFileSync(
     new URL("../.github/workflows/ci.yml", import.meta.url),

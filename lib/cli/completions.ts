@@ -26,6 +26,10 @@ import { FLAGS as SERVE_FLAGS } from "./serve.ts";
 import { FLAGS as STOP_FLAGS } from "./stop.ts";
 import { FLAGS as PRUNE_FLAGS } from "./prune.ts";
 import {
+  ACTIONS as SERVICE_ACTIONS,
+  COMPLETION_FLAGS as SERVICE_FLAGS,
+} from "./service.ts";
+import {
   Env,
   envReader,
   readDenoEnv,
@@ -77,6 +81,7 @@ const SUBCOMMAND_FLAGS: Record<SubcommandName, FlagSpec> = {
   stop: { ...STOP_FLAGS, help: "boolean" },
   prune: { ...PRUNE_FLAGS, help: "boolean" },
   run: { ...RUN_FLAGS, help: "boolean" },
+  service: SERVICE_FLAGS,
   completions: { ...FLAGS, help: "boolean" },
 };
 
@@ -219,6 +224,10 @@ ${values}
       [[ "$cmd" == completions ]] && COMPREPLY=($(compgen -W "${
     SHELLS.join(" ")
   }" -- "$cur")) && return 0 ;;
+    service)
+      [[ "$cmd" == service ]] && COMPREPLY=($(compgen -W "${
+    SERVICE_ACTIONS.join(" ")
+  }" -- "$cur")) && return 0 ;;
     ${valueFlags().join("|")})
       return 0 ;;
   esac
@@ -277,6 +286,10 @@ ${values}
     compadd -- ${SHELLS.join(" ")}
     return
   fi
+  if [[ $cmd == service && $prev == service ]]; then
+    compadd -- ${SERVICE_ACTIONS.join(" ")}
+    return
+  fi
   case $cmd in
 ${perCommand}
     *) return ;;
@@ -323,6 +336,9 @@ function fishScript(): string {
     `complete -c pryx-core -n '__fish_seen_subcommand_from completions' -a '${
       SHELLS.join(" ")
     }'`,
+    `complete -c pryx-core -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from ${
+      SERVICE_ACTIONS.join(" ")
+    }' -a '${SERVICE_ACTIONS.join(" ")}'`,
     // After `run --`: CMD, then its arguments, as fish completes them.
     "complete -c pryx-core -n '__fish_seen_subcommand_from run; and contains -- -- (commandline -opc)' -x -a '(__fish_pryx_core_cmd)'",
   );

@@ -53,6 +53,8 @@ const COMMANDS: Record<SubcommandName, () => Promise<Command>> = {
     (await load<typeof import("./prune.ts")>("./prune.ts")).pruneCommand,
   run: async () =>
     (await load<typeof import("./run.ts")>("./run.ts")).runCommand,
+  service: async () =>
+    (await load<typeof import("./service.ts")>("./service.ts")).serviceCommand,
   completions: async () =>
     (await load<typeof import("./completions.ts")>("./completions.ts"))
       .completionsCommand,

@@ -21,13 +21,15 @@ import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseAllowedHost, normaliseOrigin } from "../server/security.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
+import { parseServiceManager } from "../shared/service_manager.ts";
 
 /** Help text of `pryx-core serve`. */
 const SERVE_USAGE = `Usage: pryx-core serve [flags]
 
 Start the runtime: bind a port, write <state-dir>/<instance>.port and .json,
-serve /health, /ws, /publish/:topic and /info until SIGINT, SIGTERM, SIGHUP
-or POST /control/shutdown ("pryx-core stop").
+serve /health, /ws, /publish/:topic, /info, /metrics (Prometheus) and / (a
+status page for a browser) until SIGINT, SIGTERM, SIGHUP or POST
+/control/shutdown ("pryx-core stop").
 
 Flags:
   --listen ADDR          :0, 127.0.0.1:0, [::1]:0, :8080, host:38124-38133,
@@ -139,6 +141,15 @@ async function serveWith(
       "info",
       `Listening on an OS-assigned port instead of ${addr.text}: ":${LEGACY_PORT}" is the legacy default and means any free port; write 127.0.0.1:${LEGACY_PORT} for that port exactly`,
     );
+  }
+  const manager = env(Env.service);
+  if (manager !== undefined) {
+    options.service = parseServiceManager(manager);
+    if (options.service === undefined) {
+      throw new UsageError(
+        `Invalid ${Env.service} "${manager}": use systemd, launchd or schtasks (what "pryx-core service install" writes), or unset it`,
+      );
+    }
   }
   const idleText = flags["exit-when-idle"] ?? env(Env.exitWhenIdle);
   if (idleText !== undefined) {

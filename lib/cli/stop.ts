@@ -51,6 +51,7 @@ import {
   type LockHolderSources,
 } from "../shared/lock_holder.ts";
 import { instancePaths } from "../shared/instance_files.ts";
+import { managedStopWords } from "../shared/service_manager.ts";
 
 /** Help text of `pryx-core stop`. */
 const STOP_USAGE = `Usage: pryx-core stop [flags]
@@ -60,7 +61,9 @@ proof of its token) to shut down over HTTP (POST /control/shutdown), and
 wait until it is gone (at most ${
   STOP_TIMEOUT_MS / 1000
 } s). A pid read from a file is never
-signalled.
+signalled. A runtime that a service manager runs ("pryx-core service
+install") stops too, and stop says how to keep the manager from starting
+it again.
 
 Flags:
   --instance NAME   instance name (env ${Env.instance}; default runtime)
@@ -136,7 +139,14 @@ export async function stopCommand(args: string[]): Promise<number> {
     const asked = await requestShutdown(status.url, status.info.token);
     if (asked === undefined) {
       if (await lockFreed(lockPath, STOP_TIMEOUT_MS)) {
-        return stopped(`Stopped instance "${instance}" at ${status.url}`);
+        const manager = status.info.service;
+        return stopped(
+          `Stopped instance "${instance}" at ${status.url}${
+            manager === undefined
+              ? ""
+              : `; ${managedStopWords(manager, instance)}`
+          }`,
+        );
       }
       silence =
         `it accepted the shutdown at ${status.url} but still holds its lock after ${

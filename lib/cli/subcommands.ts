@@ -16,6 +16,7 @@ export const SUBCOMMANDS = {
   stop: "stop a live instance",
   prune: "remove the files of instances whose owner is gone",
   run: "start or reuse a runtime, then run a command against it",
+  service: "install, remove or show the login service of an instance",
   completions: "print a shell completion script: bash, zsh or fish",
 } as const;
 

@@ -1,7 +1,8 @@
 /**
- * The Hono application: security middleware first, then the routes
- * (`/health`, `/ws`, `/publish/:topic`, `/info`). Loaded by `serve` only
- * after the port is bound and published.
+ * The Hono application: the request count and the security middleware
+ * first, then the routes (`/`, `/health`, `/ws`, `/publish/:topic`,
+ * `/info`, `/metrics`). Loaded by `serve` only after the port is bound and
+ * published.
  *
  * @module
  */
@@ -36,6 +37,13 @@ import {
   timingSafeEqual,
 } from "./security.ts";
 import type { WsHub } from "./hub.ts";
+import { importLazily } from "../shared/lazy_import.ts";
+import {
+  METRICS_CONTENT_TYPE,
+  renderMetrics,
+  type RequestCounts,
+  routeLabel,
+} from "./metrics.ts";
 
 /** What the routes need from the running server. */
 export interface AppState {
@@ -53,6 +61,8 @@ export interface AppState {
   loopback: boolean;
   /** Starts the shutdown, as a signal would (`POST /control/shutdown`). */
   stop: (reason: StopReason) => void;
+  /** Requests answered, by route and status (`/metrics`). */
+  requests: RequestCounts;
 }
 
 const CORS_METHODS = "GET, HEAD, POST, OPTIONS";
@@ -68,6 +78,11 @@ export function createApp(state: AppState): Hono {
   const { info, hub, policy } = state;
   const app = new Hono();
 
+  // Counted first, so a refused request (403, 401) counts too.
+  app.use(async (c, next) => {
+    await next();
+    state.requests.count(routeLabel(c.req.path), c.res.status);
+  });
   app.use(guard(policy));
 
   // The key of the /health proof, imported once (the token never changes).
@@ -177,13 +192,52 @@ export function createApp(state: AppState): Hono {
     return c.json({ ...visible, ...hub.occupancy });
   });
 
+  // The Prometheus exposition (SPEC 4): the token rules of /info.
+  app.get("/metrics", auth, (c) =>
+    c.body(
+      renderMetrics({
+        info,
+        occupancy: hub.occupancy,
+        topics: hub.topics,
+        totals: hub.totals,
+        requests: state.requests,
+        rssBytes: Deno.memoryUsage().rss,
+      }),
+      200,
+      { "content-type": METRICS_CONTENT_TYPE },
+    ));
+
+  // The status page (SPEC 4), loaded on its first request. It is for a
+  // person's top-level navigation: a foreign Origin (another site's
+  // script) gets 403 here even for GET, not only an unreadable answer.
+  let page: Promise<typeof import("./status_page.ts")> | undefined;
+  app.get("/", async (c) => {
+    const origin = c.req.header("origin");
+    if (
+      origin !== undefined && !isOriginAllowed(origin, policy.allowedOrigins)
+    ) {
+      return fail(c, 403, "forbidden_origin", "Origin is not allowed");
+    }
+    page ??= importLazily("./status_page.ts", import.meta.url);
+    const { html, headers } = await (await page).renderStatusPage({
+      instance: info.instance,
+      version: info.version,
+      url: info.url,
+      uptimeSeconds: hub.status().uptimeSeconds,
+      auth: policy.token === undefined ? "none" : "token",
+    });
+    return c.html(html, 200, headers);
+  });
+
   // A known route asked with another method: 405 with the methods it takes
   // (RFC 9110 section 15.5.6), not 404. Registered after the routes, so
   // only what they did not answer gets here.
+  app.all("/", methodNotAllowed("GET, HEAD"));
   app.all("/health", methodNotAllowed("GET, HEAD"));
   app.all("/ws", methodNotAllowed("GET"));
   app.all("/publish/:topic", methodNotAllowed("POST"));
   app.all("/info", methodNotAllowed("GET, HEAD"));
+  app.all("/metrics", methodNotAllowed("GET, HEAD"));
   app.notFound((c) => fail(c, 404, "not_found", "No such route"));
   app.onError((err, c) => {
     state.log.log("error", `Request failed: ${err.message}`, {
@@ -207,7 +261,7 @@ export function createApp(state: AppState): Hono {
 export function healthFastPath(
   state: AppState,
 ): (req: Request, overSocket: boolean) => Response | undefined {
-  const { info, policy } = state;
+  const { info, policy, requests } = state;
   // The route's body, serialised once with the timestamp spliced in.
   const [head, tail] = JSON.stringify(healthReport(info, "ok", "<timestamp>"))
     .split('"<timestamp>"');
@@ -234,6 +288,7 @@ export function healthFastPath(
       bodyAt = now;
       body = `${head}"${isoTime(now)}"${tail}`;
     }
+    requests.healthFast++;
     return new Response(body, { headers: JSON_HEADERS });
   };
 }

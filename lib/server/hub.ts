@@ -12,8 +12,11 @@ import type { Occupancy } from "../shared/occupancy.ts";
 import {
   parseClientMessage,
   type RunIdentity,
+  type RuntimeStatus,
   type ServerMessage,
   SHUTDOWN_TOPIC,
+  STATUS_INTERVAL_MS,
+  STATUS_TOPIC,
 } from "../shared/protocol.ts";
 
 /** A client whose unsent backlog passes this many bytes is disconnected. */
@@ -44,6 +47,19 @@ const CloseCode = {
   tooBig: 1009,
 } as const;
 
+/**
+ * What the hub has done since it started, for `/metrics` and the status
+ * page: plain integers, bumped where the work is done.
+ */
+export interface HubTotals {
+  /** Events published (over `/ws` or `POST /publish`), delivered or not. */
+  published: number;
+  /** Event frames sent to subscribers. */
+  delivered: number;
+  /** Clients disconnected because their unsent backlog grew too large. */
+  slowDropped: number;
+}
+
 /** Tracks WebSocket clients and routes events between them. */
 export class WsHub {
   readonly #topics = new Map<string, Topic>();
@@ -54,6 +70,9 @@ export class WsHub {
   readonly #observers: ((occupancy: Occupancy) => void)[] = [];
   readonly #hello: string;
   #closing = false;
+  readonly #totals: HubTotals = { published: 0, delivered: 0, slowDropped: 0 };
+  /** Sends the status event while {@linkcode STATUS_TOPIC} has subscribers. */
+  #statusTimer: ReturnType<typeof setInterval> | undefined;
 
   /** @param identity What the `hello` frame reports. */
   constructor(identity: RunIdentity) {
@@ -70,6 +89,16 @@ export class WsHub {
   /** Clients and leases right now. */
   get occupancy(): Occupancy {
     return { clients: this.#subscriptions.size, leases: this.#leaseCount };
+  }
+
+  /** Topics with at least one subscriber right now. */
+  get topics(): number {
+    return this.#topics.size;
+  }
+
+  /** Counts since start (a copy). */
+  get totals(): HubTotals {
+    return { ...this.#totals };
   }
 
   /**
@@ -107,6 +136,7 @@ export class WsHub {
    * @returns How many clients it was sent to.
    */
   publish(topic: string, data: unknown, except?: WebSocket): number {
+    this.#totals.published++;
     const state = this.#topics.get(topic);
     if (state === undefined) return 0;
     const frame = JSON.stringify(
@@ -125,6 +155,7 @@ export class WsHub {
         delivered++;
       }
     }
+    this.#totals.delivered += delivered;
     return delivered;
   }
 
@@ -134,6 +165,7 @@ export class WsHub {
    */
   shutdown(reason: string): void {
     this.#closing = true;
+    this.#stopStatus();
     const frame = JSON.stringify(
       {
         type: "event",
@@ -235,7 +267,50 @@ export class WsHub {
       state = { subscribers: new Set(), unchecked: 0 };
       this.#topics.set(topic, state);
     }
+    if (state.subscribers.has(ws)) return;
     state.subscribers.add(ws);
+    if (topic === STATUS_TOPIC) this.#startStatus(ws);
+  }
+
+  /** The figures of a {@linkcode STATUS_TOPIC} event, now. */
+  status(): RuntimeStatus {
+    return {
+      ...this.occupancy,
+      topics: this.#topics.size,
+      published: this.#totals.published,
+      delivered: this.#totals.delivered,
+      // Deno's performance clock starts with the process.
+      uptimeSeconds: Math.round(performance.now()) / 1000,
+    };
+  }
+
+  /** Greets a new status subscriber with the figures, and keeps the ticker running. */
+  #startStatus(ws: WebSocket): void {
+    this.#sendRaw(ws, this.#statusFrame());
+    if (this.#statusTimer !== undefined || this.#closing) return;
+    const timer = setInterval(() => {
+      const state = this.#topics.get(STATUS_TOPIC);
+      if (state === undefined) return this.#stopStatus();
+      const frame = this.#statusFrame();
+      for (const sub of [...state.subscribers]) this.#sendRaw(sub, frame);
+    }, STATUS_INTERVAL_MS);
+    Deno.unrefTimer(timer);
+    this.#statusTimer = timer;
+  }
+
+  #stopStatus(): void {
+    clearInterval(this.#statusTimer);
+    this.#statusTimer = undefined;
+  }
+
+  #statusFrame(): string {
+    return JSON.stringify(
+      {
+        type: "event",
+        topic: STATUS_TOPIC,
+        data: this.status(),
+      } satisfies ServerMessage,
+    );
   }
 
   #unsubscribe(ws: WebSocket, topic: string): void {
@@ -243,7 +318,10 @@ export class WsHub {
     const state = this.#topics.get(topic);
     if (state === undefined) return;
     state.subscribers.delete(ws);
-    if (state.subscribers.size === 0) this.#topics.delete(topic);
+    if (state.subscribers.size === 0) {
+      this.#topics.delete(topic);
+      if (topic === STATUS_TOPIC) this.#stopStatus();
+    }
   }
 
   #forget(ws: WebSocket): void {
@@ -264,6 +342,7 @@ export class WsHub {
   #sendRaw(ws: WebSocket, frame: string): boolean {
     if (ws.readyState !== OPEN) return false;
     if (ws.bufferedAmount > MAX_BACKLOG_BYTES) {
+      this.#totals.slowDropped++;
       this.#drop(ws, CloseCode.policy, "Client is not reading its messages");
       return false;
     }

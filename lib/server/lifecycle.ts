@@ -23,6 +23,7 @@ import {
 } from "../shared/instance_files.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { PROTOCOL } from "../shared/protocol.ts";
+import type { ServiceManager } from "../shared/service_manager.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
 import type { WsHub } from "./hub.ts";
@@ -75,6 +76,8 @@ export interface ServeOptions {
    * holding a lease goes, even when that one was SIGKILLed.
    */
   exitWhenIdleMs?: number;
+  /** The service manager that started this runtime (`PRYX_SERVICE`), if one did. */
+  service?: ServiceManager;
 }
 
 /**
@@ -289,6 +292,7 @@ function describeRun(
       ? {}
       : { exitWhenIdleMs: options.exitWhenIdleMs }),
     ...(socket === undefined ? {} : { socket }),
+    ...(options.service === undefined ? {} : { service: options.service }),
   };
 }
 
@@ -366,10 +370,15 @@ async function loadApp(
   log: Logger,
   stop: (reason: StopReason) => void,
 ): Promise<LoadedApp> {
-  const [{ createApp, healthFastPath }, { WsHub }] = await Promise.all([
-    importLazily<typeof import("./app.ts")>("./app.ts", import.meta.url),
-    importLazily<typeof import("./hub.ts")>("./hub.ts", import.meta.url),
-  ]);
+  const [{ createApp, healthFastPath }, { WsHub }, { RequestCounts }] =
+    await Promise.all([
+      importLazily<typeof import("./app.ts")>("./app.ts", import.meta.url),
+      importLazily<typeof import("./hub.ts")>("./hub.ts", import.meta.url),
+      importLazily<typeof import("./metrics.ts")>(
+        "./metrics.ts",
+        import.meta.url,
+      ),
+    ]);
   let draining = false;
   const hub = new WsHub(runIdentity(info));
   const state = {
@@ -386,6 +395,7 @@ async function loadApp(
     log,
     loopback: options.addr.loopback,
     stop,
+    requests: new RequestCounts(),
   };
   const hono = createApp(state);
   return {

@@ -40,6 +40,13 @@ export const Env = {
   tokenFile: "PRYX_TOKEN_FILE",
   probePorts: "PRYX_PROBE_PORTS",
   exitWhenIdle: "PRYX_EXIT_WHEN_IDLE",
+  /**
+   * Set by the unit of `pryx-core service install` to the service manager
+   * that runs the runtime (`systemd`, `launchd`, `schtasks`); recorded as
+   * `service` in `<instance>.json`, so `stop` can say the manager starts it
+   * again.
+   */
+  service: "PRYX_SERVICE",
 } as const;
 
 /** How long a `/health` check of a candidate may take, in milliseconds. */

@@ -14,6 +14,7 @@ import { parseInstanceName } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { randomHex } from "./proof.ts";
 import type { RunIdentity } from "./protocol.ts";
+import { parseServiceManager, type ServiceManager } from "./service_manager.ts";
 
 /** What `<instance>.json` and `GET /info` describe. */
 export interface RuntimeInfo {
@@ -71,6 +72,12 @@ export interface RuntimeInfo {
    * versions).
    */
   socket?: string;
+  /**
+   * The service manager that runs the runtime (`pryx-core service install`
+   * sets `PRYX_SERVICE` in its unit); absent when a person or a script
+   * started it. `stop` says that the manager starts it again.
+   */
+  service?: ServiceManager;
 }
 
 /**
@@ -214,7 +221,8 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
       Number.isFinite(v.exitWhenIdleMs) &&
         (v.exitWhenIdleMs as number) > 0) &&
     (v.socket === undefined ||
-      typeof v.socket === "string" && isAbsoluteSocketPath(v.socket));
+      typeof v.socket === "string" && isAbsoluteSocketPath(v.socket)) &&
+    (v.service === undefined || parseServiceManager(v.service) !== undefined);
   return ok ? v as unknown as RuntimeInfo : undefined;
 }
 

@@ -53,6 +53,33 @@ export type ErrorCode =
 /** The topic of the event every client gets when the server stops. */
 export const SHUTDOWN_TOPIC = "runtime.shutdown";
 
+/**
+ * The topic of the runtime's own figures: a subscriber gets one event at
+ * once and then one every {@linkcode STATUS_INTERVAL_MS} while subscribed,
+ * with {@linkcode RuntimeStatus} as its data. The status page (`GET /`)
+ * lives on it.
+ */
+export const STATUS_TOPIC = "runtime.status";
+
+/** How often the {@linkcode STATUS_TOPIC} event is sent, in ms. */
+export const STATUS_INTERVAL_MS = 1000;
+
+/** The data of a {@linkcode STATUS_TOPIC} event. */
+export interface RuntimeStatus {
+  /** WebSocket clients connected now (the subscriber included). */
+  clients: number;
+  /** Leases held now. */
+  leases: number;
+  /** Topics with at least one subscriber now. */
+  topics: number;
+  /** Events published since start (the status events not counted). */
+  published: number;
+  /** Event frames delivered since start. */
+  delivered: number;
+  /** Seconds since the process started (monotonic). */
+  uptimeSeconds: number;
+}
+
 /** Longest topic name accepted, in characters. */
 export const MAX_TOPIC_LENGTH = 256;
 

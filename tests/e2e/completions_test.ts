@@ -113,6 +113,20 @@ Deno.test({
           await bashComplete(bin, home, ["pryx-core", "completions", "z"]),
           ["zsh"],
         );
+        assert.deepStrictEqual(
+          await bashComplete(bin, home, ["pryx-core", "service", ""]),
+          ["install", "uninstall", "status"],
+        );
+        assert(
+          (await bashComplete(bin, home, [
+            "pryx-core",
+            "service",
+            "install",
+            "--pr",
+          ]))
+            .includes("--print"),
+          "the flags of service install",
+        );
         assert(
           (await bashComplete(bin, home, ["pryx-core", "run", "--", "ech"]))
             .includes("echo"),
