@@ -66,6 +66,8 @@ export interface ListEntry {
   url: string | null;
   /** The WebSocket URL, or `null`. */
   wsUrl: string | null;
+  /** The Unix socket its record names (SPEC 4), or `null`. */
+  socket: string | null;
   /** Connected WebSocket clients of a live instance (from `/info`), or `null`. */
   clients: number | null;
   /** Leases held on a live instance (from `/info`), or `null`. */
@@ -162,6 +164,7 @@ function toEntry(s: Verdict): ListEntry {
     port: "port" in s ? s.port ?? null : null,
     url: "url" in s ? s.url ?? null : null,
     wsUrl: "wsUrl" in s ? s.wsUrl ?? null : null,
+    socket: "info" in s ? s.info?.socket ?? null : null,
     clients: null,
     leases: null,
     reason: verdictReason(s) ?? versionNote(s),
@@ -184,7 +187,17 @@ function versionNote(s: Verdict): string | null {
 function formatTable(entries: ListEntry[]): string {
   const rows = [
     // New columns go after the old ones: scripts pick columns by position.
-    ["INSTANCE", "STATUS", "PID", "PORT", "URL", "CLIENTS", "LEASES", "NOTE"],
+    [
+      "INSTANCE",
+      "STATUS",
+      "PID",
+      "PORT",
+      "URL",
+      "CLIENTS",
+      "LEASES",
+      "SOCKET",
+      "NOTE",
+    ],
     ...entries.map((e) => [
       e.instance,
       e.status,
@@ -193,6 +206,7 @@ function formatTable(entries: ListEntry[]): string {
       e.url ?? "-",
       e.clients === null ? "-" : String(e.clients),
       e.leases === null ? "-" : String(e.leases),
+      e.socket ?? "-",
       e.reason ?? "",
     ]),
   ];

@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { assertMode } from "../_harness/fs.ts";
 import { runCli, startServer, withHome } from "../_harness/cli.ts";
 import { startImpostor } from "../_harness/impostor.ts";
+import { socketFetch } from "../_harness/unix_socket.ts";
 
 /** `rm -rf DIR`, the real command: it must succeed, even as the server puts files back. */
 async function rmRf(dir: string): Promise<void> {
@@ -162,6 +163,14 @@ Deno.test("an orphan that wakes up to find a new live owner steps down and leave
       assert.match(first.stderr(), /Another process took instance "runtime"/);
       const found = await runCli(["discover"], { env });
       assert.deepStrictEqual(found.stdout, `${second.port}\n`, found.stderr);
+      if (Deno.build.os !== "windows") {
+        // The new owner's socket (at the same path) is left alone too.
+        const { runId } = JSON.parse(
+          Deno.readTextFileSync(`${home}/runtime.json`),
+        );
+        const health = await socketFetch(`${home}/runtime.sock`, "/health");
+        assert.deepStrictEqual(JSON.parse(health.body).runId, runId);
+      }
       const again = await runCli(["serve"], { env });
       assert.deepStrictEqual(again.code, 4, again.stderr);
       assert.match(again.stderr, new RegExp(`pid ${second.child.pid}`));

@@ -54,6 +54,14 @@ Deno.test({
       const hello = await socketHello(socket);
       assert.equal(hello.type, "hello");
       assert.equal(hello.runId, record.runId);
+      // list names it, in the table and in --json.
+      const list = await runCli(["list", "--json"], {
+        env: { PRYX_HOME: home },
+      });
+      assert.equal(JSON.parse(list.stdout)[0].socket, socket);
+      const table = await runCli(["list"], { env: { PRYX_HOME: home } });
+      assert.match(table.stdout, /^INSTANCE\s+STATUS.*\s+SOCKET\s+NOTE$/m);
+      assert(table.stdout.includes(` ${socket}`), table.stdout);
       const info = await socketFetch(socket, "/info");
       assert.equal(info.status, 200);
       assert.equal(JSON.parse(info.body).socket, socket);

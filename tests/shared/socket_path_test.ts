@@ -14,6 +14,7 @@ import {
   socketPlace,
 } from "../../lib/shared/socket_path.ts";
 import { envFromRecord } from "../../lib/shared/config.ts";
+import { canUseSocket } from "../../lib/shared/direct.ts";
 
 const noEnv = envFromRecord({});
 
@@ -99,4 +100,41 @@ Deno.test("socket path: each state directory and instance gets its own short nam
   for (const name of names) assert.match(name, /^[0-9a-f]{16}$/);
   // Stable: the same directory finds the same name at every start.
   assert.equal(placeDigest("/a", "runtime"), placeDigest("/a", "runtime"));
+});
+
+Deno.test("socket path: a reader on Windows never uses a socket; elsewhere it does, given Deno's read, write and net grants", () => {
+  assert.equal(canUseSocket("/tmp/x/runtime.sock", "windows"), false);
+  // This test runs with -A: every grant a socket client needs is there.
+  assert.equal(canUseSocket("/tmp/x/runtime.sock", "linux"), true);
+  assert.equal(canUseSocket("/tmp/x/runtime.sock", "darwin"), true);
+});
+
+Deno.test("socket path: a Deno reader without write access to the socket does not try it (TCP it is)", async () => {
+  const direct = new URL("../../lib/shared/direct.ts", import.meta.url).href;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const { canUseSocket } = await import(${JSON.stringify(direct)});
+       console.log(canUseSocket("/tmp/x/runtime.sock", "linux"));`,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "true");
+  const limited = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "-"],
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = limited.stdin.getWriter();
+  await writer.write(
+    new TextEncoder().encode(
+      `const { canUseSocket } = await import(${JSON.stringify(direct)});
+       console.log(canUseSocket("/tmp/x/runtime.sock", "linux"));`,
+    ),
+  );
+  await writer.close();
+  const { stdout } = await limited.output();
+  assert.equal(new TextDecoder().decode(stdout).trim(), "false");
 });
