@@ -14,7 +14,8 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli } from "./_harness/cli.ts";
+import { cliCommand, runCli, runProgram } from "./_harness/cli.ts";
+import { isInstanceLocked } from "../lib/shared/lock.ts";
 import { SUBCOMMANDS } from "../lib/cli/subcommands.ts";
 import { Env } from "../lib/shared/config.ts";
 import { ExitCode } from "../lib/shared/errors.ts";
@@ -407,4 +408,116 @@ Deno.test("the drift checks see drift", () => {
       "tset",
     ],
   );
+});
+
+/** The first fenced block of `lang` after the line that starts with `marker`. */
+function blockAfter(page: string, marker: string, lang: string): string {
+  const at = page.split("\n").findIndex((l) => l.startsWith(marker));
+  assert.ok(at >= 0, `no line starts with ${marker}`);
+  const rest = page.split("\n").slice(at).join("\n");
+  const m = rest.match(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\``, "m"));
+  assert.ok(m, `no ${lang} block after ${marker}`);
+  return m[1];
+}
+
+/** Whether `cmd` runs here (`cmd --version` exits). */
+function have(cmd: string): boolean {
+  try {
+    new Deno.Command(cmd, {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync();
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+Deno.test({
+  name:
+    "the README's shell script works as written, with pryx-core on PATH and a fresh home",
+  ignore: Deno.build.os === "windows" || !have("curl"),
+  fn: async () => {
+    const script = blockAfter(
+      read("README.md"),
+      "**From a shell script**",
+      "sh",
+    );
+    const home = await Deno.makeTempDir({ prefix: "pryx-docs-" });
+    try {
+      await Deno.mkdir(`${home}/bin`);
+      const [bin, args] = cliCommand([]);
+      const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+      await Deno.writeTextFile(
+        `${home}/bin/pryx-core`,
+        `#!/bin/sh\nexec ${[bin, ...args].map(quote).join(" ")} "$@"\n`,
+        { mode: 0o755 },
+      );
+      // Its output goes to files, not pipes: a runtime the script leaves in
+      // the background on failure would hold a pipe open for its 5 minutes.
+      const r = await runProgram(
+        "sh",
+        ["-c", 'sh -e -c "$1" >"$2/out" 2>"$2/err"', "sh", script, home],
+        {
+          cwd: home,
+          env: {
+            HOME: home,
+            PATH: `${home}/bin:${Deno.env.get("PATH") ?? ""}`,
+          },
+          timeoutMs: 20_000,
+        },
+      );
+      r.stdout = await Deno.readTextFile(`${home}/out`);
+      r.stderr = await Deno.readTextFile(`${home}/err`);
+      const lock = `${home}/.pryx/runtime.lock`;
+      const json = `${home}/.pryx/runtime.json`;
+      if (r.code !== 0) {
+        // The script failed before its stop: end the runtime it started in
+        // the background, once it holds its lock and has written its pid.
+        for (let i = 0; i < 100 && !isInstanceLocked(lock); i++) {
+          await new Promise((ok) => setTimeout(ok, 50));
+        }
+        if (isInstanceLocked(lock)) {
+          const { pid } = JSON.parse(await Deno.readTextFile(json));
+          Deno.kill(pid, "SIGKILL");
+        }
+      }
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^\d+\n/);
+      assert.match(r.stdout, /"status":"ok"/);
+      assert.ok(!isInstanceLocked(lock), "the script's stop left it running");
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test("the TypeScript examples of the README and docs/ type-check against lib/", async () => {
+  const dir = await Deno.makeTempDir({
+    dir: new URL(".", ROOT).pathname,
+    prefix: ".docs-check-",
+  });
+  try {
+    const files: string[] = [];
+    for (const [path, page] of markdownPages()) {
+      const blocks = [...page.matchAll(/^```ts\n([\s\S]*?)^```/gm)];
+      blocks.forEach((m, i) => {
+        // Written from the checkout's root, as the pages say.
+        const code = m[1].replaceAll('"./lib/', '"../lib/');
+        const file = `${dir}/${path.replaceAll("/", "_")}_${i}.ts`;
+        Deno.writeTextFileSync(file, code);
+        files.push(file);
+      });
+    }
+    assert.ok(files.length >= 3);
+    const r = await runProgram(Deno.execPath(), ["check", "-q", ...files], {
+      cwd: new URL(".", ROOT).pathname,
+    });
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
