@@ -26,8 +26,9 @@ export interface ClientOptions extends DiscoverOptions {
  * A live runtime: where it is and how to talk to it. A runtime of another
  * network namespace that shares the state directory (a container with it
  * mounted) is reached only by its `socket`: it then has no `url`, `wsUrl`
- * or `port` (they are its own loopback's, SPEC 2). `getApiUrl()` and
- * `getRuntimeUrl()` find only runtimes with URLs.
+ * or `port` (they are its own loopback's, SPEC 2). Only `reach: "any"` or
+ * `"socket"` finds such a one; by default every function here finds
+ * runtimes with URLs ({@linkcode TcpRuntime}).
  */
 export interface Runtime {
   /** The HTTP base URL, e.g. `http://127.0.0.1:38124`; see above. */
@@ -54,6 +55,12 @@ export interface Runtime {
   /** Where it was found: the env override, an instance file, or a probe. */
   source: "env" | "file" | "probe";
 }
+
+/**
+ * A runtime that TCP reaches from here: what `discover()` and
+ * `waitForRuntime()` find unless asked for `reach: "any"` or `"socket"`.
+ */
+export type TcpRuntime = Runtime & { url: string; wsUrl: string; port: number };
 
 interface NodeProcess {
   env: Record<string, string | undefined>;

@@ -34,6 +34,7 @@ import {
   hostFor,
   reporterOf,
   type Runtime,
+  type TcpRuntime,
   toRuntime,
 } from "./_client.ts";
 import { planDiscovery } from "./plan.ts";
@@ -43,7 +44,7 @@ import { discoverSettled, waitForDiscovery } from "./wait.ts";
 export { NotFoundError, PryxError, UsageError } from "../shared/errors.ts";
 export type { RuntimeInfo } from "../shared/instance_files.ts";
 export { PROTOCOL } from "../shared/protocol.ts";
-export type { ClientOptions, Runtime } from "./_client.ts";
+export type { ClientOptions, Runtime, TcpRuntime } from "./_client.ts";
 export {
   connect,
   type ConnectionState,
@@ -65,7 +66,10 @@ export interface WaitOptions extends ClientOptions {
 }
 
 /**
- * Finds a live runtime once.
+ * Finds a live runtime once: by default one that TCP reaches, with its
+ * URLs; with `reach: "any"` also one that only its Unix socket reaches (a
+ * runtime of another network namespace that shares the state directory),
+ * which then has `socket` and no URLs.
  *
  * @returns The runtime, or `undefined` when nothing live was found.
  * @throws {UsageError} For a bad instance name, URL override or port list.
@@ -77,10 +81,16 @@ export interface WaitOptions extends ClientOptions {
  * ```
  */
 export async function discover(
+  options?: ClientOptions & { reach?: "tcp" },
+): Promise<TcpRuntime | undefined>;
+export async function discover(
+  options: ClientOptions,
+): Promise<Runtime | undefined>;
+export async function discover(
   options: ClientOptions = {},
 ): Promise<Runtime | undefined> {
   const host = await hostFor(options);
-  const plan = planDiscovery(host.env, options);
+  const plan = planDiscovery(host.env, { reach: "tcp", ...options });
   const outcome = await discoverSettled(host, plan, reporterOf(options));
   return outcome.runtime === undefined ? undefined : toRuntime(outcome.runtime);
 }
@@ -88,7 +98,7 @@ export async function discover(
 /**
  * Waits until a runtime is live: reacts to the port file appearing (a
  * directory watch, with polling as the fallback) and resolves at once when
- * one is already live.
+ * one is already live. Which runtimes count: as {@linkcode discover}.
  *
  * @throws {NotFoundError} When none is live within `timeoutMs`.
  * @throws The reason of `options.signal` when it aborts the wait.
@@ -99,10 +109,14 @@ export async function discover(
  * ```
  */
 export async function waitForRuntime(
+  options?: WaitOptions & { reach?: "tcp" },
+): Promise<TcpRuntime>;
+export async function waitForRuntime(options: WaitOptions): Promise<Runtime>;
+export async function waitForRuntime(
   options: WaitOptions = {},
 ): Promise<Runtime> {
   const host = await hostFor(options);
-  const plan = planDiscovery(host.env, options);
+  const plan = planDiscovery(host.env, { reach: "tcp", ...options });
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const outcome = await waitForDiscovery(
     host,

@@ -28,7 +28,7 @@ const WS = NODE === undefined ? {} : await wsPackage();
  */
 const DENO_PROGRAM = (client: string) => `
 const { discover, connect } = await import(${JSON.stringify(client)});
-const found = await discover();
+const found = await discover({ reach: "any" });
 const conn = connect({ topics: ["jobs"] });
 const event = await new Promise((resolve) => {
   conn.addEventListener("statechange", (e) => {
@@ -46,7 +46,7 @@ console.log(JSON.stringify({ found, event }));
 const NODE_PROGRAM = `
 const { discover, connect } = await import(process.argv[1]);
 const { default: WebSocket } = await import(process.argv[2]);
-const found = await discover();
+const found = await discover({ reach: "any" });
 const conn = connect({ topics: ["jobs"], WebSocket });
 const event = await new Promise((resolve) => {
   conn.addEventListener("statechange", (e) => {
@@ -202,6 +202,14 @@ Deno.test({
         );
       }
 
+      // By default discover() and getApiUrl() find runtimes with URLs: none
+      // reaches this one from here.
+      const plain = await runProgram(Deno.execPath(), [
+        "eval",
+        `const { discover } = await import(${JSON.stringify(client)});
+         console.log(JSON.stringify((await discover({ onStale() {} })) ?? null));`,
+      ], { env });
+      assert.equal(plain.stdout.trim(), "null", plain.stderr);
       // getApiUrl() wants a URL: none reaches it from here.
       const api = await runProgram(Deno.execPath(), [
         "eval",
