@@ -46,6 +46,12 @@ export const LEGACY_PORT = 3000;
 export function parseListenAddr(text: string): ListenAddr {
   const bad = (why: string) =>
     new UsageError(`Cannot parse listen address "${text}": ${why}`);
+  if (/^unix:/i.test(text)) {
+    // SPEC 3's socket-only address is not built yet: say what there is.
+    throw bad(
+      'a Unix socket alone ("unix:PATH") is not supported yet; every runtime also serves on its socket <state-dir>/<instance>.sock beside the port ("pryx-core discover --format socket"): listen on a port, e.g. --listen :0',
+    );
+  }
   let host: string;
   let portText: string;
   if (text.startsWith("[")) {

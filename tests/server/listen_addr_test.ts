@@ -101,3 +101,16 @@ Deno.test("malformed addresses are usage errors", () => {
     );
   }
 });
+
+Deno.test("unix:PATH is a usage error that names the socket every runtime has", () => {
+  for (const text of ["unix:/tmp/pryx.sock", "UNIX:/tmp/pryx.sock", "unix:"]) {
+    assert.throws(
+      () => parseListenAddr(text),
+      (err: Error) =>
+        err instanceof UsageError &&
+        /not supported yet; every runtime also serves on its socket/.test(
+          err.message,
+        ) && /--format socket/.test(err.message),
+    );
+  }
+});
