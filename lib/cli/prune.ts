@@ -1,7 +1,7 @@
 /**
  * `pryx-core prune`: removes the files of instances whose lock is free
  * (the owner is gone, or never got past its start): `.port`, `.json`,
- * `.lock` and the temp files of interrupted writes. Never those of a live
+ * `.lock`, `.error`, `.log` and the temp files of interrupted writes. Never those of a live
  * or starting instance: prune takes the instance lock itself while it
  * removes, so a server that starts meanwhile waits for it (its claim
  * retries the lock briefly) and then writes its files anew.
@@ -27,7 +27,8 @@ import { removeInstanceFile } from "../shared/state_dir.ts";
 const PRUNE_USAGE = `Usage: pryx-core prune [flags]
 
 Remove the files of every instance whose lock is free: stale instances (the
-owner is gone) and stopped ones (a lock file alone, left by a failed start).
+owner is gone), failed ones (the record of a start that failed) and stopped
+ones (a lock file alone, left by a clean stop), with their logs.
 Live and starting instances are never touched. Says on stderr what it
 removed.
 

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { RUNTIME_PERMISSIONS } from "../shared/config.ts";
+import { HEALTH_TIMEOUT_MS, RUNTIME_PERMISSIONS } from "../shared/config.ts";
+import { inspectInstance } from "../shared/verdict.ts";
 import { type FoundRuntime } from "../discovery/discover.ts";
 import type { StatePlan } from "../discovery/plan.ts";
 import { notFound } from "../discovery/report.ts";
@@ -82,6 +83,21 @@ export async function startRuntime(
     const theirs = await waitForDiscovery(host, plan, timeoutMs, report);
     if (theirs.runtime !== undefined) return theirs.runtime;
     throw notFound(theirs, timeoutMs);
+  }
+  if (exitCode !== undefined && exitCode !== ExitCode.Ok) {
+    // Its own record says why (SPEC 2); its stderr said the same line.
+    const failed = await inspectInstance(host, {
+      stateDir: plan.stateDir,
+      check: false,
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
+    }, plan.instance);
+    if (failed.state === "stopped" && failed.lastFailure !== undefined) {
+      messages.drop();
+      throw new PryxError(
+        `The runtime of instance "${plan.instance}" could not start: ${failed.lastFailure.message}`,
+        failed.lastFailure.exitCode as ExitCode,
+      );
+    }
   }
   messages.open();
   if (exitCode === undefined) {

@@ -10,6 +10,7 @@ import { openCommand } from "./command.ts";
 import {
   DEFAULT_LISTEN,
   Env,
+  type EnvGetter,
   envReader,
   readDenoEnv,
   resolveInstance,
@@ -21,6 +22,7 @@ import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
 import { normaliseAllowedHost, normaliseOrigin } from "../server/security.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
+import { recordStartFailure } from "../server/start_failure.ts";
 
 /** Help text of `pryx-core serve`. */
 const SERVE_USAGE = `Usage: pryx-core serve [flags]
@@ -86,23 +88,42 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new UsageError(`Invalid --log-format "${format}": use text or json`);
   }
   const log = createLogger(format as LogFormat, flags.quiet ?? false);
-  if (format === "text") return await serveWith(flags, log);
-  // A log collector reads one JSON object per line: failures too.
+  const env = envReader(readDenoEnv);
+  let target: Target | undefined;
   try {
-    return await serveWith(flags, log);
+    target = {
+      instance: resolveInstance(flags.instance, env),
+      stateDir: resolveStateDir(flags["state-dir"], env),
+    };
+    return await serveWith(flags, env, target, log);
   } catch (err) {
     if (!(err instanceof PryxError)) throw err;
+    // Whoever started this serve in the background reads why (SPEC 2).
+    if (target !== undefined) {
+      recordStartFailure(target.stateDir, target.instance, err);
+    }
+    // A log collector reads one JSON object per line: failures too.
+    if (format === "text") throw err;
     log.log("error", err.message, { exitCode: err.exitCode });
     return err.exitCode;
   }
 }
 
+/** The instance a serve is for: where a failure to start is recorded. */
+interface Target {
+  /** The instance name. */
+  instance: string;
+  /** The state directory. */
+  stateDir: string;
+}
+
 /** Resolves options from `flags` and the environment, then serves. */
 async function serveWith(
   flags: ParsedFlags<typeof FLAGS>,
+  env: EnvGetter,
+  target: Target,
   log: Logger,
 ): Promise<number> {
-  const env = envReader(readDenoEnv);
   const addr = parseListenAddr(
     flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN,
   );
@@ -121,8 +142,7 @@ async function serveWith(
   const tokenFile = flags["token-file"] ?? env(Env.tokenFile);
   const options: ServeOptions = {
     addr,
-    instance: resolveInstance(flags.instance, env),
-    stateDir: resolveStateDir(flags["state-dir"], env),
+    ...target,
     auth,
     ...(tokenFile === undefined ? {} : { token: await readToken(tokenFile) }),
     allowedOrigins: parseOrigins([

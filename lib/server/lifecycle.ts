@@ -25,6 +25,8 @@ import { importLazily } from "../shared/lazy_import.ts";
 import { PROTOCOL } from "../shared/protocol.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
+import { clearStartFailure } from "./start_failure.ts";
+import { StateDirError } from "../shared/errors.ts";
 import type { WsHub } from "./hub.ts";
 import { InFlight } from "./in_flight.ts";
 import { bind, type Bound, type Handler } from "./listen.ts";
@@ -101,6 +103,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     const stop = listenForStopReasons({ hangupIgnored: await hangupIgnored });
     try {
       await publishFiles(claim, info);
+      clearLastFailure(claim, info.instance, log);
       // What serves a published run is loaded once the port is out, in one
       // round of concurrent imports: start-up is what every client waits
       // for, and each round of imports costs memory of its own.
@@ -286,6 +289,20 @@ async function publishFiles(claim: Claim, info: OwnInfo): Promise<void> {
   }
   jsonFile.commit();
   portFile.commit();
+}
+
+/**
+ * Removes the record of the last start that failed (`<instance>.error`):
+ * this one did not. One that cannot be removed is named, as it would tell
+ * readers that the live runtime failed to start.
+ */
+function clearLastFailure(claim: Claim, instance: string, log: Logger): void {
+  try {
+    clearStartFailure(claim.stateDir, instance);
+  } catch (err) {
+    if (!(err instanceof StateDirError)) throw err;
+    log.log("warn", err.message);
+  }
 }
 
 /** The instance files of this run: paths and content. */
