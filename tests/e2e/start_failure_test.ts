@@ -139,3 +139,45 @@ Deno.test("list shows an instance whose last start failed as failed, with the fa
     assert.equal(row.live, false);
     assert.deepEqual(row.failure, failure);
   }));
+
+Deno.test({
+  name:
+    "a busy strict port names the pid and command line of the process that holds it (Linux)",
+  ignore: Deno.build.os !== "linux",
+  fn: () =>
+    withHome(async (home) => {
+      // A listener of a process this test starts, with a command line of
+      // its own to recognise.
+      const script = 'const l = Deno.listen({hostname:"127.0.0.1",port:0});' +
+        "console.log(l.addr.port); for await (const c of l) c.close();";
+      const holder = new Deno.Command(Deno.execPath(), {
+        args: ["eval", script],
+        stdout: "piped",
+        stderr: "null",
+        stdin: "null",
+      }).spawn();
+      try {
+        const reader = holder.stdout.pipeThrough(new TextDecoderStream())
+          .getReader();
+        const port = Number((await reader.read()).value?.trim());
+        reader.releaseLock();
+        const r = await runCli(["serve", "--listen", `127.0.0.1:${port}`], {
+          env: { PRYX_HOME: home },
+        });
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `^pryx-core: Cannot listen on 127\\.0\\.0\\.1:${port}: port ${port} is in use by pid ${holder.pid} \\(${
+              Deno.execPath().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+            } eval const l = Deno\\.listen`,
+          ),
+        );
+        assert.match(readError(home).message as string, /by pid \d+/);
+      } finally {
+        holder.kill("SIGKILL");
+        await holder.status;
+        await holder.stdout.cancel().catch(() => {});
+      }
+    }),
+});
