@@ -159,16 +159,29 @@ export function serveCommandLine(
   stateDir: string,
   proc: EntryProcess = thisProcess(),
 ): [string, string[]] {
-  const serveArgs = [
+  return selfCommandLine([
     "serve",
     "--instance",
     instance,
     "--state-dir",
     stateDir,
-    "--quiet",
     "--exit-when-idle",
     `${RUN_IDLE_EXIT_MS}ms`,
-  ];
+    // Its log goes to <instance>.log, which outlives this run; only a
+    // start that fails speaks on the stderr this run relays.
+    "--log-to-file",
+  ], proc);
+}
+
+/**
+ * The command line that runs this program with `programArgs`: see
+ * {@linkcode serveCommandLine} for how it is found.
+ */
+export function selfCommandLine(
+  programArgs: readonly string[],
+  proc: EntryProcess = thisProcess(),
+): [string, string[]] {
+  const serveArgs = [...programArgs];
   if (proc.standalone) return [proc.execPath, serveArgs];
   // The entry this process was started with (main.ts, or lib/cli/main.ts).
   const main = new URL(proc.mainModule);
