@@ -56,6 +56,8 @@ const COMMANDS: Record<SubcommandName, () => Promise<Command>> = {
   completions: async () =>
     (await load<typeof import("./completions.ts")>("./completions.ts"))
       .completionsCommand,
+  doctor: async () =>
+    (await load<typeof import("./doctor.ts")>("./doctor.ts")).doctorCommand,
 };
 
 function load<T>(path: string): Promise<T> {

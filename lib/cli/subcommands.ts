@@ -17,6 +17,7 @@ export const SUBCOMMANDS = {
   prune: "remove the files of instances whose owner is gone",
   run: "start or reuse a runtime, then run a command against it",
   completions: "print a shell completion script: bash, zsh or fish",
+  doctor: "check what stands between you and a working runtime",
 } as const;
 
 /** A subcommand's name. */
