@@ -53,7 +53,8 @@ Flags:
   --allow-host NAME      also accept this Host name on loopback, e.g. behind
                          a proxy (repeatable; env ${Env.allowHosts},
                          comma-separated; *.localhost always passes)
-  --log-format text|json log format (default text)
+  --log-format text|json
+                         log format (default text)
   --log-to-file          log to <state-dir>/<instance>.log instead of stderr,
                          rotated once to .log.1 past ${
   formatBytes(LOG_MAX_BYTES)
@@ -85,6 +86,20 @@ export const FLAGS = {
   detach: "boolean",
 } as const;
 
+/** The advice for a port flag users guess (`--port 8080`, `-p 8080`). */
+const portAdvice = (value: string | undefined) =>
+  `to listen on ${
+    value !== undefined && /^\d{1,5}$/.test(value)
+      ? `port ${value}, use --listen :${value}`
+      : "a port, use --listen :PORT (or --listen :0 for any free one)"
+  }`;
+
+/** Port flags of other servers, which serve says how to write. */
+const PORT_GUESSES = {
+  "--port": portAdvice,
+  "-p": portAdvice,
+} as const;
+
 /**
  * Runs `serve` with command-line `args`.
  *
@@ -96,6 +111,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     usage: SERVE_USAGE,
     flags: FLAGS,
     version: true,
+    guesses: PORT_GUESSES,
   });
   if (opened.done !== undefined) return opened.done;
   const { flags } = opened;

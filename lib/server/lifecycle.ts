@@ -143,7 +143,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
           }),
       });
       try {
-        log.log("info", `Starting server on ${info.url}`, {
+        log.log("info", startMessage(options, info, claim), {
           url: info.url,
           wsUrl: info.wsUrl,
           pid: info.pid,
@@ -171,6 +171,23 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   } finally {
     claim.release();
   }
+}
+
+/**
+ * The start line: `Starting server on URL` (scripts grep for it), and, off
+ * loopback, that other machines reach it and what token auth asks of them
+ * (SPEC 3).
+ */
+function startMessage(options: ServeOptions, info: OwnInfo, claim: Claim) {
+  const line = `Starting server on ${info.url}`;
+  if (options.addr.loopback) return line;
+  const where = options.addr.allInterfaces
+    ? `on all interfaces (${options.addr.hostname}), so other machines reach it at port ${info.port}`
+    : `on ${options.addr.hostname}, so other machines reach it at port ${info.port}`;
+  const auth = options.auth === "token"
+    ? `token auth is on: /ws, /publish and /info need the token ("pryx-core discover --json" prints it, from ${claim.paths.json})`
+    : "token auth is off: anyone who reaches the port can use the event bus";
+  return `${line}, listening ${where}; ${auth}`;
 }
 
 /**
