@@ -132,8 +132,18 @@ export async function detachServe(
       failed.lastFailure.exitCode as ExitCode,
     );
   }
-  if (text !== "") console.error(text);
-  return exitCode === 0 ? ExitCode.NotFound : exitCode;
+  const code = exitCode === 0 ? ExitCode.NotFound : exitCode as ExitCode;
+  // With --log-format json its words went to the log alone.
+  if (text === "") {
+    throw new PryxError(
+      `The runtime exited with code ${exitCode} before it was ready; see its log, ${
+        instancePaths(target.stateDir, target.instance).log
+      }`,
+      code,
+    );
+  }
+  console.error(text);
+  return code;
 }
 
 function delay(ms: number): Promise<void> {

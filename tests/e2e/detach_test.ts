@@ -132,3 +132,28 @@ Deno.test("the runtime that run starts logs to <instance>.log, which outlives th
       killLeftover(home);
     }
   }));
+
+Deno.test("serve --detach --log-format json that finds the instance running exits 4 and points at the log", () =>
+  withHome(async (home) => {
+    const env = { PRYX_HOME: home };
+    try {
+      const first = await runCli(["serve", "--detach"], { env });
+      assert.equal(first.code, 0, first.stderr);
+      const r = await runCli(["serve", "--detach", "--log-format", "json"], {
+        env,
+      });
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(
+        r.stderr,
+        `pryx-core: The runtime exited with code 4 before it was ready; see its log, ${home}/runtime.log\n`,
+      );
+      const last = Deno.readTextFileSync(`${home}/runtime.log`).trimEnd()
+        .split("\n").at(-1)!;
+      assert.equal(JSON.parse(last).exitCode, 4);
+      const stop = await runCli(["stop"], { env });
+      assert.equal(stop.code, 0, stop.stderr);
+      assert(await waitForLockFree(home));
+    } finally {
+      killLeftover(home);
+    }
+  }));
