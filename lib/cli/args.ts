@@ -58,6 +58,12 @@ export interface ParseOptions {
    * its `--help`.
    */
   command?: string;
+  /**
+   * Flags users guess that the command does not have, by how they typed
+   * them (`--port`, `-p`): each gives the advice for the value that follows
+   * (`--listen :8080` for `--port 8080`), said instead of "did you mean".
+   */
+  guesses?: Readonly<Record<string, (value: string | undefined) => string>>;
 }
 
 /**
@@ -117,6 +123,13 @@ export function parseFlags<S extends FlagSpec>(
       : aliases[rawName.slice(1)];
     const kind = name === undefined ? undefined : spec[name];
     if (name === undefined || kind === undefined) {
+      const guess = options.guesses?.[rawName];
+      if (guess !== undefined) {
+        const of = command === undefined ? "" : ` for ${command}`;
+        throw new UsageError(
+          `Unknown flag ${rawName}${of}; ${guess(inline ?? args[i + 1])}`,
+        );
+      }
       throw unknownFlag(rawName, Object.keys(spec), command);
     }
     switch (kind) {

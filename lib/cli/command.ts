@@ -8,7 +8,12 @@
 
 import { VERSION } from "../shared/config.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
-import { type FlagSpec, type ParsedFlags, parseFlags } from "./args.ts";
+import {
+  type FlagSpec,
+  type ParsedFlags,
+  parseFlags,
+  type ParseOptions,
+} from "./args.ts";
 import { writeStdout } from "./output.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -30,6 +35,8 @@ export interface CommandSpec<S extends FlagSpec> {
    * Otherwise the subcommand takes flags only.
    */
   operands?: "command";
+  /** Flags users guess that it does not have, and the advice for each. */
+  guesses?: ParseOptions["guesses"];
 }
 
 /** The outcome of {@linkcode openCommand}. */
@@ -68,7 +75,11 @@ export function openCommand<S extends FlagSpec>(
     args,
     flagSpec as FlagSpec,
     aliases,
-    { stopAtOperand: spec.operands === "command", command: spec.name },
+    {
+      stopAtOperand: spec.operands === "command",
+      command: spec.name,
+      ...(spec.guesses === undefined ? {} : { guesses: spec.guesses }),
+    },
   );
   const common = flags as { help?: boolean; version?: boolean };
   if (common.help) {

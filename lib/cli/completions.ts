@@ -25,6 +25,7 @@ import { FLAGS as RUN_FLAGS } from "./run.ts";
 import { FLAGS as SERVE_FLAGS } from "./serve.ts";
 import { FLAGS as STOP_FLAGS } from "./stop.ts";
 import { FLAGS as PRUNE_FLAGS } from "./prune.ts";
+import { FLAGS as DOCTOR_FLAGS } from "./doctor.ts";
 import {
   ACTIONS as SERVICE_ACTIONS,
   COMPLETION_FLAGS as SERVICE_FLAGS,
@@ -36,7 +37,7 @@ import {
   resolveStateDir,
 } from "../shared/config.ts";
 import { writeStdout } from "./output.ts";
-import { instanceOfFile } from "../shared/instance_files.ts";
+import { instanceOfFile, Suffix } from "../shared/instance_files.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 
 /** The shells a script is printed for. */
@@ -83,6 +84,7 @@ const SUBCOMMAND_FLAGS: Record<SubcommandName, FlagSpec> = {
   run: { ...RUN_FLAGS, help: "boolean" },
   service: SERVICE_FLAGS,
   completions: { ...FLAGS, help: "boolean" },
+  doctor: { ...DOCTOR_FLAGS, help: "boolean" },
 };
 
 /** Fixed choices of flag values, by flag name. */
@@ -132,14 +134,20 @@ export function completionsCommand(args: string[]): Promise<number> {
 
 /**
  * The instance names of the state directory `dir`, sorted, from the names
- * of its files; none when it cannot be read.
+ * of its files; none when it cannot be read. Only names with a record
+ * (`.port` or `.json`: live, starting or stale): a lock file, an error
+ * record or a log alone is what a clean stop or a failed start leaves, a
+ * dead name nothing can be done with.
  */
 export function instanceNames(dir: string): string[] {
   const names = new Set<string>();
   try {
     for (const entry of Deno.readDirSync(dir)) {
       const name = instanceOfFile(entry.name);
-      if (name !== undefined) names.add(name);
+      if (
+        name !== undefined &&
+        (entry.name === name + Suffix.port || entry.name === name + Suffix.json)
+      ) names.add(name);
     }
   } catch {
     // No state directory yet: no names.

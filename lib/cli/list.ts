@@ -22,14 +22,16 @@ import { verdictReason } from "../discovery/report.ts";
 import { currentHost } from "../discovery/host.ts";
 import { fetchOccupancy } from "../shared/occupancy.ts";
 import { ExitCode } from "../shared/errors.ts";
+import type { StartFailure } from "../shared/instance_files.ts";
 
 /** Help text of `pryx-core list`. */
 const LIST_USAGE = `Usage: pryx-core list [flags]
 
 List the instances of the state directory: live (lock held and /health
-agrees), stale (left by a process that is gone), starting, or stopped (only
-a lock file left, e.g. by a start that failed; shown with --all). For a live
-one, how many WebSocket clients it has and how many leases they hold.
+agrees), stale (left by a process that is gone), starting, failed (its last
+start failed, and why), or stopped (only a lock file left, e.g. by a clean
+stop; shown with --all). For a live one, how many WebSocket clients it has
+and how many leases they hold.
 
 Flags:
   --json            print a JSON array instead of a table
@@ -51,8 +53,11 @@ export const FLAGS = {
 export interface ListEntry {
   /** The instance name. */
   instance: string;
-  /** The state of its verdict: `live`, `stale`, `elsewhere`, ... */
-  status: Verdict["state"];
+  /**
+   * The state of its verdict (`live`, `stale`, `elsewhere`, ...), or
+   * `failed` for a stopped one whose last start failed.
+   */
+  status: Verdict["state"] | "failed";
   /**
    * Whether it runs: `live`, or live but of another protocol
    * (`incompatible`) or on another machine (`elsewhere`).
@@ -74,6 +79,8 @@ export interface ListEntry {
   leases: number | null;
   /** Why it is not live, or `null`. */
   reason: string | null;
+  /** The last start's failure (`<instance>.error`) of a failed one, or `null`. */
+  failure: StartFailure | null;
 }
 
 /**
@@ -96,11 +103,12 @@ export async function listCommand(args: string[]): Promise<number> {
     check: !flags["no-check"],
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
   });
-  // A lock file alone is what every failed start leaves: noise, unless asked.
+  // A lock file alone is what a clean stop leaves: noise, unless asked.
   const shown = flags.all
     ? statuses
-    : statuses.filter((s) => s.state !== "stopped");
-  const hidden = statuses.length - shown.length;
+    : statuses.filter((s) =>
+      s.state !== "stopped" || s.lastFailure !== undefined
+    );
   const entries = await Promise.all(shown.map(async (s) => {
     const entry = toEntry(s);
     if (s.state === "live" && !flags["no-check"]) {
@@ -115,49 +123,19 @@ export async function listCommand(args: string[]): Promise<number> {
   } else if (entries.length > 0) {
     writeStdout(formatTable(entries) + "\n");
   }
-  const note = listNote(stateDir, entries.length, hidden, flags.json ?? false);
-  if (note !== undefined) console.error(`pryx-core: ${note}`);
-  return ExitCode.Ok;
-}
-
-/**
- * The one line `list` writes to stderr about what it did not show, or
- * `undefined` when there is nothing to say: `shown` rows were printed and
- * `hidden` stopped instances (a lock file alone, what every failed start
- * leaves) were left out. An empty `--json` array needs no words, unless
- * something was hidden.
- *
- * @example
- * ```ts
- * listNote("/tmp/s", 0, 3, false);
- * // 'No live instances in /tmp/s; 3 stopped instances (a lock file alone) not shown: --all lists them, "pryx-core prune" removes them'
- * ```
- */
-function listNote(
-  stateDir: string,
-  shown: number,
-  hidden: number,
-  json: boolean,
-): string | undefined {
-  if (hidden === 0) {
-    return shown === 0 && !json ? `No instances in ${stateDir}` : undefined;
+  if (entries.length === 0 && !flags.json) {
+    console.error(`pryx-core: No instances in ${stateDir}`);
   }
-  const stopped = `${hidden} stopped instance${
-    hidden === 1 ? "" : "s"
-  } (a lock file alone) not shown`;
-  const what = `--all lists ${
-    hidden === 1 ? "it" : "them"
-  }, "pryx-core prune" removes ${hidden === 1 ? "it" : "them"}`;
-  return shown === 0
-    ? `No live instances in ${stateDir}; ${stopped}: ${what}`
-    : `${stopped}; ${what}`;
+  return ExitCode.Ok;
 }
 
 /** Turns an inspected instance into a row of `list --json`. */
 function toEntry(s: Verdict): ListEntry {
   return {
     instance: s.instance,
-    status: s.state,
+    status: s.state === "stopped" && s.lastFailure !== undefined
+      ? "failed"
+      : s.state,
     live: s.state === "live" || s.state === "incompatible" ||
       s.state === "elsewhere",
     pid: "info" in s ? s.info?.pid ?? null : null,
@@ -168,6 +146,7 @@ function toEntry(s: Verdict): ListEntry {
     clients: null,
     leases: null,
     reason: verdictReason(s) ?? versionNote(s),
+    failure: s.state === "stopped" ? s.lastFailure ?? null : null,
   };
 }
 

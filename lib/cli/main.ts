@@ -17,7 +17,16 @@ import { RUNTIME_PERMISSIONS, VERSION } from "../shared/config.ts";
 import { ExitCode, PryxError } from "../shared/errors.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { writeStdout } from "./output.ts";
-import { type SubcommandName, SUBCOMMANDS } from "./subcommands.ts";
+import {
+  COMMAND_GUESSES,
+  type SubcommandName,
+  SUBCOMMANDS,
+} from "./subcommands.ts";
+
+/** The width of the command column of the help: the longest name. */
+const COMMAND_COLUMN = Math.max(
+  ...Object.keys(SUBCOMMANDS).map((n) => n.length),
+);
 
 const USAGE =
   `pryx-core ${VERSION}: a local runtime on whatever port the OS gives it
@@ -27,7 +36,7 @@ Usage: pryx-core [COMMAND] [flags]
 Commands:
 ${
     Object.entries(SUBCOMMANDS).map(([name, what]) =>
-      `  ${name.padEnd(11)} ${what}`
+      `  ${name.padEnd(COMMAND_COLUMN)}  ${what}`
     ).join("\n")
   }
 
@@ -58,6 +67,8 @@ const COMMANDS: Record<SubcommandName, () => Promise<Command>> = {
   completions: async () =>
     (await load<typeof import("./completions.ts")>("./completions.ts"))
       .completionsCommand,
+  doctor: async () =>
+    (await load<typeof import("./doctor.ts")>("./doctor.ts")).doctorCommand,
 };
 
 function load<T>(path: string): Promise<T> {
@@ -112,6 +123,12 @@ async function dispatch(args: string[]): Promise<number> {
   const load = Object.hasOwn(COMMANDS, name)
     ? COMMANDS[name as SubcommandName]
     : undefined;
+  if (load === undefined && Object.hasOwn(COMMAND_GUESSES, name)) {
+    console.error(
+      `pryx-core: Unknown command "${name}"; ${COMMAND_GUESSES[name]}`,
+    );
+    return ExitCode.Usage;
+  }
   if (load === undefined) {
     // Loaded only here: a typo is the one path that needs it.
     const { didYouMean } = await importLazily<

@@ -1,9 +1,10 @@
 /**
  * `pryx-core prune`: removes the files of instances whose lock is free
  * (the owner is gone, or never got past its start): `.port`, `.json`,
- * `.lock`, the temp files of interrupted writes, and the socket a SIGKILLed
- * runtime left (`.sock`, or the short path its record names), only while
- * it is a socket: anything else at a socket's path is left alone. Never those of a live
+ * `.lock`, `.error`, `.log`, the temp files of interrupted writes, and the
+ * socket a SIGKILLed runtime left (`.sock`, or the short path its record
+ * names), only while it is a socket: anything else at a socket's path is
+ * left alone. Never those of a live
  * or starting instance: prune takes the instance lock itself while it
  * removes, so a server that starts meanwhile waits for it (its claim
  * retries the lock briefly) and then writes its files anew.
@@ -35,7 +36,8 @@ import { placeDigest } from "../shared/socket_path.ts";
 const PRUNE_USAGE = `Usage: pryx-core prune [flags]
 
 Remove the files of every instance whose lock is free: stale instances (the
-owner is gone) and stopped ones (a lock file alone, left by a failed start).
+owner is gone), failed ones (the record of a start that failed) and stopped
+ones (a lock file alone, left by a clean stop), with their logs.
 Live and starting instances are never touched. Says on stderr what it
 removed.
 

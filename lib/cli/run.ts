@@ -78,7 +78,8 @@ used, with one line that names both versions.
 Flags:
   --instance NAME    instance name (env ${Env.instance}; default runtime)
   --state-dir DIR    state directory (env ${Env.home}; default ~/.pryx)
-  --timeout DURATION how long to wait for a new runtime (default ${
+  --timeout DURATION
+                     how long to wait for a new runtime (default ${
   START_TIMEOUT_MS / 1000
 }s)
   -h, --help         show this help

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { RUNTIME_PERMISSIONS } from "../shared/config.ts";
+import { HEALTH_TIMEOUT_MS, RUNTIME_PERMISSIONS } from "../shared/config.ts";
+import { inspectInstance } from "../shared/verdict.ts";
 import { type FoundRuntime } from "../discovery/discover.ts";
 import type { StatePlan } from "../discovery/plan.ts";
 import { notFound } from "../discovery/report.ts";
@@ -83,6 +84,21 @@ export async function startRuntime(
     if (theirs.runtime !== undefined) return theirs.runtime;
     throw notFound(theirs, timeoutMs);
   }
+  if (exitCode !== undefined && exitCode !== ExitCode.Ok) {
+    // Its own record says why (SPEC 2); its stderr said the same line.
+    const failed = await inspectInstance(host, {
+      stateDir: plan.stateDir,
+      check: false,
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
+    }, plan.instance);
+    if (failed.state === "stopped" && failed.lastFailure !== undefined) {
+      messages.drop();
+      throw new PryxError(
+        `The runtime of instance "${plan.instance}" could not start: ${failed.lastFailure.message}`,
+        failed.lastFailure.exitCode as ExitCode,
+      );
+    }
+  }
   messages.open();
   if (exitCode === undefined) {
     await stopChild(server);
@@ -143,16 +159,29 @@ export function serveCommandLine(
   stateDir: string,
   proc: EntryProcess = thisProcess(),
 ): [string, string[]] {
-  const serveArgs = [
+  return selfCommandLine([
     "serve",
     "--instance",
     instance,
     "--state-dir",
     stateDir,
-    "--quiet",
     "--exit-when-idle",
     `${RUN_IDLE_EXIT_MS}ms`,
-  ];
+    // Its log goes to <instance>.log, which outlives this run; only a
+    // start that fails speaks on the stderr this run relays.
+    "--log-to-file",
+  ], proc);
+}
+
+/**
+ * The command line that runs this program with `programArgs`: see
+ * {@linkcode serveCommandLine} for how it is found.
+ */
+export function selfCommandLine(
+  programArgs: readonly string[],
+  proc: EntryProcess = thisProcess(),
+): [string, string[]] {
+  const serveArgs = [...programArgs];
   if (proc.standalone) return [proc.execPath, serveArgs];
   // The entry this process was started with (main.ts, or lib/cli/main.ts).
   const main = new URL(proc.mainModule);

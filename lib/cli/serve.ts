@@ -10,18 +10,28 @@ import { openCommand } from "./command.ts";
 import {
   DEFAULT_LISTEN,
   Env,
+  type EnvGetter,
   envReader,
+  formatBytes,
+  LOG_MAX_BYTES,
   readDenoEnv,
   resolveInstance,
   resolveStateDir,
 } from "../shared/config.ts";
 import { ExitCode, PryxError, UsageError } from "../shared/errors.ts";
 import { LEGACY_PORT, parseListenAddr } from "../server/listen_addr.ts";
-import { createLogger, type LogFormat, type Logger } from "../server/log.ts";
+import {
+  createLogger,
+  fileSink,
+  type LogFormat,
+  type Logger,
+} from "../server/log.ts";
+import { instancePaths } from "../shared/instance_files.ts";
 import { normaliseAllowedHost, normaliseOrigin } from "../server/security.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import { serve, type ServeOptions } from "../server/lifecycle.ts";
 import { parseServiceManager } from "../shared/service_manager.ts";
+import { recordStartFailure } from "../server/start_failure.ts";
 
 /** Help text of `pryx-core serve`. */
 const SERVE_USAGE = `Usage: pryx-core serve [flags]
@@ -45,7 +55,14 @@ Flags:
   --allow-host NAME      also accept this Host name on loopback, e.g. behind
                          a proxy (repeatable; env ${Env.allowHosts},
                          comma-separated; *.localhost always passes)
-  --log-format text|json log format on stderr (default text)
+  --log-format text|json
+                         log format (default text)
+  --log-to-file          log to <state-dir>/<instance>.log instead of stderr,
+                         rotated once to .log.1 past ${
+  formatBytes(LOG_MAX_BYTES)
+}
+  --detach               start in the background (own session, logging to
+                         <instance>.log), wait until ready, print its URL
   --quiet                log warnings and errors only
   --exit-when-idle DURATION
                          stop once no client has held a lease or a WebSocket
@@ -67,6 +84,22 @@ export const FLAGS = {
   "log-format": "string",
   quiet: "boolean",
   "exit-when-idle": "string",
+  "log-to-file": "boolean",
+  detach: "boolean",
+} as const;
+
+/** The advice for a port flag users guess (`--port 8080`, `-p 8080`). */
+const portAdvice = (value: string | undefined) =>
+  `to listen on ${
+    value !== undefined && /^\d{1,5}$/.test(value)
+      ? `port ${value}, use --listen :${value}`
+      : "a port, use --listen :PORT (or --listen :0 for any free one)"
+  }`;
+
+/** Port flags of other servers, which serve says how to write. */
+const PORT_GUESSES = {
+  "--port": portAdvice,
+  "-p": portAdvice,
 } as const;
 
 /**
@@ -80,6 +113,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     usage: SERVE_USAGE,
     flags: FLAGS,
     version: true,
+    guesses: PORT_GUESSES,
   });
   if (opened.done !== undefined) return opened.done;
   const { flags } = opened;
@@ -87,24 +121,62 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (format !== "text" && format !== "json") {
     throw new UsageError(`Invalid --log-format "${format}": use text or json`);
   }
-  const log = createLogger(format as LogFormat, flags.quiet ?? false);
-  if (format === "text") return await serveWith(flags, log);
-  // A log collector reads one JSON object per line: failures too.
+  const env = envReader(readDenoEnv);
+  if (flags.detach) {
+    const { detachServe } = await importLazily<
+      typeof import("./serve_detach.ts")
+    >("./serve_detach.ts", import.meta.url);
+    return await detachServe(args, {
+      instance: resolveInstance(flags.instance, env),
+      stateDir: resolveStateDir(flags["state-dir"], env),
+    });
+  }
+  const quiet = flags.quiet ?? false;
+  let log = createLogger(format as LogFormat, quiet);
+  let target: Target | undefined;
   try {
-    return await serveWith(flags, log);
+    target = {
+      instance: resolveInstance(flags.instance, env),
+      stateDir: resolveStateDir(flags["state-dir"], env),
+    };
+    if (flags["log-to-file"]) {
+      const paths = instancePaths(target.stateDir, target.instance);
+      const sink = fileSink(paths.log, paths.oldLog, target.stateDir);
+      log = createLogger(format as LogFormat, quiet, sink, true);
+    }
+    return await serveWith(flags, env, target, log);
   } catch (err) {
     if (!(err instanceof PryxError)) throw err;
+    // Whoever started this serve in the background reads why (SPEC 2).
+    if (target !== undefined) {
+      recordStartFailure(target.stateDir, target.instance, err);
+    }
+    // The log of a runtime in the background says it too.
+    if (flags["log-to-file"] && format === "text") {
+      log.log("error", err.message, { exitCode: err.exitCode });
+    }
+    // A log collector reads one JSON object per line: failures too.
+    if (format === "text") throw err;
     log.log("error", err.message, { exitCode: err.exitCode });
     return err.exitCode;
   }
 }
 
+/** The instance a serve is for: where a failure to start is recorded. */
+interface Target {
+  /** The instance name. */
+  instance: string;
+  /** The state directory. */
+  stateDir: string;
+}
+
 /** Resolves options from `flags` and the environment, then serves. */
 async function serveWith(
   flags: ParsedFlags<typeof FLAGS>,
+  env: EnvGetter,
+  target: Target,
   log: Logger,
 ): Promise<number> {
-  const env = envReader(readDenoEnv);
   const addr = parseListenAddr(
     flags.listen ?? env(Env.listen) ?? DEFAULT_LISTEN,
   );
@@ -123,8 +195,7 @@ async function serveWith(
   const tokenFile = flags["token-file"] ?? env(Env.tokenFile);
   const options: ServeOptions = {
     addr,
-    instance: resolveInstance(flags.instance, env),
-    stateDir: resolveStateDir(flags["state-dir"], env),
+    ...target,
     auth,
     ...(tokenFile === undefined ? {} : { token: await readToken(tokenFile) }),
     allowedOrigins: parseOrigins([

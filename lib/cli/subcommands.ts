@@ -18,7 +18,20 @@ export const SUBCOMMANDS = {
   run: "start or reuse a runtime, then run a command against it",
   service: "install, remove or show the login service of an instance",
   completions: "print a shell completion script: bash, zsh or fish",
+  doctor: "check what stands between you and a working runtime",
 } as const;
 
 /** A subcommand's name. */
 export type SubcommandName = keyof typeof SUBCOMMANDS;
+
+/**
+ * Commands users guess that pryx-core does not have (from other daemons'
+ * CLIs), and what to run instead: said in place of "did you mean".
+ */
+export const COMMAND_GUESSES: Readonly<Record<string, string>> = {
+  start:
+    'to start the runtime run "pryx-core serve", or "pryx-core serve --detach" to start it in the background',
+  status:
+    'to see the runtimes run "pryx-core list", or "pryx-core doctor" to check what is wrong',
+  version: 'to print the version run "pryx-core --version"',
+};

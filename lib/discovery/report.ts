@@ -11,7 +11,7 @@
 import { Env, formatMs, SERVICE } from "../shared/config.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { Health } from "../shared/health.ts";
-import { instancePaths } from "../shared/instance_files.ts";
+import { instancePaths, type StartFailure } from "../shared/instance_files.ts";
 import { PROTOCOL } from "../shared/protocol.ts";
 import type { Verdict, VerdictOf } from "../shared/verdict.ts";
 import type { DiscoverOutcome, OverrideMiss } from "./outcome.ts";
@@ -58,6 +58,20 @@ export function noSocketWords(v: VerdictOf<"live">): string {
 }
 
 /**
+ * The clause on the last start that failed (`<instance>.error`), e.g.
+ * `the last start failed (exit 3 at 2026-12-03T14:00:00.000Z): Cannot
+ * listen on :8080: ...`, naming the instance when given: what `list`,
+ * `discover` and `doctor` say.
+ */
+export function startFailureWords(
+  failure: StartFailure,
+  instance?: string,
+): string {
+  const of = instance === undefined ? "" : ` of instance "${instance}"`;
+  return `the last start${of} failed (exit ${failure.exitCode} at ${failure.at}): ${failure.message}`;
+}
+
+/**
  * One clause on a verdict: why it is in its state, for `list`'s note, the
  * stale line and `stop`. `undefined` for a live instance (nothing to say).
  */
@@ -69,7 +83,9 @@ export function verdictReason(v: Verdict): string | undefined {
     case "live":
       return undefined;
     case "stopped":
-      return "no port file";
+      return v.lastFailure === undefined
+        ? "no port file"
+        : startFailureWords(v.lastFailure);
     case "starting":
       return v.port === undefined && v.info === undefined
         ? "the lock is held, no port file yet"
@@ -214,6 +230,11 @@ function nextStep(v: Verdict): string {
     case "stale":
       if (v.lockHeld === true) {
         return "its owner holds the lock but is not ready; retry with --wait, or stop it";
+      }
+      break;
+    case "stopped":
+      if (v.lastFailure !== undefined) {
+        return startFailureWords(v.lastFailure, v.instance);
       }
   }
   return `start one with "pryx-core serve" or "pryx-core run -- CMD"`;

@@ -26,6 +26,8 @@ import { PROTOCOL } from "../shared/protocol.ts";
 import type { ServiceManager } from "../shared/service_manager.ts";
 import { isoTime } from "../shared/iso_time.ts";
 import { type Claim, claimInstance } from "./claim.ts";
+import { clearStartFailure } from "./start_failure.ts";
+import { StateDirError } from "../shared/errors.ts";
 import type { WsHub } from "./hub.ts";
 import { InFlight } from "./in_flight.ts";
 import { bind, type Bound, type Handler } from "./listen.ts";
@@ -111,6 +113,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     const stop = listenForStopReasons({ hangupIgnored: await hangupIgnored });
     try {
       await publishFiles(claim, info);
+      clearLastFailure(claim, info.instance, log);
       // What serves a published run is loaded once the port is out, in one
       // round of concurrent imports: start-up is what every client waits
       // for, and each round of imports costs memory of its own.
@@ -155,7 +158,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
         },
       );
       try {
-        log.log("info", `Starting server on ${info.url}`, {
+        log.log("info", startMessage(options, info, claim), {
           url: info.url,
           wsUrl: info.wsUrl,
           pid: info.pid,
@@ -183,6 +186,23 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
   } finally {
     claim.release();
   }
+}
+
+/**
+ * The start line: `Starting server on URL` (scripts grep for it), and, off
+ * loopback, that other machines reach it and what token auth asks of them
+ * (SPEC 3).
+ */
+function startMessage(options: ServeOptions, info: OwnInfo, claim: Claim) {
+  const line = `Starting server on ${info.url}`;
+  if (options.addr.loopback) return line;
+  const where = options.addr.allInterfaces
+    ? `on all interfaces (${options.addr.hostname}), so other machines reach it at port ${info.port}`
+    : `on ${options.addr.hostname}, so other machines reach it at port ${info.port}`;
+  const auth = options.auth === "token"
+    ? `token auth is on: /ws, /publish and /info need the token ("pryx-core discover --json" prints it, from ${claim.paths.json})`
+    : "token auth is off: anyone who reaches the port can use the event bus";
+  return `${line}, listening ${where}; ${auth}`;
 }
 
 /**
@@ -333,6 +353,20 @@ async function publishFiles(claim: Claim, info: OwnInfo): Promise<void> {
   }
   jsonFile.commit();
   portFile.commit();
+}
+
+/**
+ * Removes the record of the last start that failed (`<instance>.error`):
+ * this one did not. One that cannot be removed is named, as it would tell
+ * readers that the live runtime failed to start.
+ */
+function clearLastFailure(claim: Claim, instance: string, log: Logger): void {
+  try {
+    clearStartFailure(claim.stateDir, instance);
+  } catch (err) {
+    if (!(err instanceof StateDirError)) throw err;
+    log.log("warn", err.message);
+  }
 }
 
 /** The instance files of this run: paths and content, and its socket. */

@@ -8,6 +8,7 @@
 
 import { BindError, isMissingPermission } from "../shared/errors.ts";
 import type { ListenAddr } from "./listen_addr.ts";
+import { busyPortWords, findPortHolder } from "./port_holder.ts";
 import {
   classifyBindError,
   counterpartHeld,
@@ -101,11 +102,17 @@ export function bind(
       }; free one or choose another range`,
     );
   }
-  throw new BindError(
-    `Cannot listen on ${addr.text}: port ${
-      addr.ports[0]
-    } is in use; stop what uses it or listen on :0`,
-  );
+  throw new BindError(busyPortMessage(addr.text, addr.ports[0]));
+}
+
+/**
+ * The error for a strict port that is busy: names the process that holds
+ * it where the OS tells (asked only now, once the bind has failed).
+ */
+function busyPortMessage(text: string, port: number): string {
+  return `Cannot listen on ${text}: ${
+    busyPortWords(port, findPortHolder(port))
+  }; stop it or listen on :0`;
 }
 
 /** `Deno.serve` of `handler` on `hostname:port`, without its listen line. */
@@ -137,7 +144,9 @@ function boundOf(
  * `[::1]` by another program.
  */
 function busyOnIpv6Message(text: string, port: number): string {
-  return `Cannot listen on ${text}: port ${port} is in use on [::1] by another program (clients whose localhost is ::1 would reach it); stop what uses it or listen on :0`;
+  return `Cannot listen on ${text}: ${
+    busyPortWords(port, findPortHolder(port), "[::1]")
+  } (clients whose localhost is ::1 would reach it); stop it or listen on :0`;
 }
 
 /**

@@ -97,6 +97,13 @@ export const MIN_TOKEN_LENGTH = 32;
  */
 export const REPUBLISH_CHECK_MS = 40;
 
+/**
+ * Largest size of `<instance>.log` before it is rotated once to
+ * `<instance>.log.1`, in bytes (1 MiB): a runtime in the background keeps
+ * at most twice this on disk, however long it runs.
+ */
+export const LOG_MAX_BYTES = 1024 * 1024;
+
 /** `1048576` → `"1 MiB"`: limits in messages come from their constants. */
 export function formatBytes(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;

@@ -4,7 +4,10 @@
  * `<instance>.port` holds the port and a newline; `<instance>.json` holds
  * {@linkcode RuntimeInfo}; `<instance>.lock` is held by the live owner;
  * `<instance>.sock` is the Unix socket it also serves on (where the path
- * fits a socket address; else the record's `socket` names a shorter one).
+ * fits a socket address; else the record's `socket` names a shorter one);
+ * `<instance>.error` holds the {@linkcode StartFailure} of the last start
+ * that failed; `<instance>.log` (rotated once to `<instance>.log.1`) is the
+ * log of a runtime that runs in the background.
  * Parsing is pure so the client module can use it on any runtime.
  *
  * @module
@@ -111,6 +114,12 @@ export interface InstancePaths {
   lock: string;
   /** `<instance>.sock`: the socket's place when its path fits (see `RuntimeInfo.socket`). */
   socket: string;
+  /** `<instance>.error`: the last start that failed ({@linkcode StartFailure}). */
+  error: string;
+  /** `<instance>.log`: the log of a runtime in the background. */
+  log: string;
+  /** `<instance>.log.1`: the log before the last rotation. */
+  oldLog: string;
 }
 
 /** File name suffixes, by file. */
@@ -119,6 +128,9 @@ export const Suffix = {
   json: ".json",
   lock: ".lock",
   socket: ".sock",
+  error: ".error",
+  log: ".log",
+  oldLog: ".log.1",
 } as const;
 
 /**
@@ -140,6 +152,9 @@ export function instancePaths(
     json: base + Suffix.json,
     lock: base + Suffix.lock,
     socket: base + Suffix.socket,
+    error: base + Suffix.error,
+    log: base + Suffix.log,
+    oldLog: base + Suffix.oldLog,
   };
 }
 
@@ -229,6 +244,55 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
 /** A socket path a record may name: absolute, one line, no NUL. */
 function isAbsoluteSocketPath(path: string): boolean {
   return path.startsWith("/") && !/[\0\n\r]/.test(path);
+}
+
+/**
+ * What `<instance>.error` holds (SPEC 2): why the last start of the
+ * instance failed, written by a `serve` that could not start and removed
+ * by the next one that does, so that whoever started it in the background
+ * (`run`, `serve --detach`, `discover --wait`, a service manager) can say
+ * why.
+ */
+export interface StartFailure {
+  /** When the start failed, ISO 8601. */
+  at: string;
+  /** The exit code of that start (SPEC 7: 2, 3, 5, ...). */
+  exitCode: number;
+  /** Its one-line message, what it printed on stderr. */
+  message: string;
+  /** The pryx-core version that failed to start. */
+  version: string;
+}
+
+/** Serialises a {@linkcode StartFailure} for `<instance>.error`. */
+export function formatStartFailure(failure: StartFailure): string {
+  return JSON.stringify(failure) + "\n";
+}
+
+/**
+ * Parses `<instance>.error`.
+ *
+ * @returns The failure, or `undefined` when the content is not one.
+ */
+export function parseStartFailure(text: string): StartFailure | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const ok = typeof v.at === "string" && Number.isInteger(v.exitCode) &&
+    typeof v.message === "string" && typeof v.version === "string";
+  return ok
+    ? {
+      at: v.at as string,
+      exitCode: v.exitCode as number,
+      message: v.message as string,
+      version: v.version as string,
+    }
+    : undefined;
 }
 
 /**

@@ -19,8 +19,10 @@ import {
   instancePaths,
   parsePortFile,
   parseRuntimeInfo,
+  parseStartFailure,
   type RuntimeInfo,
   runtimeUrls,
+  type StartFailure,
 } from "./instance_files.ts";
 import {
   checkHealth,
@@ -124,6 +126,8 @@ export type HungCause =
 /**
  * The verdict on one instance; `state` says which facts exist:
  * - `stopped`: no port file and no json, and nobody holds the lock;
+ *   `lastFailure` is the last start's failure (`<instance>.error`), when
+ *   that start failed;
  * - `starting`: the lock is held but the port file is not written yet;
  * - `live`: the lock is held (where locks exist) and `/health` proves the
  *   files' run, speaking this client's protocol; `health` is absent only
@@ -139,7 +143,7 @@ export type HungCause =
  * - `stale`: files of a process that is gone, or that disagree.
  */
 export type Verdict =
-  | VerdictBase & { state: "stopped" }
+  | VerdictBase & { state: "stopped"; lastFailure?: StartFailure }
   | VerdictBase & Partial<Location> & { state: "starting" }
   | VerdictBase & Location & { state: "live"; health?: Health }
   | VerdictBase & Location & { state: "draining" }
@@ -217,9 +221,15 @@ export async function inspectInstance(
   };
 
   if (portText === undefined && jsonText === undefined) {
-    return locked()
-      ? { instance, state: "starting", path: paths.lock }
-      : { instance, state: "stopped", path: paths.lock };
+    if (locked()) return { instance, state: "starting", path: paths.lock };
+    // Read only here: a live instance's discovery costs no extra read.
+    const failureText = await host.readText(paths.error);
+    const lastFailure = failureText === undefined
+      ? undefined
+      : parseStartFailure(failureText);
+    return lastFailure === undefined
+      ? { instance, state: "stopped", path: paths.lock }
+      : { instance, state: "stopped", path: paths.error, lastFailure };
   }
   /** A file that is not what pryx-core writes. */
   const malformed = (

@@ -26,9 +26,9 @@ const SERVE_TAIL = [
   "dev",
   "--state-dir",
   "/s",
-  "--quiet",
   "--exit-when-idle",
   `${RUN_IDLE_EXIT_MS}ms`,
+  "--log-to-file",
 ];
 
 function entry(over: Partial<EntryProcess>): EntryProcess {

@@ -151,22 +151,27 @@ Deno.test({
     ),
 });
 
-Deno.test("completions without a known shell is a usage error, and --instances lists the state directory's instances", () =>
+Deno.test("completions without a known shell is a usage error, and --instances lists the state directory's instances, not the dead names a clean stop or a failed start leaves", () =>
   withHome(async (home) => {
     for (const args of [["completions"], ["completions", "tcsh"]]) {
       const r = await runCli(args, { env: { PRYX_HOME: home } });
       assert.deepStrictEqual(r.code, 2, r.stderr);
       assert.match(r.stderr, /^pryx-core: completions needs one shell/);
     }
+    // A clean stop's lock file alone; a failed start's lock, record and log.
     Deno.writeTextFileSync(`${home}/b.lock`, "");
+    for (const file of ["f.lock", "f.error", "f.log"]) {
+      Deno.writeTextFileSync(`${home}/${file}`, "");
+    }
     Deno.writeTextFileSync(`${home}/a.port`, "1\n");
     Deno.writeTextFileSync(`${home}/a.json`, "{}");
+    Deno.writeTextFileSync(`${home}/c.json`, "{}");
     Deno.writeTextFileSync(`${home}/NOT-AN-INSTANCE.port`, "");
     const r = await runCli(["completions", "--instances"], {
       env: { PRYX_HOME: home },
     });
     assert.deepStrictEqual(r.code, 0, r.stderr);
-    assert.deepStrictEqual(r.stdout, "a\nb\n");
+    assert.deepStrictEqual(r.stdout, "a\nc\n");
   }));
 
 Deno.test({

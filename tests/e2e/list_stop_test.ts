@@ -51,36 +51,23 @@ Deno.test("list prints a table for people and an empty JSON array for an empty d
     );
   }));
 
-/** Leaves `names` as a failed start does: a lock file alone. */
+/** Leaves `names` as a clean stop does: a lock file alone. */
 function plantStopped(home: string, names: string[]): void {
   for (const name of names) Deno.writeTextFileSync(`${home}/${name}.lock`, "");
 }
 
-Deno.test("list with only stopped leftovers says in one line that none is live and how many it hid", () =>
+Deno.test("list does not mention lock-only leftovers: with only those it says the directory holds no instance", () =>
   withHome(async (home) => {
     plantStopped(home, ["a", "b", "c"]);
     const r = await runCli(["list"], { env: { PRYX_HOME: home } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
-    assert.equal(
-      r.stderr,
-      `pryx-core: No live instances in ${home}; 3 stopped instances (a lock file alone) not shown: --all lists them, "pryx-core prune" removes them\n`,
-    );
+    assert.equal(r.stderr, `pryx-core: No instances in ${home}\n`);
+    const json = await runCli(["list", "--json"], { env: { PRYX_HOME: home } });
+    assert.deepEqual([json.code, json.stdout, json.stderr], [0, "[]\n", ""]);
   }));
 
-Deno.test("list --json with only stopped leftovers prints a clean empty array and the same one line on stderr", () =>
-  withHome(async (home) => {
-    plantStopped(home, ["a"]);
-    const r = await runCli(["list", "--json"], { env: { PRYX_HOME: home } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "[]\n");
-    assert.equal(
-      r.stderr,
-      `pryx-core: No live instances in ${home}; 1 stopped instance (a lock file alone) not shown: --all lists it, "pryx-core prune" removes it\n`,
-    );
-  }));
-
-Deno.test("list shows the other instances and says after them how many stopped ones it hid", () =>
+Deno.test("list shows the other instances and nothing about the lock-only leftovers", () =>
   withHome(async (home) => {
     plantStopped(home, ["a", "b"]);
     Deno.writeTextFileSync(`${home}/old.port`, "9\n");
@@ -90,10 +77,32 @@ Deno.test("list shows the other instances and says after them how many stopped o
     assert.match(header, /^INSTANCE\s+STATUS/);
     assert.match(row, /^old\s+stale\s/);
     assert.deepEqual(more, []);
-    assert.equal(
-      r.stderr,
-      `pryx-core: 2 stopped instances (a lock file alone) not shown; --all lists them, "pryx-core prune" removes them\n`,
-    );
+    assert.equal(r.stderr, "");
+  }));
+
+Deno.test("after a clean stop, list says nothing of the instance; list --all still shows it as stopped", () =>
+  withHome(async (home) => {
+    const server = await startServer(home);
+    try {
+      const stop = await runCli(["stop"], { env: { PRYX_HOME: home } });
+      assert.equal(stop.code, 0, stop.stderr);
+      await server.exited();
+      const r = await runCli(["list"], { env: { PRYX_HOME: home } });
+      assert.deepEqual([r.code, r.stdout, r.stderr], [
+        0,
+        "",
+        `pryx-core: No instances in ${home}\n`,
+      ]);
+      const all = await runCli(["list", "--all", "--json"], {
+        env: { PRYX_HOME: home },
+      });
+      assert.deepEqual(
+        JSON.parse(all.stdout).map((e: { status: string }) => e.status),
+        ["stopped"],
+      );
+    } finally {
+      await server.stop("SIGKILL");
+    }
   }));
 
 Deno.test("list of an empty or missing state directory says so in one line, and --json prints only []", () =>

@@ -133,7 +133,7 @@ Deno.test("service --help, a typo of an action and a missing action", async () =
   const top = await runCli(["--help"]);
   assert.match(
     top.stdout,
-    /^ {2}service {5}install, remove or show the login service/m,
+    /^ {2}service +install, remove or show the login service/m,
   );
   const subTypo = await runCli(["servce"]);
   assert.match(subTypo.stderr, /did you mean serve or service\?/);

@@ -10,10 +10,12 @@ import { writeFileAtomic } from "../../lib/shared/atomic_write.ts";
 import {
   formatPortFile,
   formatRuntimeInfo,
+  formatStartFailure,
   instanceOfFile,
   instancePaths,
   parsePortFile,
   parseRuntimeInfo,
+  parseStartFailure,
   type RuntimeInfo,
   runtimeUrls,
 } from "../../lib/shared/instance_files.ts";
@@ -97,5 +99,36 @@ Deno.test("an atomic write replaces a symlink instead of writing through it", as
     assert(!Deno.lstatSync(`${dir}/a.port`).isSymlink);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the start failure file round-trips and rejects what is not one", () => {
+  const failure = {
+    at: "2026-12-03T14:00:00.000Z",
+    exitCode: 3,
+    message: "Cannot listen on :8080: port 8080 is in use",
+    version: "0.1.0",
+  };
+  const text = formatStartFailure(failure);
+  assert.deepStrictEqual(Object.keys(JSON.parse(text)), [
+    "at",
+    "exitCode",
+    "message",
+    "version",
+  ]);
+  assert.deepStrictEqual(parseStartFailure(text), failure);
+  for (const bad of ["", "null", "[]", '{"at":"x","exitCode":"3"}', "{"]) {
+    assert.deepStrictEqual(parseStartFailure(bad), undefined, bad);
+  }
+});
+
+Deno.test("the error and log files are named in one place and belong to their instance", () => {
+  const paths = instancePaths("/s", "web");
+  assert.deepStrictEqual(
+    [paths.error, paths.log, paths.oldLog],
+    ["/s/web.error", "/s/web.log", "/s/web.log.1"],
+  );
+  for (const name of ["web.error", "web.log", "web.log.1"]) {
+    assert.deepStrictEqual(instanceOfFile(name), "web", name);
   }
 });

@@ -115,6 +115,32 @@ Deno.test("verdict: no files and a free lock is stopped", async () => {
   assert.equal(ownerHolds(v), false);
 });
 
+Deno.test("verdict: a stopped instance carries the last start's failure from <instance>.error", async () => {
+  const failure = {
+    at: "2026-12-03T14:00:00.000Z",
+    exitCode: 3,
+    message: "Cannot listen on :8080: port 8080 is in use",
+    version: "0.1.0",
+  };
+  const v = await verdict({
+    locked: false,
+    files: { [`${DIR}/runtime.error`]: JSON.stringify(failure) },
+  });
+  assert.equal(v.state, "stopped");
+  assert.deepEqual(v.state === "stopped" && v.lastFailure, failure);
+  assert.equal(v.path, `${DIR}/runtime.error`);
+  assert.equal(
+    verdictReason(v),
+    `the last start failed (exit 3 at ${failure.at}): ${failure.message}`,
+  );
+  // A corrupt record is no failure to report.
+  const corrupt = await verdict({
+    locked: false,
+    files: { [`${DIR}/runtime.error`]: "{" },
+  });
+  assert.equal(corrupt.state === "stopped" && corrupt.lastFailure, undefined);
+});
+
 Deno.test("verdict: a held lock without files is starting", async () => {
   const v = await verdict({ locked: true });
   assert.equal(v.state, "starting");
