@@ -177,14 +177,44 @@ export async function install(): Promise<number> {
     samePathEntry(dir, paths.bin, Deno.build.os)
   );
   if (!onPath) {
-    console.error(
-      Deno.build.os === "windows"
-        ? `Add ${paths.bin} to your PATH (System settings > Environment variables), then open a new terminal`
-        : `Add it to your PATH: echo 'export PATH="${paths.bin}:$PATH"' >> ~/.profile, then open a new shell`,
-    );
+    console.error(pathHint(paths.bin, env("SHELL"), Deno.build.os));
   }
   console.error(`Uninstall with: deno task uninstall`);
   return 0;
+}
+
+/**
+ * The one line that says how to put `bin` on PATH for the user's shell
+ * (its `$SHELL`): the file that shell reads when a new terminal opens, as
+ * its manual says: bash(1) reads `~/.bashrc` for an interactive non-login
+ * shell (a new terminal tab on most Linux desktops) and not `~/.profile`;
+ * zsh(1) reads `~/.zshrc`; fish adds to its universal PATH with
+ * `fish_add_path`. Any other shell gets `~/.profile`, which login shells
+ * read, with that said.
+ *
+ * @param shell `$SHELL`, e.g. `/bin/bash`; `undefined` when unset.
+ * @param os Windows: the system settings.
+ */
+export function pathHint(
+  bin: string,
+  shell: string | undefined,
+  os: Os,
+): string {
+  if (os === "windows") {
+    return `Add ${bin} to your PATH (System settings > Environment variables), then open a new terminal`;
+  }
+  const name = shell?.slice(shell.lastIndexOf("/") + 1);
+  const line = `'export PATH="${bin}:$PATH"'`;
+  switch (name) {
+    case "bash":
+      return `Add it to your PATH: echo ${line} >> ~/.bashrc, then open a new terminal (a login shell reads ~/.profile or ~/.bash_profile instead: add it there too if you log in on a console)`;
+    case "zsh":
+      return `Add it to your PATH: echo ${line} >> ~/.zshrc, then open a new terminal`;
+    case "fish":
+      return `Add it to your PATH: fish_add_path ${bin}, then open a new terminal`;
+    default:
+      return `Add it to your PATH: echo ${line} >> ~/.profile, then log in again (~/.profile is read by login shells; an interactive shell of yours may read another file)`;
+  }
 }
 
 /**

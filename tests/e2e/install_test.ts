@@ -13,6 +13,7 @@ import { childEnv, runProgram, tempHome } from "../_harness/cli.ts";
 import { exists } from "../_harness/fs.ts";
 import {
   installedPaths,
+  pathHint,
   pinDenoInShim,
   samePathEntry,
 } from "../../scripts/install.ts";
@@ -197,4 +198,49 @@ Deno.test("a PATH entry names the install's bin directory in the OS's own spelli
       "windows",
     ),
   );
+});
+
+Deno.test("the PATH hint names the file the user's shell reads: bash ~/.bashrc, zsh ~/.zshrc, fish fish_add_path, else ~/.profile with the note", () => {
+  const bin = "/home/ada/.deno/bin";
+  assert.match(pathHint(bin, "/bin/bash", "linux"), />> ~\/\.bashrc,/);
+  assert.match(pathHint(bin, "/usr/local/bin/zsh", "darwin"), />> ~\/\.zshrc,/);
+  assert.match(
+    pathHint(bin, "/usr/bin/fish", "linux"),
+    /fish_add_path \/home\/ada\/\.deno\/bin,/,
+  );
+  for (const shell of ["/bin/sh", "/bin/dash", undefined]) {
+    assert.match(
+      pathHint(bin, shell, "linux"),
+      />> ~\/\.profile, then log in again \(~\/\.profile is read by login shells/,
+    );
+  }
+  assert.match(
+    pathHint("C:\\Users\\ada\\.deno\\bin", "/bin/bash", "windows"),
+    /System settings/,
+  );
+});
+
+Deno.test({
+  name:
+    "the bash hint, run as printed, makes the command found by a new interactive non-login bash",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const home = await tempHome();
+    try {
+      const bin = `${home}/.deno/bin`;
+      Deno.mkdirSync(bin, { recursive: true });
+      Deno.writeTextFileSync(`${bin}/pryx-core`, "#!/bin/sh\necho ok\n", {
+        mode: 0o755,
+      });
+      const hint = pathHint(bin, "/bin/bash", "linux");
+      const command = /: (echo .*? >> ~\/\.bashrc),/.exec(hint)![1];
+      const env = { HOME: home, PATH: "/usr/bin:/bin" };
+      const wrote = await runProgram("sh", ["-c", command], { env });
+      assert.equal(wrote.code, 0, wrote.stderr);
+      const found = await runProgram("bash", ["-ic", "pryx-core"], { env });
+      assert.equal(found.stdout.trim(), "ok", found.stderr);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });
