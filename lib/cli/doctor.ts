@@ -13,6 +13,7 @@
 import { openCommand } from "./command.ts";
 import { writeStdout } from "./output.ts";
 import {
+  DEFAULT_INSTANCE,
   Env,
   HEALTH_TIMEOUT_MS,
   parseInstanceName,
@@ -32,8 +33,10 @@ import { commandCandidates } from "./command_path.ts";
 import { processLimitSources } from "../server/file_limit.ts";
 import type { FileLimit } from "../server/file_limit.ts";
 import { parentDir } from "../shared/parent_dir.ts";
+import { importLazily } from "../shared/lazy_import.ts";
+import { managerFor } from "../shared/service_manager.ts";
+import type { ServiceFact } from "./service.ts";
 import {
-  type Check,
   doctorExitCode,
   type DoctorFacts,
   formatChecks,
@@ -70,24 +73,32 @@ export const FLAGS = {
 } as const;
 
 /**
- * A typed hook for the service check (SPEC 5, `pryx-core service`): the
- * module that installs services provides it; until then doctor has no
- * service line.
+ * The login service of `instance` on this machine (`pryx-core service`),
+ * loaded only for doctor; `undefined` where the OS has no manager we
+ * install for.
  */
-export type ServiceCheck = (
+async function thisMachineService(
   instance: string,
-  stateDir: string,
-) => Promise<Check | undefined>;
+): Promise<ServiceFact | undefined> {
+  const { inspectService, denoServiceHost } = await importLazily<
+    typeof import("./service.ts")
+  >("./service.ts", import.meta.url);
+  const host = denoServiceHost();
+  if (managerFor(host.os) === undefined) return undefined;
+  return await inspectService(instance, host);
+}
 
 /**
  * Runs `doctor` with command-line `args`.
  *
- * @param service The service check, when there is one.
+ * @param service How the login service is looked up (default: this
+ * machine's manager, `service.ts`); a test passes its own.
  * @returns 0 when nothing failed, 1 otherwise.
  */
 export async function doctorCommand(
   args: string[],
-  service?: ServiceCheck,
+  service: (instance: string) => Promise<ServiceFact | undefined> =
+    thisMachineService,
 ): Promise<number> {
   const opened = openCommand(args, {
     name: "doctor",
@@ -102,9 +113,8 @@ export async function doctorCommand(
   const named = flags.instance ?? env(Env.instance);
   const instance = named === undefined ? undefined : parseInstanceName(named);
   const facts = await gatherFacts(stateDir, instance, env, Deno.build.os);
-  if (service !== undefined) {
-    facts.service = await service(instance ?? "runtime", stateDir);
-  }
+  const fact = await service(instance ?? DEFAULT_INSTANCE);
+  if (fact !== undefined) facts.service = fact;
   const checks = judge(facts);
   if (flags.json) {
     writeStdout(

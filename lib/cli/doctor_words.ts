@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ServiceFact } from "./service.ts";
 import { formatBytes } from "../shared/config.ts";
 import type { EnvGetter } from "../shared/config.ts";
 import type { Os } from "../shared/os.ts";
@@ -100,10 +101,10 @@ export interface DoctorFacts {
   /** Every `pryx-core` on PATH, in PATH order. */
   onPath: OnPath[];
   /**
-   * The service check (SPEC 5, `pryx-core service`), when a service
-   * module provides one; absent: no line.
+   * The instance's login service (SPEC 5, `pryx-core service`); absent
+   * where the OS has no manager pryx-core installs for: no line.
    */
-  service?: Check;
+  service?: ServiceFact;
 }
 
 /** The checks of `facts`, in the order they print. */
@@ -115,7 +116,7 @@ export function judge(facts: DoctorFacts): Check[] {
     ...ipv6Checks(facts),
     ...fileLimitChecks(facts),
     ...pathChecks(facts),
-    ...(facts.service === undefined ? [] : [facts.service]),
+    ...(facts.service === undefined ? [] : [serviceCheck(facts.service)]),
   ];
 }
 
@@ -447,4 +448,58 @@ function pathChecks(f: DoctorFacts): Check[] {
       ? {}
       : { fix: "deno task install (from the checkout you want)" }),
   }];
+}
+
+/**
+ * The line on the login service: none (fine: it is optional), installed
+ * and active, or installed but not running, with the manager's command
+ * that starts it or shows why it failed.
+ */
+function serviceCheck(f: ServiceFact): Check {
+  if (f.kind === "none") {
+    return {
+      check: "service",
+      status: "ok",
+      message:
+        `no login service ${f.name} ("pryx-core service install" runs the runtime at login)`,
+    };
+  }
+  const start = f.manager === "systemd"
+    ? `systemctl --user start ${f.name}`
+    : f.manager === "launchd"
+    ? `launchctl kickstart gui/${f.uid ?? "$(id -u)"}/${f.name}`
+    : `schtasks /Run /TN "${f.name}"`;
+  switch (f.state) {
+    case "active":
+      return {
+        check: "service",
+        status: "ok",
+        message: `login service ${f.name} is installed (${f.where}) and active`,
+      };
+    case "failed":
+      return {
+        check: "service",
+        status: "fail",
+        message:
+          `login service ${f.name} (${f.where}) failed; its log is <state-dir>/<instance>.log`,
+        fix: f.manager === "systemd"
+          ? `systemctl --user status ${f.name}, then ${start}`
+          : start,
+      };
+    case "unknown":
+      return {
+        check: "service",
+        status: "warn",
+        message:
+          `login service ${f.name} is installed (${f.where}); its state is unknown: ${f.why}`,
+      };
+    default:
+      return {
+        check: "service",
+        status: "warn",
+        message:
+          `login service ${f.name} is installed (${f.where}) but ${f.state}`,
+        fix: start,
+      };
+  }
 }

@@ -465,17 +465,50 @@ async function uninstall(
 }
 
 /**
- * `service status`: one line on stdout, `installed PATH, active` (or
- * `inactive`, `failed`, or why the state is unknown), or `not installed`
- * (exit 1).
+ * What `service status` and `doctor` say about an instance's login
+ * service: not installed, or installed (where) and in which state.
  */
-async function status(
-  service: Named,
+export type ServiceFact =
+  | { kind: "none"; manager: ServiceManager; name: string }
+  | {
+    kind: "installed";
+    manager: ServiceManager;
+    name: string;
+    /** The unit's path, or `task NAME` on Windows. */
+    where: string;
+    /** As the manager says it; `unknown` with `why` when it cannot say. */
+    state: "active" | "inactive" | "failed" | "not loaded" | "unknown";
+    /** Why the state is unknown (no systemd user manager runs, ...). */
+    why?: string;
+    /** `launchd`'s domain, `gui/UID`, for the command that starts it. */
+    uid: number | null;
+  };
+
+/**
+ * The login service of `instance` on `host`'s OS, as its manager sees it.
+ *
+ * @throws {UsageError} On an OS without a supported manager.
+ */
+export async function inspectService(
+  instance: string,
   host: ServiceHost,
-): Promise<number> {
-  const { manager, instance, name } = service;
-  let where: string;
-  let state: string;
+): Promise<ServiceFact> {
+  const manager = requireManager(host.os);
+  const name = serviceName(manager, instance);
+  const none = { kind: "none", manager, name } as const;
+  const installed = (
+    where: string,
+    state: Extract<ServiceFact, { kind: "installed" }>["state"],
+    why?: string,
+  ): ServiceFact => ({
+    kind: "installed",
+    manager,
+    name,
+    where,
+    state,
+    ...(why === undefined ? {} : { why }),
+    uid: host.uid,
+  });
   if (manager === "schtasks") {
     const query = await host.run("schtasks", [
       "/Query",
@@ -484,43 +517,64 @@ async function status(
       "/FO",
       "LIST",
     ]);
-    if (query === undefined || query.code !== 0) {
-      return notInstalled(name);
-    }
-    where = `task ${name}`;
-    state = /^Status:\s*Running\s*$/im.test(query.stdout)
-      ? "active"
-      : "inactive";
-  } else {
-    const path = servicePath(manager, instance, host.env, host.os)!;
-    if (!host.isFile(path)) return notInstalled(name);
-    where = path;
-    if (manager === "launchd") {
-      const ran = await host.run("launchctl", [
-        "print",
-        `gui/${host.uid}/${name}`,
-      ]);
-      state = ran === undefined || ran.code !== 0
+    if (query === undefined || query.code !== 0) return none;
+    return installed(
+      `task ${name}`,
+      /^Status:\s*Running\s*$/im.test(query.stdout) ? "active" : "inactive",
+    );
+  }
+  const path = servicePath(manager, instance, host.env, host.os)!;
+  if (!host.isFile(path)) return none;
+  if (manager === "launchd") {
+    const ran = await host.run("launchctl", [
+      "print",
+      `gui/${host.uid}/${name}`,
+    ]);
+    return installed(
+      path,
+      ran === undefined || ran.code !== 0
         ? "not loaded"
         : /^\s*state = running\s*$/m.test(ran.stdout)
         ? "active"
-        : "inactive";
-    } else {
-      const user = await userManager(host);
-      if (user.runs) {
-        const ran = await host.run("systemctl", [
-          "--user",
-          "is-active",
-          name,
-        ]);
-        state = ran?.stdout.trim() || "unknown";
-      } else {
-        state =
-          `state unknown: no systemd user manager runs here (${user.why})`;
-      }
-    }
+        : "inactive",
+    );
   }
-  writeStdout(`${name}: installed ${where}, ${state}\n`);
+  const user = await userManager(host);
+  if (!user.runs) {
+    return installed(
+      path,
+      "unknown",
+      `no systemd user manager runs here (${user.why})`,
+    );
+  }
+  const ran = await host.run("systemctl", ["--user", "is-active", name]);
+  const said = ran?.stdout.trim();
+  return installed(
+    path,
+    said === "active" || said === "inactive" || said === "failed"
+      ? said
+      : "unknown",
+    said === "active" || said === "inactive" || said === "failed"
+      ? undefined
+      : `systemctl said "${said ?? ""}"`,
+  );
+}
+
+/**
+ * `service status`: one line on stdout, `installed PATH, active` (or
+ * `inactive`, `failed`, or why the state is unknown), or `not installed`
+ * (exit 1).
+ */
+async function status(
+  service: Named,
+  host: ServiceHost,
+): Promise<number> {
+  const fact = await inspectService(service.instance, host);
+  if (fact.kind === "none") return notInstalled(fact.name);
+  const state = fact.state === "unknown"
+    ? `state unknown: ${fact.why}`
+    : fact.state;
+  writeStdout(`${fact.name}: installed ${fact.where}, ${state}\n`);
   return ExitCode.Ok;
 }
 

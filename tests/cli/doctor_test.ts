@@ -15,6 +15,7 @@ import {
   judge,
 } from "../../lib/cli/doctor_words.ts";
 import { parseDf } from "../../lib/cli/doctor.ts";
+import type { ServiceFact } from "../../lib/cli/service.ts";
 import { distrustOf } from "../../lib/shared/trust.ts";
 
 /** Facts of a healthy machine with nothing running, changed by `over`. */
@@ -108,13 +109,80 @@ Deno.test("doctor: low free space warns; the text form is one line per check", (
   assert.match(text, /^warn {2}1\.0 MiB free .*; fix: free some disk space/m);
 });
 
-Deno.test("doctor: a service check from the service module is one more line; without one there is none", () => {
-  const service: Check = {
-    check: "service",
-    status: "ok",
-    message: "service x",
+Deno.test("doctor: the login service is one more line: none is fine, active ok, stopped a warning and failed a failure with the manager's command; no manager, no line", () => {
+  const at = "/home/ada/.config/systemd/user/pryx-core-runtime.service";
+  const name = "pryx-core-runtime.service";
+  const line = (service: ServiceFact) => {
+    const checks = judge(facts({ service }));
+    const last = checks.at(-1)!;
+    assert.equal(last.check, "service");
+    return last;
   };
-  assert.deepEqual(judge(facts({ service })).at(-1), service);
+  const none = line({ kind: "none", manager: "systemd", name });
+  assert.equal(none.status, "ok");
+  assert.match(none.message, /pryx-core service install/);
+  const installed = (state: "active" | "inactive" | "failed" | "unknown") =>
+    line({
+      kind: "installed",
+      manager: "systemd",
+      name,
+      where: at,
+      state,
+      uid: 1000,
+      ...(state === "unknown"
+        ? { why: "no systemd user manager runs here" }
+        : {}),
+    });
+  assert.equal(installed("active").status, "ok");
+  const stopped = installed("inactive");
+  assert.equal(stopped.status, "warn");
+  assert.equal(stopped.fix, `systemctl --user start ${name}`);
+  const failed = installed("failed");
+  assert.equal(failed.status, "fail");
+  assert.match(
+    failed.fix!,
+    /^systemctl --user status pryx-core-runtime\.service/,
+  );
+  assert.equal(
+    doctorExitCode(judge(facts({
+      service: {
+        kind: "installed",
+        manager: "systemd",
+        name,
+        where: at,
+        state: "failed",
+        uid: 1000,
+      },
+    }))),
+    1,
+  );
+  assert.match(
+    installed("unknown").message,
+    /state is unknown: no systemd user manager/,
+  );
+  // launchd and Task Scheduler start it their way.
+  assert.equal(
+    line({
+      kind: "installed",
+      manager: "launchd",
+      name: "dev.pryx-core.runtime",
+      where: "/Users/ada/Library/LaunchAgents/dev.pryx-core.runtime.plist",
+      state: "not loaded",
+      uid: 501,
+    }).fix,
+    "launchctl kickstart gui/501/dev.pryx-core.runtime",
+  );
+  assert.equal(
+    line({
+      kind: "installed",
+      manager: "schtasks",
+      name: "\\pryx-core\\runtime",
+      where: "task \\pryx-core\\runtime",
+      state: "inactive",
+      uid: null,
+    }).fix,
+    'schtasks /Run /TN "\\pryx-core\\runtime"',
+  );
   assert(!judge(facts()).some((c) => c.check === "service"));
 });
 

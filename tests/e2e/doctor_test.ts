@@ -232,3 +232,37 @@ Deno.test({
       assert.match(check.fix!, /^ulimit -n \d+$/);
     }),
 });
+
+Deno.test({
+  name:
+    "doctor names the login service: none, then the one service install wrote (its state unknown without a user manager)",
+  ignore: Deno.build.os !== "linux",
+  fn: () =>
+    withHome(async (home) => {
+      const env = { HOME: home, XDG_CONFIG_HOME: `${home}/config` };
+      const before = only((await doctor(home, env)).checks, "service");
+      assert.equal(before.status, "ok");
+      assert.match(
+        before.message,
+        /^no login service pryx-core-runtime\.service/,
+      );
+      // The unit as install writes it, put in place by hand: a real
+      // install would enable it where a user manager runs.
+      const printed = await runCli(["service", "install", "--print"], {
+        env: { PRYX_HOME: home, ...env },
+      });
+      assert.equal(printed.code, 0, printed.stderr);
+      Deno.mkdirSync(`${home}/config/systemd/user`, { recursive: true });
+      Deno.writeTextFileSync(
+        `${home}/config/systemd/user/pryx-core-runtime.service`,
+        printed.stdout,
+      );
+      const after = only((await doctor(home, env)).checks, "service");
+      assert.match(
+        after.message,
+        new RegExp(
+          `^login service pryx-core-runtime\\.service is installed \\(${home}/config/systemd/user/pryx-core-runtime\\.service\\)`,
+        ),
+      );
+    }),
+});
