@@ -25,12 +25,18 @@ Deno.test("run starts a runtime, runs CMD with its URLs, exits with CMD's code, 
       "--",
       "sh",
       "-c",
-      'echo "$PRYX_API_URL $PRYX_WS_URL"; exit 7',
+      'echo "$PRYX_API_URL $PRYX_WS_URL $PRYX_SOCKET"; exit 7',
     ], { env });
     assert.deepStrictEqual(r.code, 7, r.stderr);
-    const m = /^http:\/\/127\.0\.0\.1:(\d+) ws:\/\/127\.0\.0\.1:(\d+)\/ws\n$/
-      .exec(r.stdout);
+    const m =
+      /^http:\/\/127\.0\.0\.1:(\d+) ws:\/\/127\.0\.0\.1:(\d+)\/ws (\S*)\n$/
+        .exec(r.stdout);
     assert(m !== null && m[1] === m[2], `stdout: ${r.stdout}`);
+    // Beside the URLs, the socket (none on Windows).
+    assert.deepStrictEqual(
+      m[3],
+      Deno.build.os === "windows" ? "" : `${home}/runtime.sock`,
+    );
     assert(
       await waitUntil(() => !exists(`${home}/runtime.port`), 10_000),
       "the port file is gone",
