@@ -209,6 +209,19 @@ export function formatRuntimeInfo(info: RuntimeInfo): string {
   return JSON.stringify(info, null, 2) + "\n";
 }
 
+/** The JSON object `text` holds; `undefined` for anything else. */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+}
+
 /**
  * Parses `<instance>.json`.
  *
@@ -216,14 +229,8 @@ export function formatRuntimeInfo(info: RuntimeInfo): string {
  * record of the expected shape.
  */
 export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  const v = value as Record<string, unknown>;
+  const v = parseObject(text);
+  if (v === undefined) return undefined;
   const ok = Number.isInteger(v.pid) && Number.isInteger(v.port) &&
     typeof v.hostname === "string" && typeof v.url === "string" &&
     typeof v.wsUrl === "string" && typeof v.startedAt === "string" &&
@@ -275,14 +282,8 @@ export function formatStartFailure(failure: StartFailure): string {
  * @returns The failure, or `undefined` when the content is not one.
  */
 export function parseStartFailure(text: string): StartFailure | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  const v = value as Record<string, unknown>;
+  const v = parseObject(text);
+  if (v === undefined) return undefined;
   const ok = typeof v.at === "string" && Number.isInteger(v.exitCode) &&
     typeof v.message === "string" && typeof v.version === "string";
   return ok

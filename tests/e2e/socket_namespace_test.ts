@@ -23,13 +23,16 @@ const NODE = why === undefined ? await nodeMajor() : undefined;
 const WS = NODE === undefined ? {} : await wsPackage();
 
 /**
- * A Deno program that finds the runtime with the client module, connects,
- * and prints what it found and the first event of topic `jobs`.
+ * A program that finds the runtime with the client module (`reach: "any"`),
+ * connects, and prints what it found and the first event of topic `jobs`.
+ *
+ * @param imports The lines that bind `discover`, `connect` and `options`
+ * (connect's options: the WebSocket class on Node).
  */
-const DENO_PROGRAM = (client: string) => `
-const { discover, connect } = await import(${JSON.stringify(client)});
+const clientProgram = (imports: string) => `
+${imports}
 const found = await discover({ reach: "any" });
-const conn = connect({ topics: ["jobs"] });
+const conn = connect({ topics: ["jobs"], ...options });
 const event = await new Promise((resolve) => {
   conn.addEventListener("statechange", (e) => {
     if (e.state === "open") console.log(JSON.stringify({ open: true }));
@@ -42,23 +45,20 @@ await conn.close();
 console.log(JSON.stringify({ found, event }));
 `;
 
-/** The same on Node, with the ws package as the WebSocket class. */
-const NODE_PROGRAM = `
-const { discover, connect } = await import(process.argv[1]);
+/** On Deno: its own WebSocket. */
+const DENO_PROGRAM = (client: string) =>
+  clientProgram(
+    `const { discover, connect } = await import(${
+      JSON.stringify(client)
+    });\nconst options = {};`,
+  );
+
+/** On Node, with the ws package as the WebSocket class. */
+const NODE_PROGRAM = clientProgram(
+  `const { discover, connect } = await import(process.argv[1]);
 const { default: WebSocket } = await import(process.argv[2]);
-const found = await discover({ reach: "any" });
-const conn = connect({ topics: ["jobs"], WebSocket });
-const event = await new Promise((resolve) => {
-  conn.addEventListener("statechange", (e) => {
-    if (e.state === "open") console.log(JSON.stringify({ open: true }));
-  });
-  conn.addEventListener("message", (e) => {
-    if (e.data.type === "event") resolve(e.data.data);
-  });
-});
-await conn.close();
-console.log(JSON.stringify({ found, event }));
-`;
+const options = { WebSocket };`,
+);
 
 /**
  * Runs `program` until it prints `{"open":true}`, then publishes over the
