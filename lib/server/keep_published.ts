@@ -130,12 +130,20 @@ export function keepPublished(
   let replaced = false;
   const dirWatch = new Watch();
   const parentWatch = new Watch();
+  const socketWatch = new Watch();
+  let followUp: ReturnType<typeof setTimeout> | undefined;
   let debounce: ReturnType<typeof setTimeout> | undefined;
   let burstStart = 0;
   let fallback: ReturnType<typeof setInterval> | undefined;
   const name = `"${options.instance}"`;
   const dir = claim.stateDir.replace(/(.)[\\/]+$/, "$1");
   const parent = parentDir(dir) ?? ".";
+  const socketParent = files.socket === undefined
+    ? undefined
+    : parentDir(files.socket.path);
+  const socketDir = socketParent === undefined || samePath(socketParent, dir)
+    ? undefined
+    : socketParent;
 
   // The directory's own watch sees its files go; the parent's sees the
   // directory itself go (filtered to its path: the parent may be a busy
@@ -147,7 +155,15 @@ export function keepPublished(
     const up = parentWatch.ensure(parent, (paths) => {
       if (paths.some((p) => samePath(p, dir))) onEvent();
     });
-    return own && up;
+    // A socket in a private directory of its own (a short path) is watched
+    // there: its removal is news nothing else would bring.
+    const mine = socketDir === undefined ||
+      socketWatch.ensure(socketDir, (paths) => {
+        if (paths.some((p) => samePath(p, files.socket!.path))) {
+          schedule(settleMs);
+        }
+      });
+    return own && up && mine;
   };
 
   // The timer runs only while it is needed: no watch, a failing check, or
@@ -219,23 +235,24 @@ export function keepPublished(
   };
 
   const socket = files.socket;
-  const once = async () => {
+  // Whether the check ran to its end ("done"), or waits for quiet first.
+  const once = async (): Promise<"done" | "deferred"> => {
     const missing = !claim.lockInPlace() ||
       socket !== undefined && !socket.inPlace() ||
       ordered.some((file) => fileId(file.path) === undefined);
     if (!missing) {
       sighting = undefined;
-      return;
+      return "done";
     }
     if (!quiet()) {
       schedule(settleMs);
-      return;
+      return "deferred";
     }
     if (!claim.lockInPlace()) {
       if (!await claim.relock()) {
         stop();
         options.onTaken?.();
-        return;
+        return "done";
       }
       log.log(
         "warn",
@@ -257,6 +274,12 @@ export function keepPublished(
       redone.push(file.path);
     }
     if (redone.length > 0) {
+      // What changes in the moment of a republish (a clean-up still at
+      // work, a link planted where the socket went) may come with events
+      // that arrive while this check runs, or none that reach it: one
+      // more look once things have settled.
+      clearTimeout(followUp);
+      followUp = setTimeout(check, maxSettleMs);
       log.log(
         "warn",
         `The files of instance ${name} were removed; published them again: ${
@@ -264,6 +287,7 @@ export function keepPublished(
         }`,
       );
     }
+    return "done";
   };
 
   const check = async (): Promise<void> => {
@@ -276,8 +300,9 @@ export function keepPublished(
       do {
         again = false;
         try {
-          await once();
-          lastProblem = undefined;
+          // A check that only waits for quiet says nothing about the last
+          // problem: it stays said once, not once per retry.
+          if (await once() === "done") lastProblem = undefined;
         } catch (err) {
           const problem = (err as Error).message.split("\n", 1)[0];
           if (problem !== lastProblem) {
@@ -306,8 +331,10 @@ export function keepPublished(
     stopped = true;
     needTimer(false);
     clearTimeout(debounce);
+    clearTimeout(followUp);
     dirWatch.close();
     parentWatch.close();
+    socketWatch.close();
   };
   needTimer(!watch());
   return { check, stop };

@@ -36,7 +36,11 @@ import type { Keeper, PublishedFiles } from "./keep_published.ts";
 import type { Logger } from "./log.ts";
 import { generateToken } from "./security.ts";
 import type { IdleWatch } from "./idle.ts";
-import { listenOnSocket, type SocketListener } from "./socket_listener.ts";
+import {
+  isPrivateDirOfMine,
+  listenOnSocket,
+  type SocketListener,
+} from "./socket_listener.ts";
 import { socketPlace } from "../shared/socket_path.ts";
 import { envReader, readDenoEnv } from "../shared/config.ts";
 import { hostOs } from "../shared/os.ts";
@@ -285,6 +289,7 @@ function openSocket(
     hostOs(),
     envReader(readDenoEnv),
     currentUid(),
+    { runtimeDirUsable: isPrivateDirOfMine },
   );
   return place === undefined ? undefined : listenOnSocket(place, front.handler);
 }

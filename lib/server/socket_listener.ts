@@ -22,7 +22,7 @@
 
 import { tempPathFor } from "../shared/atomic_write.ts";
 import { isMissingPermission, StateDirError } from "../shared/errors.ts";
-import { currentUid, distrustMessage, distrustOf } from "../shared/trust.ts";
+import { currentUid, distrustOf } from "../shared/trust.ts";
 import type { SocketPlace } from "../shared/socket_path.ts";
 
 /** A request handler for the socket, as `Deno.serve` takes it. */
@@ -63,10 +63,12 @@ export function listenOnSocket(
   place: SocketPlace,
   handler: SocketHandler,
 ): SocketListener {
-  if (place.privateDir !== undefined) ensurePrivateDir(place.privateDir);
   const servers: Deno.HttpServer<Deno.UnixAddr>[] = [];
   let bound: { dev: number; ino: number | null } | undefined;
   const restore = () => {
+    // Checked again at every bind: a private directory swapped meanwhile
+    // must not be bound into.
+    if (place.privateDir !== undefined) ensurePrivateDir(place.privateDir);
     refuseNonSocket(place.path);
     const { server, id } = bindInPlace(place.path, handler);
     servers.push(server);
@@ -186,14 +188,18 @@ function socketId(
  */
 function ensurePrivateDir(dir: string): void {
   try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Not recursive: its parent ($XDG_RUNTIME_DIR, checked by
+    // isPrivateDirOfMine, or /tmp) is there already.
+    Deno.mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
     if (isMissingPermission(err)) throw err;
-    throw new StateDirError(
-      `Cannot create the socket directory "${dir}": ${
-        (err as Error).message.split("\n", 1)[0]
-      }; set XDG_RUNTIME_DIR to a directory of your own`,
-    );
+    if (!(err instanceof Deno.errors.AlreadyExists)) {
+      throw new StateDirError(
+        `Cannot create the socket directory "${dir}": ${
+          (err as Error).message.split("\n", 1)[0]
+        }; set XDG_RUNTIME_DIR to a directory of your own`,
+      );
+    }
   }
   const info = Deno.lstatSync(dir);
   if (!info.isDirectory) {
@@ -203,7 +209,33 @@ function ensurePrivateDir(dir: string): void {
   }
   const distrust = distrustOf(dir, info, currentUid(), Deno.build.os);
   if (distrust !== undefined) {
-    throw new StateDirError(distrustMessage(distrust));
+    const what = distrust.kind === "owner"
+      ? `it belongs to uid ${distrust.owner}, not to you (uid ${distrust.me})`
+      : `others may write to it (mode ${
+        distrust.mode.toString(8).padStart(4, "0")
+      })`;
+    throw new StateDirError(
+      `Refusing the socket directory "${dir}": ${what}, so no socket goes there; remove it if you own it, set XDG_RUNTIME_DIR to a directory of your own (mode 0700), or use a shorter state directory path (PRYX_HOME)`,
+    );
   }
   if (((info.mode ?? 0) & 0o077) !== 0) Deno.chmodSync(dir, 0o700);
+}
+
+/**
+ * Whether `dir` is a real directory (not a symbolic link) of this user's
+ * that nobody else may enter: what the XDG Base Directory Specification
+ * demands of `$XDG_RUNTIME_DIR` ("owned by the user, ... access mode MUST
+ * be 0700"). A missing one is not.
+ */
+export function isPrivateDirOfMine(dir: string): boolean {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(dir);
+  } catch {
+    return false;
+  }
+  if (!info.isDirectory) return false;
+  const me = currentUid();
+  if (me !== undefined && info.uid !== null && info.uid !== me) return false;
+  return ((info.mode ?? 0) & 0o077) === 0;
 }

@@ -53,8 +53,13 @@ export interface SocketPlace {
  *
  * @param uid This user's uid, for `/tmp/pryx-<uid>`; `undefined` when it
  * cannot be read (then `/tmp/pryx-<user name>` is not guessed: no socket).
- * @param digest Names the short path, so each state directory and
- * instance gets its own (default {@linkcode placeDigest}).
+ * @param options.digest Names the short path, so each state directory
+ * and instance gets its own (default {@linkcode placeDigest}).
+ * @param options.runtimeDirUsable Whether `$XDG_RUNTIME_DIR` may be used:
+ * the XDG Base Directory Specification says it must be the user's, with
+ * mode 0700; one that is not (another user's, open to others, a symbolic
+ * link, missing) is passed over for `/tmp/pryx-<uid>`. Default: every one
+ * is (the caller checks).
  * @returns The place, or `undefined` where there is no socket (Windows, or
  * no short directory fits).
  */
@@ -64,16 +69,21 @@ export function socketPlace(
   os: Os,
   env: EnvGetter,
   uid: number | undefined,
-  digest: (stateDir: string, instance: string) => string = placeDigest,
+  options: {
+    digest?: (stateDir: string, instance: string) => string;
+    runtimeDirUsable?: (dir: string) => boolean;
+  } = {},
 ): SocketPlace | undefined {
+  const { digest = placeDigest, runtimeDirUsable = () => true } = options;
   const limit = socketPathLimit(os);
   if (limit === undefined) return undefined;
   const own = instancePaths(stateDir, instance).socket;
   if (fits(own, limit)) return { path: own };
   const candidates: string[] = [];
   const runtimeDir = env("XDG_RUNTIME_DIR");
-  if (runtimeDir?.startsWith("/")) {
-    candidates.push(`${runtimeDir.replace(/\/+$/, "")}/pryx`);
+  const runtimeRoot = runtimeDir?.replace(/(.)\/+$/, "$1");
+  if (runtimeRoot?.startsWith("/") && runtimeDirUsable(runtimeRoot)) {
+    candidates.push(`${runtimeRoot === "/" ? "" : runtimeRoot}/pryx`);
   }
   if (uid !== undefined) candidates.push(`/tmp/pryx-${uid}`);
   const name = `${digest(stateDir, instance)}.sock`;

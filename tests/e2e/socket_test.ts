@@ -11,7 +11,13 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli, startServer, tempHome, withHome } from "../_harness/cli.ts";
+import {
+  runCli,
+  startServer,
+  tempHome,
+  waitUntil,
+  withHome,
+} from "../_harness/cli.ts";
 import { assertMode, exists } from "../_harness/fs.ts";
 import { socketFetch, socketHello } from "../_harness/unix_socket.ts";
 import { mustRequest } from "../_harness/raw_http.ts";
@@ -307,6 +313,95 @@ Deno.test({
         short,
       ]);
       assert(!exists(short), "the short socket was left behind");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "socket: an XDG_RUNTIME_DIR that is not the user's alone (open to others, another uid's, a symbolic link, missing) is passed over for /tmp/pryx-<uid>, and left untouched",
+  ignore: NO_SOCKETS,
+  async fn() {
+    await withHome(async (root) => {
+      const home = `${root}/${"deep-directory-name-".repeat(5)}/state`;
+      const open = `${root}/open`;
+      Deno.mkdirSync(open);
+      Deno.chmodSync(open, 0o777);
+      const theirs = `${root}/theirs`;
+      Deno.mkdirSync(theirs, { mode: 0o700 });
+      const linked = `${root}/linked`;
+      Deno.symlinkSync(`${root}/mine`, linked);
+      Deno.mkdirSync(`${root}/mine`, { mode: 0o700 });
+      const cases = [open, linked, `${root}/missing/deeper`];
+      if (Deno.uid() === 0) {
+        Deno.chownSync(theirs, 65534, 65534);
+        cases.push(theirs);
+      }
+      for (const runtimeDir of cases) {
+        const server = await startServer(home, [], {
+          env: { XDG_RUNTIME_DIR: runtimeDir },
+        });
+        try {
+          const { socket } = readRecord(home);
+          assert.match(
+            socket,
+            new RegExp(`^/tmp/pryx-${Deno.uid()}/[0-9a-f]{16}\\.sock$`),
+            runtimeDir,
+          );
+          assert(!exists(`${runtimeDir}/pryx`), `${runtimeDir}/pryx was made`);
+        } finally {
+          await server.stop("SIGTERM");
+        }
+      }
+      assert(!exists(`${root}/missing`), "a missing XDG_RUNTIME_DIR was made");
+      assert.deepEqual([...Deno.readDirSync(`${root}/mine`)], []);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "socket: a short-path socket removed while the runtime runs is put back; a symbolic link planted there is refused in one line, not one per retry",
+  ignore: NO_SOCKETS,
+  async fn() {
+    await withHome(async (root) => {
+      const home = `${root}/${"deep-directory-name-".repeat(5)}/state`;
+      const runtimeDir = `${root}/xdg`;
+      Deno.mkdirSync(runtimeDir, { mode: 0o700 });
+      await using server = await startServer(home, [], {
+        env: { XDG_RUNTIME_DIR: runtimeDir },
+      });
+      const { socket, runId } = readRecord(home);
+      const answers = async () => {
+        try {
+          const res = await socketFetch(socket, "/health");
+          return JSON.parse(res.body).runId === runId;
+        } catch {
+          return false;
+        }
+      };
+      Deno.removeSync(socket);
+      assert(
+        await waitUntil(answers, 2000),
+        "the short socket was not put back",
+      );
+      // A link planted in its place: never followed, said once.
+      const target = `${root}/target`;
+      Deno.writeTextFileSync(target, "keep\n");
+      Deno.removeSync(socket);
+      Deno.symlinkSync(target, socket);
+      await new Promise((r) => setTimeout(r, 1000));
+      const said = server.stderr().split("\n").filter((l) =>
+        l.includes("symbolic link")
+      );
+      assert.equal(said.length, 1, server.stderr());
+      assert.equal(Deno.readTextFileSync(target), "keep\n");
+      assert(Deno.lstatSync(socket).isSymlink);
+      Deno.removeSync(socket);
+      assert(
+        await waitUntil(answers, 2000),
+        "not put back after the link went",
+      );
     });
   },
 });

@@ -59,6 +59,13 @@ Deno.test("socket path: a deep state directory gets a short path in XDG_RUNTIME_
     socketPlace(deep, "runtime", "linux", relative, 1000)?.privateDir,
     "/tmp/pryx-1000",
   );
+  // An XDG_RUNTIME_DIR that is not the user's alone is passed over.
+  assert.deepEqual(
+    socketPlace(deep, "runtime", "linux", xdg, 1000, {
+      runtimeDirUsable: () => false,
+    }),
+    { path: `/tmp/pryx-1000/${digest}.sock`, privateDir: "/tmp/pryx-1000" },
+  );
   // Without a uid there is no /tmp/pryx-<uid>, and no socket.
   assert.equal(
     socketPlace(deep, "runtime", "linux", noEnv, undefined),
