@@ -31,7 +31,10 @@ import { notFound, waitingMessage } from "../discovery/report.ts";
 import { discoverSettled, waitForDiscovery } from "../discovery/wait.ts";
 import { ExitCode, UsageError } from "../shared/errors.ts";
 import { currentHost } from "../discovery/host.ts";
-import { formatRuntimeInfo } from "../shared/instance_files.ts";
+import {
+  formatRuntimeInfo,
+  type RuntimeInfo,
+} from "../shared/instance_files.ts";
 
 /** Help text of `pryx-core discover`. */
 const DISCOVER_USAGE = `Usage: pryx-core discover [flags]
@@ -180,10 +183,7 @@ export function formatRuntime(
       return `${socket ?? unreachable(format)}\n`;
     case "json":
       return runtime.info !== undefined
-        ? formatRuntimeInfo({
-          ...runtime.info,
-          ...(socket === undefined ? {} : { socket }),
-        })
+        ? formatRuntimeInfo(withSocket(runtime.info, socket))
         : JSON.stringify(
           {
             pid: runtime.health?.pid,
@@ -217,6 +217,15 @@ export function formatRuntime(
           : [`export ${Env.token}=${shellQuote(runtime.token)}`]),
       ].join("\n") + "\n";
   }
+}
+
+/**
+ * The record as `--json` prints it: its `socket` only when that socket was
+ * found usable here (a socket, not a link planted in its place).
+ */
+function withSocket(info: RuntimeInfo, socket: string | undefined) {
+  const { socket: _recorded, ...rest } = info;
+  return socket === undefined ? rest : { ...rest, socket };
 }
 
 /**

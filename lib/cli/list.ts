@@ -139,9 +139,10 @@ function toEntry(s: Verdict): ListEntry {
     live: s.state === "live" || s.state === "incompatible" ||
       s.state === "elsewhere",
     pid: "info" in s ? s.info?.pid ?? null : null,
-    port: "port" in s ? s.port ?? null : null,
-    url: "url" in s ? s.url ?? null : null,
-    wsUrl: "wsUrl" in s ? s.wsUrl ?? null : null,
+    // Another machine's loopback URL is never handed out here (SPEC 2).
+    port: "port" in s && s.state !== "elsewhere" ? s.port ?? null : null,
+    url: "url" in s && s.state !== "elsewhere" ? s.url ?? null : null,
+    wsUrl: "wsUrl" in s && s.state !== "elsewhere" ? s.wsUrl ?? null : null,
     socket: "info" in s ? s.info?.socket ?? null : null,
     clients: null,
     leases: null,

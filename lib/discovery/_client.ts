@@ -7,7 +7,12 @@
  * @module
  */
 
-import { envFromRecord, type EnvGetter, envReader } from "../shared/config.ts";
+import {
+  envFromRecord,
+  type EnvGetter,
+  envReader,
+  readDenoEnv,
+} from "../shared/config.ts";
 import type { FoundRuntime, SkipReporter } from "./discover.ts";
 import { currentHost, type DiscoverHost } from "./host.ts";
 import type { DiscoverOptions } from "./plan.ts";
@@ -75,16 +80,9 @@ export function envOf(options: ClientOptions): EnvGetter {
   const env = options.env;
   if (typeof env === "function") return envReader(env);
   if (env !== undefined) return envFromRecord(env);
-  if ("Deno" in globalThis) {
-    return envReader((name) => {
-      try {
-        return Deno.env.get(name);
-      } catch (err) {
-        if (err instanceof Deno.errors.NotCapable) return undefined;
-        throw err;
-      }
-    });
-  }
+  // Without --allow-env, one line that names the flag: a variable read as
+  // unset would surface later as a puzzling "set HOME".
+  if ("Deno" in globalThis) return envReader(readDenoEnv);
   const proc = (globalThis as { process?: NodeProcess }).process;
   return envFromRecord(proc?.env ?? {});
 }

@@ -36,7 +36,7 @@ import type {
   OverrideMiss,
   SkipReporter,
 } from "./outcome.ts";
-import type { DiscoverPlan, OverridePlan, Reach, StatePlan } from "./plan.ts";
+import type { DiscoverPlan, OverridePlan, StatePlan } from "./plan.ts";
 import {
   overrideMessage,
   protocolWords,
@@ -124,7 +124,7 @@ async function discoverState(
   const tried: string[] = [];
   const named = await inspectInstance(host, plan, plan.instance);
   tried.push(instancePaths(plan.stateDir, plan.instance).port);
-  const reached = reachable(named, plan, onStale);
+  const reached = await reachable(named, plan, onStale);
   if (reached !== undefined) return { runtime: reached, tried };
   const stale: VerdictOf<"stale" | "hung">[] =
     named.state === "stale" || named.state === "hung" ? [named] : [];
@@ -142,7 +142,7 @@ async function discoverState(
     }
     reportStale(stale, plan.stateDir, onStale);
     for (const v of verdicts) {
-      const runtime = reachable(v, plan, onStale);
+      const runtime = await reachable(v, plan, onStale);
       if (runtime !== undefined) return { runtime, tried };
     }
   } else {
@@ -164,16 +164,37 @@ async function discoverState(
  * its socket only: its loopback URL is not this reader's. Anything else
  * live is reported with why it is skipped.
  */
-function reachable(
+async function reachable(
   v: Verdict,
-  plan: { reach: Reach; check: boolean },
+  plan: Pick<StatePlan, "reach" | "check" | "healthTimeoutMs" | "stateDir">,
   onStale: SkipReporter,
-): FoundRuntime | undefined {
+): Promise<FoundRuntime | undefined> {
   switch (v.state) {
     case "live":
-      if (plan.reach === "socket" && v.socket === undefined) {
+      if (plan.reach !== "socket") return toRuntime(v);
+      if (v.socket === undefined) {
         onStale(skipMessage(v), "unreachable");
         return undefined;
+      }
+      // The socket is what is handed out: it must answer as this run.
+      if (plan.check) {
+        const key = v.info?.token === undefined ? undefined : {
+          token: v.info.token,
+          file: instancePaths(plan.stateDir, v.instance).json,
+        };
+        const answer = await checkHealth(v.url, plan.healthTimeoutMs, key, {
+          socket: v.socket,
+          socketOnly: true,
+        });
+        if (!answer.ok || answer.health.runId !== v.info?.runId) {
+          onStale(
+            `Skipping the socket of "${v.path}": ${
+              answer.ok ? `${v.socket} answers as another run` : answer.why
+            }`,
+            "unreachable",
+          );
+          return undefined;
+        }
       }
       return toRuntime(v);
     case "elsewhere":

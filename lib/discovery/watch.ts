@@ -112,10 +112,12 @@ async function snapshot(
   const now = new Map<string, Seen>();
   for (const s of statuses) {
     if (s.state === "stopped") continue;
+    // Another machine's loopback URL is never handed out here (SPEC 2).
+    const local = s.state !== "elsewhere";
     const base = {
-      port: s.port ?? null,
-      url: s.url ?? null,
-      wsUrl: s.wsUrl ?? null,
+      port: local ? s.port ?? null : null,
+      url: local ? s.url ?? null : null,
+      wsUrl: local ? s.wsUrl ?? null : null,
       runId: s.state === "live"
         ? s.health?.runId ?? s.info?.runId ?? null
         : s.info?.runId ?? null,

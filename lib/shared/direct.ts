@@ -110,7 +110,8 @@ const SOCKET_HOST = "pryx-socket:80";
  * where the runtime serves none. Deno only when it is granted read and
  * write access to the socket's path and net access to the request's host
  * (what its socket client asks for, measured on 2.9.6; the query never
- * prompts), and not under `NO_PROXY=*`. Otherwise TCP it is.
+ * prompts), and not under `NO_PROXY=*`; and on Deno only while a socket
+ * (not a symbolic link, not a file) is at the path. Otherwise TCP it is.
  *
  * @param os The OS (default: this one, as `shared/os.ts` reads it).
  */
@@ -120,9 +121,17 @@ export function canUseSocket(socket: string, os: Os = hostOs()): boolean {
   if (noProxyForAll()) return false;
   const granted = (descriptor: Deno.PermissionDescriptor) =>
     Deno.permissions.querySync(descriptor).state === "granted";
-  return granted({ name: "read", path: socket }) &&
-    granted({ name: "write", path: socket }) &&
-    granted({ name: "net", host: SOCKET_HOST });
+  if (
+    !granted({ name: "read", path: socket }) ||
+    !granted({ name: "write", path: socket }) ||
+    !granted({ name: "net", host: SOCKET_HOST })
+  ) return false;
+  // A socket, not a link to one elsewhere, nor a file planted in its place.
+  try {
+    return Deno.lstatSync(socket).isSocket === true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -322,6 +322,30 @@ export async function inspectInstance(
   // The socket is for whom only it reaches (above): Deno 2.9.6's socket
   // client stalls under bursts of requests (`shared/direct.ts`).
   const result = await check(found.url, plan.healthTimeoutMs, key);
+  if (
+    !result.ok && result.failure === "silent" && lockHeld === true &&
+    socket !== undefined && info !== undefined
+  ) {
+    // Its loopback is silent but its lock is held: a runtime of another
+    // network namespace with this one's host name (the record's `machine`
+    // cannot tell them apart here). Its socket says whether it is that.
+    const answer = await check(found.url, plan.healthTimeoutMs, key, {
+      socket,
+      socketOnly: true,
+    });
+    if (
+      answer.ok && answer.health.runId === info.runId &&
+      answer.health.protocol === (plan.protocol ?? PROTOCOL)
+    ) {
+      return {
+        ...found,
+        info,
+        state: "elsewhere",
+        machine: `${info.machine ?? "unknown"} (another network namespace)`,
+        socketHealth: answer.health,
+      };
+    }
+  }
   if (!result.ok) {
     if (result.failure === "draining") return { ...found, state: "draining" };
     return lockHeld === true

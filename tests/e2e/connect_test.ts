@@ -434,3 +434,35 @@ Deno.test("connect() obeying a PRYX_API_URL that is not live says so on stderr, 
   assert.equal(seen.length, 1, heard.stdout);
   assert.match(seen[0], /^override: PRYX_API_URL=/);
 });
+
+Deno.test("connect() and discover() without --allow-env say to add it, not to set HOME", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pryx-test-" });
+  try {
+    const client = new URL("../../lib/client.ts", import.meta.url).href;
+    const program = `${dir}/program.ts`;
+    Deno.writeTextFileSync(
+      program,
+      `const { connect, discover } = await import(${JSON.stringify(client)});
+for (const attempt of [() => discover(), async () => connect()]) {
+  try { await attempt(); console.log("no error"); }
+  catch (err) { console.log(err.name + ": " + err.message); }
+}`,
+    );
+    const out = await runProgram(Deno.execPath(), [
+      "run",
+      "--allow-read",
+      "--allow-net",
+      program,
+    ]);
+    const lines = out.stdout.trim().split("\n");
+    assert.equal(lines.length, 2, out.stdout + out.stderr);
+    for (const line of lines) {
+      assert.match(
+        line,
+        /^UsageError: Cannot read the environment variable PRYX_[A-Z_]+: run with --allow-env/,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

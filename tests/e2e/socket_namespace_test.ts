@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli, startServer, withHome } from "../_harness/cli.ts";
+import { runCli, spawnCli, startServer, withHome } from "../_harness/cli.ts";
 import { clientBundle } from "../_harness/client.ts";
 import { runProgram } from "../_harness/cli.ts";
 import { nodeMajor, wsPackage } from "../_harness/node.ts";
@@ -166,6 +166,26 @@ Deno.test({
       assert.equal(envOut.code, 0, envOut.stderr);
       assert.equal(envOut.stdout, `export PRYX_SOCKET=${socket}\n`);
 
+      // list and discover --watch name it, never by its loopback URL.
+      const [row] = JSON.parse(
+        (await runCli(["list", "--json"], { env })).stdout,
+      );
+      assert.deepEqual([row.status, row.url, row.port, row.socket], [
+        "elsewhere",
+        null,
+        null,
+        socket,
+      ]);
+      {
+        await using watch = spawnCli(["discover", "--watch", "--json"], {
+          env,
+        });
+        const first = JSON.parse((await watch.readUntil("\n")).split("\n")[0]);
+        assert.equal(first.instance, "runtime");
+        assert.equal(first.url, null);
+        assert.equal(first.port, null);
+      }
+
       // The client module on Deno: discover() and connect() over the socket.
       const client = new URL("../../lib/client.ts", import.meta.url).href;
       const deno = await clientSession(
@@ -217,5 +237,43 @@ Deno.test({
          try { console.log(await getApiUrl()); } catch (e) { console.log(e.name); }`,
       ], { env });
       assert.equal(api.stdout.trim(), "NotFoundError", api.stderr);
+    }),
+});
+
+Deno.test({
+  name:
+    "a runtime in another network namespace with this machine's host name: its silent loopback and held lock send the check to its socket, so it is found by the socket and its URL is not handed out",
+  ignore: why !== undefined,
+  fn: () =>
+    withHome(async (home) => {
+      await using _other = await startServer(home, [], {
+        prefix: [
+          "unshare",
+          "--net",
+          "--fork",
+          "--kill-child",
+          "sh",
+          "-c",
+          'ip link set lo up && exec "$0" "$@"',
+        ],
+      });
+      const env = { PRYX_HOME: home };
+      const record = JSON.parse(Deno.readTextFileSync(`${home}/runtime.json`));
+      assert.equal(record.machine, Deno.hostname());
+      const bySocket = await runCli(["discover", "--format", "socket"], {
+        env,
+      });
+      assert.equal(bySocket.code, 0, bySocket.stderr);
+      assert.equal(bySocket.stdout, `${home}/runtime.sock\n`);
+      const byUrl = await runCli(["discover", "--format", "url"], { env });
+      assert.equal(byUrl.code, 1, byUrl.stdout);
+      assert.equal(byUrl.stdout, "");
+      assert.match(byUrl.stderr, /another network namespace/);
+      const rows = JSON.parse(
+        (await runCli(["list", "--json"], { env })).stdout,
+      );
+      assert.equal(rows[0].status, "elsewhere");
+      const stop = await runCli(["stop", "--force"], { env });
+      assert.equal(stop.code, 1, stop.stderr);
     }),
 });

@@ -405,3 +405,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "socket: discover --format socket, --env and --json never hand out a socket path that is gone or is a link to another listener",
+  ignore: NO_SOCKETS,
+  async fn() {
+    await withHome(async (home) => {
+      await using _server = await startServer(home);
+      const socket = `${home}/runtime.sock`;
+      const elsewhere = await tempHome();
+      const other = Deno.listen({
+        transport: "unix",
+        path: `${elsewhere}/other.sock`,
+      });
+      try {
+        const env = { PRYX_HOME: home };
+        // Quicker than the republish: a link in its place, checked at once.
+        Deno.removeSync(socket);
+        Deno.symlinkSync(`${elsewhere}/other.sock`, socket);
+        const bySocket = await runCli(["discover", "--format", "socket"], {
+          env,
+        });
+        const asEnv = await runCli(["discover", "--env"], { env });
+        const asJson = await runCli(["discover", "--json"], { env });
+        assert.equal(bySocket.code, 1, bySocket.stdout);
+        assert.equal(bySocket.stdout, "");
+        assert.doesNotMatch(asEnv.stdout, /PRYX_SOCKET/);
+        assert.equal(asEnv.code, 0, asEnv.stderr);
+        assert.equal(JSON.parse(asJson.stdout).socket, undefined);
+      } finally {
+        other.close();
+        await Deno.remove(elsewhere, { recursive: true });
+      }
+    });
+  },
+});

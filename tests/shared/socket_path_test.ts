@@ -109,39 +109,64 @@ Deno.test("socket path: each state directory and instance gets its own short nam
   assert.equal(placeDigest("/a", "runtime"), placeDigest("/a", "runtime"));
 });
 
-Deno.test("socket path: a reader on Windows never uses a socket; elsewhere it does, given Deno's read, write and net grants", () => {
-  assert.equal(canUseSocket("/tmp/x/runtime.sock", "windows"), false);
-  // This test runs with -A: every grant a socket client needs is there.
-  assert.equal(canUseSocket("/tmp/x/runtime.sock", "linux"), true);
-  assert.equal(canUseSocket("/tmp/x/runtime.sock", "darwin"), true);
+/** Runs `fn` with a listening Unix socket at a temp path. */
+async function withSocket(fn: (path: string) => Promise<void> | void) {
+  const dir = await Deno.makeTempDir({ prefix: "pryx-test-" });
+  const path = `${dir}/runtime.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  try {
+    await fn(path);
+  } finally {
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name:
+    "socket path: a reader uses a socket only where there is one (not a link, not a file, not missing), never on Windows",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withSocket((path) => {
+      assert.equal(canUseSocket(path, "windows"), false);
+      // This test runs with -A: every grant a socket client needs is there.
+      assert.equal(canUseSocket(path, "linux"), true);
+      assert.equal(canUseSocket(path, "darwin"), true);
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      Deno.symlinkSync(path, `${dir}/link.sock`);
+      Deno.writeTextFileSync(`${dir}/file.sock`, "");
+      for (const other of ["link.sock", "file.sock", "missing.sock"]) {
+        assert.equal(canUseSocket(`${dir}/${other}`, "linux"), false, other);
+      }
+    }),
 });
 
-Deno.test("socket path: a Deno reader without write access to the socket does not try it (TCP it is)", async () => {
-  const direct = new URL("../../lib/shared/direct.ts", import.meta.url).href;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `const { canUseSocket } = await import(${JSON.stringify(direct)});
-       console.log(canUseSocket("/tmp/x/runtime.sock", "linux"));`,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-  }).output();
-  assert.equal(new TextDecoder().decode(out.stdout).trim(), "true");
-  const limited = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "-"],
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = limited.stdin.getWriter();
-  await writer.write(
-    new TextEncoder().encode(
-      `const { canUseSocket } = await import(${JSON.stringify(direct)});
-       console.log(canUseSocket("/tmp/x/runtime.sock", "linux"));`,
-    ),
-  );
-  await writer.close();
-  const { stdout } = await limited.output();
-  assert.equal(new TextDecoder().decode(stdout).trim(), "false");
+Deno.test({
+  name:
+    "socket path: a Deno reader without write access to the socket does not try it (TCP it is)",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withSocket(async (path) => {
+      const direct = new URL("../../lib/shared/direct.ts", import.meta.url)
+        .href;
+      const program = `const { canUseSocket } = await import(${
+        JSON.stringify(direct)
+      });
+         console.log(canUseSocket(${JSON.stringify(path)}, "linux"));`;
+      const run = async (permissions: string[]) => {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", ...permissions, "-"],
+          env: { NO_COLOR: "1" },
+          stdin: "piped",
+          stdout: "piped",
+        }).spawn();
+        const writer = child.stdin.getWriter();
+        await writer.write(new TextEncoder().encode(program));
+        await writer.close();
+        const { stdout } = await child.output();
+        return new TextDecoder().decode(stdout).trim();
+      };
+      assert.equal(await run(["-A"]), "true");
+      assert.equal(await run(["--allow-net", "--allow-read"]), "false");
+    }),
 });
