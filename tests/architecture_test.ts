@@ -4,12 +4,20 @@
  * `list` and `stop` subcommands) never loads the server side, a `node:`
  * built-in or an `npm:` package. Its start-up time is a feature: one static
  * `node:` import wakes Deno's Node-compatibility layer (10-15 ms on a 33 ms
- * process) and one small `npm:` package about 30 ms.
+ * process) and one small `npm:` package about 30 ms. And each start-up
+ * path (`--version`, `discover`, `list`, `stop`, `prune`, `serve` before and
+ * after its port file) loads no more modules and bytes than its budget.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import {
+  loadedBeforeRun,
+  loadedByRun,
+  type LoadedModule,
+  weigh,
+} from "./_harness/loaded_modules.ts";
 
 const LIB = new URL("../lib/", import.meta.url);
 
@@ -245,4 +253,105 @@ Deno.test("the named-path check sees a path that does not exist", () => {
     "lib/cli/run.ts",
     `lib/${gone}`,
   ]);
+});
+
+/**
+ * The budget of each start-up path: modules loaded and bytes of their
+ * source, measured at run time (`tests/_harness/loaded_modules.ts`). A path
+ * that loads one more module fails here, in review, before it shows in a
+ * timing. Lower a budget when a path gets lighter; raise one only with a
+ * reason in the commit. Bytes have about 5% of room, so that editing a
+ * module does not trip them; modules have none.
+ */
+const STARTUP_BUDGETS: Record<string, { modules: number; bytes: number }> = {
+  "--version": { modules: 9, bytes: 38_700 },
+  discover: { modules: 32, bytes: 176_000 },
+  list: { modules: 29, bytes: 147_500 },
+  stop: { modules: 30, bytes: 167_000 },
+  prune: { modules: 30, bytes: 156_500 },
+  "serve, until the port file exists": { modules: 44, bytes: 237_000 },
+  "serve, after the port file exists": { modules: 34, bytes: 140_000 },
+};
+
+/** `weigh(modules)` against `budget`, with the modules listed on failure. */
+function assertWithin(
+  path: string,
+  modules: LoadedModule[],
+  budget: { modules: number; bytes: number },
+): void {
+  const got = weigh(modules);
+  const list = modules.map((m) => `  ${m.bytes}\t${m.url}`).join("\n");
+  assert(
+    got.modules <= budget.modules && got.bytes <= budget.bytes,
+    `${path} loads ${got.modules} modules of ${got.bytes} bytes, over its budget of ${budget.modules} and ${budget.bytes}:\n${list}`,
+  );
+}
+
+for (
+  const args of [["--version"], ["discover"], ["list"], ["stop"], ["prune"]]
+) {
+  const path = args.join(" ");
+  Deno.test(`the ${path} path loads no more modules than its budget`, async () => {
+    const home = await Deno.makeTempDir({ prefix: "pryx-test-" });
+    try {
+      const loaded = await loadedByRun(args, { home });
+      assert(
+        loaded.some((m) => m.url.endsWith("/lib/cli/main.ts")),
+        "the run was measured",
+      );
+      assertWithin(path, loaded, STARTUP_BUDGETS[path]);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  });
+}
+
+Deno.test("serve publishes its port before it loads the app, each part within its budget", async () => {
+  const home = await Deno.makeTempDir({ prefix: "pryx-test-" });
+  try {
+    const loaded = await loadedByRun(["serve", "--listen", "127.0.0.1:0"], {
+      home,
+      until: async () => {
+        for (let i = 0; i < 300; i++) {
+          const port = await Deno.readTextFile(`${home}/runtime.port`)
+            .catch(() => "");
+          if (port.trim() !== "") {
+            const res = await fetch(`http://127.0.0.1:${port.trim()}/health`)
+              .catch(() => undefined);
+            await res?.body?.cancel();
+            if (res?.ok) return;
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error("serve did not answer /health within 15 s");
+      },
+    });
+    // What deno run loads for main.ts and the serve command before their
+    // first line runs; serve publishes before its first lazy import.
+    const before = await loadedBeforeRun([
+      new URL("../main.ts", import.meta.url),
+      new URL("cli/serve.ts", LIB),
+    ]);
+    const beforeUrls = new Set(before.map((m) => m.url));
+    // The run loaded exactly those first, then the rest.
+    assert.deepStrictEqual(
+      new Set(loaded.slice(0, before.length).map((m) => m.url)),
+      beforeUrls,
+    );
+    assert(beforeUrls.has(new URL("server/lifecycle.ts", LIB).href));
+    assert(!beforeUrls.has(new URL("server/app.ts", LIB).href));
+    assert(loaded.some((m) => m.url.endsWith("/lib/server/app.ts")));
+    assertWithin(
+      "serve, until the port file exists",
+      loaded.slice(0, before.length),
+      STARTUP_BUDGETS["serve, until the port file exists"],
+    );
+    assertWithin(
+      "serve, after the port file exists",
+      loaded.slice(before.length),
+      STARTUP_BUDGETS["serve, after the port file exists"],
+    );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });

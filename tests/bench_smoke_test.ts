@@ -1,9 +1,10 @@
 /**
- * Smoke test of `deno task bench --quick`: it runs to the end and prints
- * every figure with a median for pryx-core, one for the baseline and their
- * ratio. It asserts that the bench works, never what the numbers are.
+ * Smoke test of `deno task bench --quick`: every figure of `bench/figures/`
+ * runs to the end and reports a value for pryx-core, one for the baseline
+ * and their ratio, in the markdown table and in `--json`. It asserts that
+ * the bench works, never what the numbers are.
  *
- * The sections run as three `--only` groups at once: the smoke test needs
+ * The figures run as three `--only` groups at once: the smoke test needs
  * no quiet machine, and much of a quick bench is waiting (idle RSS, client
  * CPU with no runtime, restarts), so the groups overlap instead of adding up.
  *
@@ -12,42 +13,24 @@
 
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { BENCHES } from "../bench/run.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** The figures the report must contain, by the start of their label. */
-const FIGURES = [
-  "ready: spawn to port file (ms)",
-  "discover: wall time (ms)",
-  "/health (req/s, 32 conns",
-  "  server CPU per request (us)",
-  "pub/sub 1 to 1 (events/s)",
-  "  server CPU per event, 1 to 1 (us)",
-  "fan-out 1 to 1000 (events/s)",
-  "  server CPU per event, 1 to 1000 (us)",
-  "idle RSS (MiB)",
-  "RSS, 1000 idle WS clients (MiB)",
-  "reconnect: port file to event (ms)",
-  "client CPU, no runtime",
-];
-
 /**
- * The bench's sections (`--only` names) in groups that run at once: the
- * two loads that keep the CPU busy apart, each with sections that mostly
- * wait. Together: every section.
+ * The figures in groups that run at once: the two loads that keep the CPU
+ * busy apart, each with figures that mostly wait. Together: every figure.
  */
 const GROUPS = [
-  "pubsub,fanout",
-  "health,idle,clients",
-  "ready,discover,reconnect,clientcpu",
+  "pubsub,fanout,restart",
+  "health,idle_rss,clients",
+  "ready,discover,discover_socket,reconnect,client_cpu",
 ];
 
-const NUMBER = String.raw`\d+(?:\.\d+)?`;
-
-/** Runs `deno task bench --quick --json --only SECTIONS`; returns its stdout. */
-async function quickBench(sections: string): Promise<string> {
+/** Runs `deno task bench --quick --json --only NAMES`; returns its stdout. */
+async function quickBench(names: string): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "bench", "--quick", "--json", "--only", sections],
+    args: ["task", "-q", "bench", "--quick", "--json", "--only", names],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -59,31 +42,46 @@ async function quickBench(sections: string): Promise<string> {
   assert.deepStrictEqual(
     out.code,
     0,
-    `bench --only ${sections} failed:\n${stdout}\n${stderr}`,
+    `bench --only ${names} failed:\n${stdout}\n${stderr}`,
   );
   return stdout;
 }
 
-Deno.test("deno task bench --quick prints a median and a ratio for every figure", async () => {
+Deno.test("the smoke groups name every figure of the bench once", () => {
+  assert.deepStrictEqual(
+    GROUPS.flatMap((g) => g.split(",")).sort(),
+    BENCHES.map((b) => b.name).sort(),
+  );
+});
+
+Deno.test("deno task bench --quick prints ours, the baseline and a ratio for every figure", async () => {
   const outputs = await Promise.all(GROUPS.map(quickBench));
-  const stdout = outputs.join("\n");
-  for (const label of FIGURES) {
-    const line = stdout.split("\n").find((l) => l.startsWith(label));
-    assert(line !== undefined, `no line for "${label}" in:\n${stdout}`);
-    const figures = new RegExp(
-      String.raw`\)\s+(${NUMBER})\s+(${NUMBER})\s+(${NUMBER})\s`,
-    ).exec(line + " ");
+  const rows = outputs.flatMap((out) =>
+    out.split("\n").filter((l) =>
+      l.startsWith("| ") && !l.startsWith("| figure")
+    )
+  );
+  const json = outputs.flatMap((out) =>
+    JSON.parse(out.trim().split("\n").at(-1)!) as {
+      key: string;
+      pryx: number;
+      baseline: number;
+      ratio: number;
+      error?: string;
+    }[]
+  );
+  assert.deepStrictEqual(rows.length, json.length, outputs.join("\n"));
+  for (const fig of json) {
+    assert.deepStrictEqual(fig.error, undefined, fig.key);
     assert(
-      figures !== null,
-      `"${label}" lacks pryx, baseline and ratio: ${line}`,
-    );
-    assert(
-      figures.slice(1).every((n) => Number(n) > 0),
-      `every figure is positive: ${line}`,
+      [fig.pryx, fig.baseline, fig.ratio].every((n) => n > 0),
+      `${fig.key} lacks ours, baseline or ratio: ${JSON.stringify(fig)}`,
     );
   }
-  const json = outputs.flatMap((out) =>
-    JSON.parse(out.trim().split("\n").at(-1)!)
-  );
-  assert.deepStrictEqual(json.length, FIGURES.length);
+  for (const row of rows) {
+    const cells = row.split("|").slice(2, 5).map((c) => Number(c.trim()));
+    assert(cells.every((n) => n > 0), `a row without three values: ${row}`);
+  }
+  // Each file's figures are there: a figure that measured nothing shows.
+  assert(json.length >= BENCHES.length);
 });

@@ -5,9 +5,15 @@
  * fsync, rename), and answers every request with the JSON shape of
  * pryx-core's `/health`.
  *
+ * With `--watch` it also keeps the two directory watches of pryx-core's
+ * republish keeper (`lib/server/keep_published.ts`): `Deno.watchFs` of the
+ * state directory and of its parent, so the idle RSS figure shows what they
+ * cost a bare process.
+ *
  * @example
  * ```sh
  * PRYX_HOME=/tmp/x deno run -A bench/baselines/ready.ts
+ * PRYX_HOME=/tmp/x deno run -A bench/baselines/ready.ts --watch
  * ```
  *
  * @module
@@ -36,3 +42,15 @@ file.writeSync(new TextEncoder().encode(`${server.addr.port}\n`));
 file.syncSync();
 file.close();
 Deno.renameSync(tmp, `${home}/runtime.port`);
+
+if (Deno.args.includes("--watch")) {
+  const parent = home.replace(/\/+[^/]*\/*$/, "") || "/";
+  for (const dir of [home, parent]) {
+    const watcher = Deno.watchFs(dir, { recursive: false });
+    (async () => {
+      for await (const _ of watcher) {
+        // Events are what the keeper would check on; here they are dropped.
+      }
+    })();
+  }
+}

@@ -2,7 +2,7 @@
  * Baseline of the reconnect and idle-CPU figures: the reconnect loop an
  * application writes by hand with bare Deno. It re-reads
  * `$PRYX_HOME/runtime.port` every 100 ms until it can connect, subscribes
- * to topic `Deno.args[0]`, and prints `open` and `event <epoch ms>` like
+ * to topic `Deno.args[0]`, and prints `open <epoch ms>` and `event <epoch ms>` like
  * `bench/connect_client.ts`.
  *
  * @module
@@ -27,7 +27,7 @@ for (;;) {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
       ws.onopen = () => {
         ws.send(JSON.stringify({ type: "subscribe", topic }));
-        say("open");
+        say(`open ${performance.timeOrigin + performance.now()}`);
       };
       ws.onmessage = (e) => {
         const frame = JSON.parse(e.data);

@@ -22,7 +22,6 @@ import {
   parseInstanceName,
   resolveStateDir,
 } from "../shared/config.ts";
-import { isoTime } from "../shared/iso_time.ts";
 import { importLazily } from "../shared/lazy_import.ts";
 import type { InstanceChange } from "../discovery/watch.ts";
 import { discoverOnce, type FoundRuntime } from "../discovery/discover.ts";
@@ -286,10 +285,18 @@ async function watchCommand(
     Deno.addSignalListener(signal, onSignal);
     return [signal, onSignal] as const;
   });
-  // Loaded only here: a plain discover does not pay for the watch.
-  const { watchInstances } = await importLazily<
-    typeof import("../discovery/watch.ts")
-  >("../discovery/watch.ts", import.meta.url);
+  // Loaded only here: a plain discover does not pay for the watch, nor for
+  // the clock of its lines.
+  const [{ watchInstances }, { isoTime }] = await Promise.all([
+    importLazily<typeof import("../discovery/watch.ts")>(
+      "../discovery/watch.ts",
+      import.meta.url,
+    ),
+    importLazily<typeof import("../shared/iso_time.ts")>(
+      "../shared/iso_time.ts",
+      import.meta.url,
+    ),
+  ]);
   try {
     await watchInstances(
       host,
@@ -302,7 +309,7 @@ async function watchCommand(
         if (only !== undefined && change.instance !== only) return;
         const line = flags.json
           ? JSON.stringify({ time: isoTime(), ...change })
-          : formatChange(change);
+          : formatChange(change, isoTime());
         // The reader is gone (`discover --watch | head -1`): stop quietly.
         if (!writeStdout(line + "\n")) stop.abort();
       },
@@ -321,10 +328,10 @@ async function watchCommand(
  *
  * @example
  * ```ts
- * formatChange(change); // "2026-01-02T03:04:05.678Z ready runtime http://127.0.0.1:38124 (pid 42)"
+ * formatChange(change, isoTime()); // "2026-01-02T03:04:05.678Z ready runtime http://127.0.0.1:38124 (pid 42)"
  * ```
  */
-function formatChange(change: InstanceChange): string {
+function formatChange(change: InstanceChange, time: string): string {
   const where = change.url ?? "-";
   const detail = change.event === "moved"
     ? `(from port ${change.from})`
@@ -333,7 +340,7 @@ function formatChange(change: InstanceChange): string {
     : change.pid !== null
     ? `(pid ${change.pid})`
     : "";
-  return `${isoTime()} ${change.event} ${change.instance} ${where} ${detail}`
+  return `${time} ${change.event} ${change.instance} ${where} ${detail}`
     .trimEnd();
 }
 

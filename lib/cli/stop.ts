@@ -25,7 +25,6 @@
  */
 
 import { monotonicNow } from "../shared/clock.ts";
-import { stopCommandLine } from "../shared/shell.ts";
 import { openCommand } from "./command.ts";
 import {
   Env,
@@ -46,10 +45,8 @@ import { ExitCode, NotFoundError, PryxError } from "../shared/errors.ts";
 import { directFetch } from "../shared/direct.ts";
 import { currentHost } from "../discovery/host.ts";
 import { isInstanceLocked } from "../shared/lock.ts";
-import {
-  findLockHolder,
-  type LockHolderSources,
-} from "../shared/lock_holder.ts";
+import type { LockHolderSources } from "../shared/lock_holder.ts";
+import { importLazily } from "../shared/lazy_import.ts";
 import { instancePaths } from "../shared/instance_files.ts";
 import { managedStopWords } from "../shared/service_manager.ts";
 
@@ -174,6 +171,10 @@ export async function stopCommand(args: string[]): Promise<number> {
     return stopped(`Instance "${instance}" was shutting down and is gone`);
   }
   if (!force) {
+    // Loaded only here: a stop that works does not quote a command line.
+    const { stopCommandLine } = await importLazily<
+      typeof import("../shared/shell.ts")
+    >("../shared/shell.ts", import.meta.url);
     throw new NotFoundError(
       `${name}: its owner holds the lock but does not answer (${silence}); "${
         stopCommandLine(instance, stateDir, host.env, { force: true })
@@ -284,6 +285,10 @@ async function forceStop(
   sources: LockHolderSources = {},
   onSignal: (pid: number, signal: "SIGTERM" | "SIGKILL") => void = () => {},
 ): Promise<{ pid: number; signal: "SIGTERM" | "SIGKILL" | null }> {
+  // Loaded only here: only --force reads the kernel's table of locks.
+  const { findLockHolder } = await importLazily<
+    typeof import("../shared/lock_holder.ts")
+  >("../shared/lock_holder.ts", import.meta.url);
   const prove = () => {
     const holder = findLockHolder(lockPath, sources);
     if (!holder.ok) {
