@@ -269,7 +269,10 @@ const STARTUP_BUDGETS: Record<string, { modules: number; bytes: number }> = {
   list: { modules: 29, bytes: 147_500 },
   stop: { modules: 30, bytes: 167_000 },
   prune: { modules: 30, bytes: 156_500 },
-  "serve, until the port file exists": { modules: 44, bytes: 237_000 },
+  // The Unix socket is bound before the json that names it (SPEC 2): its
+  // listener and place are on this path; the port's holder is looked up
+  // only after a failed bind, from a module loaded then.
+  "serve, until the port file exists": { modules: 45, bytes: 256_000 },
   "serve, after the port file exists": { modules: 34, bytes: 140_000 },
 };
 

@@ -30,7 +30,7 @@ import { clearStartFailure } from "./start_failure.ts";
 import { StateDirError } from "../shared/errors.ts";
 import type { WsHub } from "./hub.ts";
 import { InFlight } from "./in_flight.ts";
-import { bind, type Bound, type Handler } from "./listen.ts";
+import { bind, type Bound, BusyPortError, type Handler } from "./listen.ts";
 import type { ListenAddr } from "./listen_addr.ts";
 import type { Keeper, PublishedFiles } from "./keep_published.ts";
 import type { Logger } from "./log.ts";
@@ -106,7 +106,17 @@ export async function serve(options: ServeOptions, log: Logger): Promise<void> {
     ({ level, message }) => log.log(level, message),
   );
   try {
-    const front = bindFront(options.addr);
+    let front: Front;
+    try {
+      front = bindFront(options.addr);
+    } catch (err) {
+      if (!(err instanceof BusyPortError)) throw err;
+      // Who holds it is asked only now, from a module loaded only now.
+      const { describeBusyPort } = await importLazily<
+        typeof import("./port_holder.ts")
+      >("./port_holder.ts", import.meta.url);
+      throw describeBusyPort(err);
+    }
     // After the TCP listener, before the json that names it (SPEC 2).
     const socket = openSocket(options, front);
     const info = describeRun(options, front.bound.port, socket?.path);

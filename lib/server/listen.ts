@@ -8,7 +8,6 @@
 
 import { BindError, isMissingPermission } from "../shared/errors.ts";
 import type { ListenAddr } from "./listen_addr.ts";
-import { busyPortWords, findPortHolder } from "./port_holder.ts";
 import {
   classifyBindError,
   counterpartHeld,
@@ -90,7 +89,7 @@ export function bind(
       // OS-assigned port is drawn again; a range moves on.
       void primary.shutdown();
       if (attempt < tries || addr.isRange) continue;
-      throw new BindError(busyOnIpv6Message(addr.text, bound));
+      throw new BusyPortError(addr.text, bound, "[::1]");
     }
   }
   if (addr.isRange) {
@@ -102,17 +101,30 @@ export function bind(
       }; free one or choose another range`,
     );
   }
-  throw new BindError(busyPortMessage(addr.text, addr.ports[0]));
+  throw new BusyPortError(addr.text, addr.ports[0]);
 }
 
 /**
- * The error for a strict port that is busy: names the process that holds
- * it where the OS tells (asked only now, once the bind has failed).
+ * A strict port that is busy (on `[::1]` alone, when `on` says so): a
+ * {@linkcode BindError} whose words `port_holder.ts` makes, with the
+ * process that holds it, once the bind has failed (`describeBusyPort`):
+ * that module is not loaded on the start-up path.
  */
-function busyPortMessage(text: string, port: number): string {
-  return `Cannot listen on ${text}: ${
-    busyPortWords(port, findPortHolder(port))
-  }; stop it or listen on :0`;
+export class BusyPortError extends BindError {
+  /**
+   * @param text The listen address as given.
+   * @param port The busy port.
+   * @param on The address it is taken on, when that is news (`[::1]`).
+   */
+  constructor(
+    readonly text: string,
+    readonly port: number,
+    readonly on?: string,
+  ) {
+    super(
+      `Cannot listen on ${text}: port ${port} is in use; stop it or listen on :0`,
+    );
+  }
 }
 
 /** `Deno.serve` of `handler` on `hostname:port`, without its listen line. */
@@ -137,16 +149,6 @@ function boundOf(
       return server;
     },
   };
-}
-
-/**
- * The error for a strict port that is free on 127.0.0.1 but held on
- * `[::1]` by another program.
- */
-function busyOnIpv6Message(text: string, port: number): string {
-  return `Cannot listen on ${text}: ${
-    busyPortWords(port, findPortHolder(port), "[::1]")
-  } (clients whose localhost is ::1 would reach it); stop it or listen on :0`;
 }
 
 /**

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { BindError } from "../shared/errors.ts";
 import type { Os } from "../shared/os.ts";
 
 /** The holder of a port, as far as the OS tells. */
@@ -284,3 +285,19 @@ export function busyPortWords(
  * command line can be pages long, the message is one line.
  */
 const COMMAND_WORDS_MAX = 120;
+
+/**
+ * The {@linkcode BindError} of a busy strict port, naming its holder where
+ * the OS tells: "Cannot listen on :8080: port 8080 is in use by pid 4242
+ * (node server.js); stop it or listen on :0".
+ */
+export function describeBusyPort(
+  busy: { text: string; port: number; on?: string },
+): BindError {
+  const words = busyPortWords(busy.port, findPortHolder(busy.port), busy.on);
+  return new BindError(
+    busy.on === undefined
+      ? `Cannot listen on ${busy.text}: ${words}; stop it or listen on :0`
+      : `Cannot listen on ${busy.text}: ${words} (clients whose localhost is ::1 would reach it); stop it or listen on :0`,
+  );
+}
