@@ -10,7 +10,12 @@
  */
 
 import assert from "node:assert/strict";
-import { runCli, startServer, withHome } from "../_harness/cli.ts";
+import {
+  runCli,
+  startServer,
+  waitForLockFree,
+  withHome,
+} from "../_harness/cli.ts";
 import {
   formatPortFile,
   formatRuntimeInfo,
@@ -87,6 +92,11 @@ Deno.test({
         Number(Deno.readTextFileSync(`${home}/runtime.port`)),
         other.port,
       );
+      // The local runtime that run started goes once idle: the directory is
+      // removed after it, not under it (it would put its files back).
+      const local =
+        /using instance "(runtime-[a-z0-9.-]+)"/.exec(run.stderr)![1];
+      assert(await waitForLockFree(home, local), `${local} did not exit`);
     }),
 });
 
