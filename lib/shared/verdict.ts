@@ -271,6 +271,23 @@ export async function inspectInstance(
   const key = info?.token === undefined
     ? undefined
     : { token: info.token, file: paths.json };
+  /**
+   * The `/health` answer over the socket alone, when it proves the
+   * record's run in this client's protocol; `undefined` otherwise.
+   */
+  const overSocket = async (
+    record: RuntimeInfo,
+    path: string,
+  ): Promise<Health | undefined> => {
+    const answer = await check(found.url, plan.healthTimeoutMs, key, {
+      socket: path,
+      socketOnly: true,
+    });
+    return answer.ok && answer.health.runId === record.runId &&
+        answer.health.protocol === (plan.protocol ?? PROTOCOL)
+      ? answer.health
+      : undefined;
+  };
   // Another machine's record: its loopback is not ours, its pid not ours,
   // its lock (on NFS) perhaps not shared. Nothing here can judge it, but
   // its socket, where the state directory is shared with another network
@@ -286,14 +303,10 @@ export async function inspectInstance(
     if (socket === undefined || !plan.check || portText === undefined) {
       return elsewhere;
     }
-    const answer = await check(found.url, plan.healthTimeoutMs, key, {
-      socket,
-      socketOnly: true,
-    });
-    return answer.ok && answer.health.runId === info.runId &&
-        answer.health.protocol === (plan.protocol ?? PROTOCOL)
-      ? { ...elsewhere, socketHealth: answer.health }
-      : elsewhere;
+    const proven = await overSocket(info, socket);
+    return proven === undefined
+      ? elsewhere
+      : { ...elsewhere, socketHealth: proven };
   }
   const stale = (cause: StaleCause, lockHeld = held ?? undefined): Verdict => ({
     ...found,
@@ -329,20 +342,14 @@ export async function inspectInstance(
     // Its loopback is silent but its lock is held: a runtime of another
     // network namespace with this one's host name (the record's `machine`
     // cannot tell them apart here). Its socket says whether it is that.
-    const answer = await check(found.url, plan.healthTimeoutMs, key, {
-      socket,
-      socketOnly: true,
-    });
-    if (
-      answer.ok && answer.health.runId === info.runId &&
-      answer.health.protocol === (plan.protocol ?? PROTOCOL)
-    ) {
+    const proven = await overSocket(info, socket);
+    if (proven !== undefined) {
       return {
         ...found,
         info,
         state: "elsewhere",
         machine: `${info.machine ?? "unknown"} (another network namespace)`,
-        socketHealth: answer.health,
+        socketHealth: proven,
       };
     }
   }

@@ -24,6 +24,22 @@ import { mustRequest } from "../_harness/raw_http.ts";
 
 const NO_SOCKETS = Deno.build.os === "windows";
 
+/**
+ * A state directory under `root` too deep for `<instance>.sock` (`sub`
+ * its last part, `state` unless given): its socket takes a short path.
+ */
+function deepHome(root: string, sub = "state"): string {
+  const deep = `${root}/${"deep-directory-name-".repeat(5)}`;
+  return sub === "" ? deep : `${deep}/${sub}`;
+}
+
+/** `root/name`, made 0700: an XDG_RUNTIME_DIR of one's own. */
+function privateDir(root: string, name: string): string {
+  const dir = `${root}/${name}`;
+  Deno.mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
 function readRecord(home: string, instance = "runtime") {
   return JSON.parse(Deno.readTextFileSync(`${home}/${instance}.json`));
 }
@@ -211,9 +227,8 @@ Deno.test({
   ignore: NO_SOCKETS,
   async fn() {
     await withHome(async (root) => {
-      const home = `${root}/${"deep-directory-name-".repeat(5)}/state`;
-      const runtimeDir = `${root}/xdg`;
-      Deno.mkdirSync(runtimeDir, { mode: 0o700 });
+      const home = deepHome(root);
+      const runtimeDir = privateDir(root, "xdg");
       const env = { XDG_RUNTIME_DIR: runtimeDir };
       const server = await startServer(home, [], { env });
       const { socket } = readRecord(home);
@@ -239,7 +254,7 @@ Deno.test({
   ignore: NO_SOCKETS,
   async fn() {
     await withHome(async (root) => {
-      const home = `${root}/${"deep-directory-name-".repeat(5)}/state`;
+      const home = deepHome(root);
       const runtimeDir = `${root}/xdg`;
       Deno.mkdirSync(`${runtimeDir}`, { mode: 0o700 });
       Deno.mkdirSync(`${runtimeDir}/pryx`);
@@ -275,7 +290,7 @@ Deno.test({
       const env = { XDG_RUNTIME_DIR: `${root}/xdg` };
       Deno.mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
       const home = `${root}/state`;
-      const deep = `${root}/${"deep-directory-name-".repeat(5)}`;
+      const deep = deepHome(root, "");
       const killed = await startServer(home, [], { env });
       await killed.stop("SIGKILL");
       const killedDeep = await startServer(deep, [], { env });
@@ -323,7 +338,7 @@ Deno.test({
   ignore: NO_SOCKETS,
   async fn() {
     await withHome(async (root) => {
-      const home = `${root}/${"deep-directory-name-".repeat(5)}/state`;
+      const home = deepHome(root);
       const open = `${root}/open`;
       Deno.mkdirSync(open);
       Deno.chmodSync(open, 0o777);
@@ -365,9 +380,8 @@ Deno.test({
   ignore: NO_SOCKETS,
   async fn() {
     await withHome(async (root) => {
-      const home = `${root}/${"deep-directory-name-".repeat(5)}/state`;
-      const runtimeDir = `${root}/xdg`;
-      Deno.mkdirSync(runtimeDir, { mode: 0o700 });
+      const home = deepHome(root);
+      const runtimeDir = privateDir(root, "xdg");
       await using server = await startServer(home, [], {
         env: { XDG_RUNTIME_DIR: runtimeDir },
       });
