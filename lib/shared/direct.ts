@@ -9,10 +9,13 @@
  * dead. `NO_PROXY` cannot be relied on (users list `localhost`, not
  * `127.0.0.1`). Each runtime's own fetch honours them differently:
  *
- * - Deno: `fetch` honours them (Deno manual, "Proxies"); a client from
- *   `Deno.createHttpClient` whose transport is the target's own TCP address
- *   (`proxy: { transport: "tcp" }`) connects there directly. Creating one
- *   costs well under a millisecond, no module and no permission.
+ * - Deno: `fetch` honours them (Deno manual, "Proxies"). Requests go
+ *   instead as one HTTP/1.1 exchange on a `Deno.connect` connection of
+ *   their own (`shared/http1.ts`), which no proxy setting reaches and which
+ *   costs about 2 ms where a process's first `fetch` costs 5-10 ms (SPEC
+ *   6a). A WebSocket takes a client from `Deno.createHttpClient` whose
+ *   transport is the target's own TCP address (`proxy: { transport:
+ *   "tcp" }`), only while a proxy variable is set.
  * - Node: `fetch` ignores them unless `NODE_USE_ENV_PROXY=1` or
  *   `--use-env-proxy` (Node 22.21/24.5 and later, which then proxy every
  *   `fetch`); Bun's `fetch` and `node:http` honour them always, with no
@@ -20,7 +23,6 @@
  *   `proxyEnv` is `null` (Node's documented opt-out; unproxied on every
  *   version), loaded with a dynamic `import()` only there.
  *
- * A WebSocket on Deno takes the same client (`WebSocketOptions.client`).
  * Node's `WebSocket` (22 and later) follows the global dispatcher and Bun's
  * its own proxy settings, with no opt-out a library can reach: there it is
  * the plain `WebSocket`.
@@ -29,15 +31,24 @@
  * and `WebSocket`, proxy and all, as the user configured.
  *
  * A runtime's Unix socket (SPEC 4), where the caller names one: on Deno a
+ * `Deno.connect` Unix connection for requests, and for a WebSocket a
  * client whose transport is the socket (`proxy: { transport: "unix" }`,
- * Deno's `Deno.createHttpClient` docs), for `fetch` and `WebSocket` alike;
- * on Node and Bun `node:http` with `socketPath`. The URL's host and port
- * are then only the request's `Host`: the socket is where it goes.
+ * Deno's `Deno.createHttpClient` docs); on Node and Bun `node:http` with
+ * `socketPath`. The URL's host and port are then only the request's
+ * `Host`: the socket is where it goes.
  *
  * @module
  */
 
 import { UsageError } from "./errors.ts";
+import {
+  http1Fetch,
+  type LocalAnswer,
+  localAnswer,
+  type LocalRequest,
+} from "./http1.ts";
+
+export type { LocalAnswer, LocalRequest } from "./http1.ts";
 import { hostOs, type Os } from "./os.ts";
 
 /**
@@ -54,7 +65,8 @@ function isLoopbackHostname(hostname: string): boolean {
 /**
  * Like `fetch(url, init)`, but a loopback URL is never sent through a
  * proxy. The body of the answer is read in full before it resolves (the
- * answers of a runtime are small).
+ * answers of a runtime are small), and the answer is a plain
+ * {@linkcode LocalAnswer}, not a `Response` (see `shared/http1.ts`).
  *
  * @throws {UsageError} On Deno without `--allow-net`, naming the flag.
  * @throws {TypeError} When nothing answers, as `fetch` does; an abort or
@@ -62,9 +74,9 @@ function isLoopbackHostname(hostname: string): boolean {
  */
 export async function directFetch(
   url: string,
-  init: RequestInit = {},
+  init: LocalRequest = {},
   socket?: string,
-): Promise<Response> {
+): Promise<LocalAnswer> {
   const target = new URL(url);
   try {
     if (socket !== undefined) {
@@ -72,7 +84,9 @@ export async function directFetch(
         ? await denoDirect(target, init, socket)
         : await nodeDirect(target, init, socket);
     }
-    if (!isLoopbackHostname(target.hostname)) return await fetch(url, init);
+    if (!isLoopbackHostname(target.hostname)) {
+      return await plainFetch(url, init);
+    }
     return "Deno" in globalThis
       ? await denoDirect(target, init)
       : await nodeDirect(target, init);
@@ -108,9 +122,10 @@ const SOCKET_HOST = "pryx-socket:80";
  * Whether this process can reach the Unix socket at `socket` (SPEC 4):
  * Deno and Node (and Bun, through `node:http`) everywhere but on Windows,
  * where the runtime serves none. Deno only when it is granted read and
- * write access to the socket's path and net access to the request's host
- * (what its socket client asks for, measured on 2.9.6; the query never
- * prompts), and not under `NO_PROXY=*`; and on Deno only while a socket
+ * write access to the socket's path (what `Deno.connect` asks for) and net
+ * access to the request's host, and not under `NO_PROXY=*` (what a
+ * WebSocket over its socket client asks for, measured on 2.9.6; the query
+ * never prompts); and on Deno only while a socket
  * (not a symbolic link, not a file) is at the path. Otherwise TCP it is.
  *
  * @param os The OS (default: this one, as `shared/os.ts` reads it).
@@ -222,42 +237,38 @@ function socketClient(path: string): Deno.HttpClient {
 }
 
 /**
- * The one `fetch` client of each socket path, for the life of the process.
- * Deno 2.9.6 stalls when a process has about 16 or more socket clients
- * connecting at once (half of 50 concurrent requests time out, each with
- * a client of its own; with one shared client all 50 answer in
- * milliseconds, measured here against Deno's and Node's servers alike).
- * An idle client holds no process open.
+ * A request of Deno to a loopback `target` or over `socket`: one HTTP/1.1
+ * exchange on a connection of its own (`shared/http1.ts`), which meets no
+ * proxy and costs a fraction of a first `fetch` (SPEC 6a).
  */
-const fetchClients = new Map<string, Deno.HttpClient>();
-
-function sharedSocketClient(path: string): Deno.HttpClient {
-  let client = fetchClients.get(path);
-  if (client === undefined) {
-    client = socketClient(path);
-    fetchClients.set(path, client);
-  }
-  return client;
+/** The user's own `fetch` (proxy and all), its answer read in full. */
+async function plainFetch(
+  url: string,
+  init: LocalRequest,
+): Promise<LocalAnswer> {
+  const res = await fetch(url, init);
+  const body = new Uint8Array(await res.arrayBuffer());
+  const headers = new Map<string, string>();
+  res.headers.forEach((value, name) => headers.set(name, value));
+  return localAnswer(res.status, headers, body);
 }
 
 async function denoDirect(
   target: URL,
-  init: RequestInit,
+  init: LocalRequest,
   socket?: string,
-): Promise<Response> {
-  if (socket === undefined && !denoProxyConfigured()) {
-    return await fetch(target, init);
-  }
-  const client = socket === undefined
-    ? directClient(target)
-    : sharedSocketClient(socket);
-  try {
-    const res = await fetch(target, { ...init, client });
-    const body = await res.arrayBuffer();
-    return new Response(hasBody(res.status, init) ? body : null, res);
-  } finally {
-    if (socket === undefined) client.close();
-  }
+): Promise<LocalAnswer> {
+  return await http1Fetch(
+    socket === undefined
+      ? {
+        transport: "tcp",
+        hostname: target.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: portOf(target),
+      }
+      : { transport: "unix", path: socket },
+    target,
+    init,
+  );
 }
 
 function portOf(url: URL): number {
@@ -292,16 +303,16 @@ interface NodeIncoming {
 
 interface NodeRequest {
   on(event: "error", listener: (err: Error) => void): void;
-  end(body?: string | Uint8Array): void;
+  end(body?: string): void;
 }
 
 let nodeHttp: Promise<{ http: NodeHttp; agent: unknown }> | undefined;
 
 async function nodeDirect(
   target: URL,
-  init: RequestInit,
+  init: LocalRequest,
   socket?: string,
-): Promise<Response> {
+): Promise<LocalAnswer> {
   const specifier = "node:http";
   const { http, agent } = await (nodeHttp ??= import(specifier).then(
     (http: NodeHttp) => ({
@@ -309,11 +320,8 @@ async function nodeDirect(
       agent: new http.Agent({ proxyEnv: null, keepAlive: false }),
     }),
   ));
-  const signal = init.signal ?? undefined;
-  const body = init.body === undefined || init.body === null
-    ? undefined
-    : new Uint8Array(await new Response(init.body).arrayBuffer());
-  return await new Promise<Response>((resolve, reject) => {
+  const { signal, body } = init;
+  return await new Promise<LocalAnswer>((resolve, reject) => {
     const fail = (err: Error) =>
       reject(
         signal?.aborted
@@ -322,7 +330,7 @@ async function nodeDirect(
       );
     const req = http.request(target, {
       method: init.method ?? "GET",
-      headers: Object.fromEntries(new Headers(init.headers)),
+      headers: init.headers ?? {},
       agent,
       ...(signal === undefined ? {} : { signal }),
       ...(socket === undefined ? {} : { socketPath: socket }),
@@ -331,12 +339,10 @@ async function nodeDirect(
       res.on("data", (chunk) => chunks.push(chunk));
       res.on("error", fail);
       res.on("end", () => {
-        const headers = new Headers();
+        const headers = new Map<string, string>();
         for (const [name, value] of Object.entries(res.headers)) {
           if (value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [value]) {
-            headers.append(name, v);
-          }
+          headers.set(name, Array.isArray(value) ? value.join(", ") : value);
         }
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 599) {
@@ -344,7 +350,7 @@ async function nodeDirect(
           return;
         }
         const body = hasBody(status, init) ? concat(chunks) : null;
-        resolve(new Response(body, { status, headers }));
+        resolve(localAnswer(status, headers, body));
       });
     });
     req.on("error", fail);
@@ -353,7 +359,7 @@ async function nodeDirect(
 }
 
 /** Whether a `Response` may carry a body (Fetch standard, "null body status"). */
-function hasBody(status: number, init: RequestInit): boolean {
+function hasBody(status: number, init: LocalRequest): boolean {
   return status !== 204 && status !== 205 && status !== 304 &&
     init.method !== "HEAD";
 }

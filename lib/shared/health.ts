@@ -19,7 +19,7 @@ import {
   verifyProof,
 } from "./proof.ts";
 import { PryxError } from "./errors.ts";
-import { directFetch, SOCKET_URLS } from "./direct.ts";
+import { directFetch, type LocalAnswer, SOCKET_URLS } from "./direct.ts";
 
 /** What `/health` answers. */
 export interface Health {
@@ -105,7 +105,7 @@ export async function checkHealth(
   const query = proving === undefined
     ? ""
     : `?${CHALLENGE_PARAM}=${proving.challenge}`;
-  let res: Response;
+  let res: LocalAnswer;
   const signal = AbortSignal.timeout(timeoutMs);
   let where = route.socket === undefined ? url : `the socket ${route.socket}`;
   try {
@@ -139,7 +139,7 @@ export async function checkHealth(
   }
   let body: unknown;
   try {
-    body = await res.json();
+    body = res.json();
   } catch {
     body = undefined;
   }

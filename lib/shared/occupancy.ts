@@ -36,7 +36,7 @@ export async function fetchOccupancy(
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = await res.json() as Partial<Occupancy>;
+    const body = res.json() as Partial<Occupancy>;
     if (
       !res.ok || !Number.isInteger(body.clients) ||
       !Number.isInteger(body.leases)
